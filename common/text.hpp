@@ -1,0 +1,19 @@
+// Small string helpers shared by plugin and daemon.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace warden::text {
+
+// Canonical certificate serial: lowercase hex, no separators, no leading zeros
+// ("0A:1b:FF" -> "a1bff"). Returns "" when the input holds anything but hex and ':'.
+std::string normalize_serial(std::string_view serial);
+
+bool starts_with(std::string_view s, std::string_view prefix);
+
+// Writes `content` to `path` atomically (temp file in the same folder, fsync, rename).
+// Returns an error text, empty on success.
+std::string write_file_atomic(const std::string& path, std::string_view content, unsigned mode);
+
+}  // namespace warden::text
