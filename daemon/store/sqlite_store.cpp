@@ -1,0 +1,387 @@
+// SQLite implementation of Store: WAL mode, synchronous=FULL (a change reported done
+// survives kill -9 and power loss), foreign keys on, migrations applied on open.
+#include <sys/stat.h>
+
+#include "daemon/store/migrations.hpp"
+#include "daemon/store/sqlite_handles.hpp"
+#include "daemon/store/store.hpp"
+
+namespace warden::store {
+namespace {
+
+constexpr std::string_view kDeviceColumns =
+    "d.id, d.name, d.type, g.name, d.serial_number, d.device_code, d.vpn_ip, d.network, "
+    "d.addressing, d.local_network, d.monitor, d.email, d.active, d.state, d.state_since, "
+    "d.created_at";
+constexpr std::string_view kDeviceFrom = " FROM devices d JOIN groups g ON g.id = d.group_id ";
+constexpr int kDeviceColumnCount = 16;
+
+constexpr std::string_view kCertColumns =
+    "c.serial, c.device_id, c.common_name, c.fingerprint, c.not_before, c.not_after, "
+    "c.cert_pem, c.key_pem, c.revoked_at, c.created_at";
+
+// Resets a cached statement however the scope is left.
+struct ResetGuard {
+    Statement& stmt;
+    ~ResetGuard() { stmt.reset(); }
+};
+
+Device read_device(const Statement& s, int base = 0) {
+    Device d;
+    d.id = s.int64(base + 0);
+    d.name = s.text(base + 1);
+    d.type = parse_device_type(s.text(base + 2)).value_or(DeviceType::Pc);
+    d.group = s.text(base + 3);
+    d.serial_number = s.text(base + 4);
+    d.device_code = s.text(base + 5);
+    d.vpn_ip = static_cast<std::uint32_t>(s.int64(base + 6));
+    d.network = s.text(base + 7);
+    d.addressing = s.text(base + 8);
+    d.local_network = s.text(base + 9);
+    d.monitor = s.int64(base + 10) != 0;
+    d.email = s.text(base + 11);
+    d.active = s.int64(base + 12) != 0;
+    d.state = s.text(base + 13);
+    d.state_since = s.int64(base + 14);
+    d.created_at = s.int64(base + 15);
+    return d;
+}
+
+Certificate read_cert(const Statement& s, int base = 0) {
+    Certificate c;
+    c.serial = s.text(base + 0);
+    c.device_id = s.optional_int64(base + 1);
+    c.common_name = s.text(base + 2);
+    c.fingerprint = s.text(base + 3);
+    c.not_before = s.int64(base + 4);
+    c.not_after = s.int64(base + 5);
+    c.cert_pem = s.text(base + 6);
+    c.key_pem = s.text(base + 7);
+    c.revoked_at = s.optional_int64(base + 8);
+    c.created_at = s.int64(base + 9);
+    return c;
+}
+
+bool is_constraint(const SqliteError& e) { return (e.code & 0xff) == SQLITE_CONSTRAINT; }
+
+class SqliteStore final : public Store {
+public:
+    explicit SqliteStore(DbHandle db)
+        : db_(std::move(db)),
+          by_serial_(db_.get(), std::string("SELECT ") + std::string(kCertColumns) +
+                                    " FROM certificates c WHERE c.serial = ?1"),
+          device_by_id_(db_.get(), std::string("SELECT ") + std::string(kDeviceColumns) +
+                                       std::string(kDeviceFrom) + "WHERE d.id = ?1") {}
+
+    void transaction(const std::function<void()>& fn) override {
+        if (in_transaction_) {
+            fn();
+            return;
+        }
+        exec(db_.get(), "BEGIN IMMEDIATE");
+        in_transaction_ = true;
+        try {
+            fn();
+            exec(db_.get(), "COMMIT");
+        } catch (...) {
+            in_transaction_ = false;
+            exec(db_.get(), "ROLLBACK");
+            throw;
+        }
+        in_transaction_ = false;
+    }
+
+    Outcome add_device(Device& d) override {
+        if (!group_exists(d.group)) return Outcome::fail(Status::NotFound, "group: unknown group " + d.group);
+        Statement s(db_.get(),
+                    "INSERT INTO devices (name, type, group_id, serial_number, device_code, vpn_ip, "
+                    "network, addressing, local_network, monitor, email, active, state, state_since, "
+                    "created_at) VALUES (?1, ?2, (SELECT id FROM groups WHERE name = ?3), ?4, ?5, ?6, "
+                    "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
+        s.bind(1, d.name).bind(2, to_string(d.type)).bind(3, d.group).bind(4, d.serial_number);
+        s.bind(5, d.device_code).bind(6, static_cast<std::int64_t>(d.vpn_ip)).bind(7, d.network);
+        s.bind(8, d.addressing).bind(9, d.local_network).bind(10, std::int64_t{d.monitor});
+        s.bind(11, d.email).bind(12, std::int64_t{d.active}).bind(13, d.state);
+        s.bind(14, d.state_since).bind(15, d.created_at);
+        try {
+            s.run();
+        } catch (const SqliteError& e) {
+            if (!is_constraint(e)) throw;
+            if (find_device(d.name)) return Outcome::fail(Status::Duplicate, "name: a device named " + d.name + " exists");
+            return Outcome::fail(Status::Duplicate, "vpn_ip: address already in use");
+        }
+        d.id = sqlite3_last_insert_rowid(db_.get());
+        return Outcome::success();
+    }
+
+    std::optional<Device> find_device(std::string_view name) override {
+        Statement s(db_.get(), std::string("SELECT ") + std::string(kDeviceColumns) +
+                                   std::string(kDeviceFrom) + "WHERE d.name = ?1");
+        s.bind(1, name);
+        if (!s.step()) return std::nullopt;
+        return read_device(s);
+    }
+
+    std::optional<Device> find_device(std::int64_t id) override {
+        ResetGuard guard{device_by_id_};
+        device_by_id_.bind(1, id);
+        if (!device_by_id_.step()) return std::nullopt;
+        return read_device(device_by_id_);
+    }
+
+    std::vector<Device> list_devices() override {
+        Statement s(db_.get(), std::string("SELECT ") + std::string(kDeviceColumns) +
+                                   std::string(kDeviceFrom) + "ORDER BY d.name");
+        std::vector<Device> out;
+        while (s.step()) out.push_back(read_device(s));
+        return out;
+    }
+
+    std::size_t device_count() override {
+        Statement s(db_.get(), "SELECT COUNT(*) FROM devices");
+        s.step();
+        return static_cast<std::size_t>(s.int64(0));
+    }
+
+    Outcome update_device(const Device& d) override {
+        if (!group_exists(d.group)) return Outcome::fail(Status::NotFound, "group: unknown group " + d.group);
+        Statement s(db_.get(),
+                    "UPDATE devices SET name = ?2, type = ?3, group_id = (SELECT id FROM groups "
+                    "WHERE name = ?4), serial_number = ?5, device_code = ?6, vpn_ip = ?7, network = ?8, "
+                    "addressing = ?9, local_network = ?10, monitor = ?11, email = ?12, active = ?13, "
+                    "state = ?14, state_since = ?15 WHERE id = ?1");
+        s.bind(1, d.id).bind(2, d.name).bind(3, to_string(d.type)).bind(4, d.group);
+        s.bind(5, d.serial_number).bind(6, d.device_code).bind(7, static_cast<std::int64_t>(d.vpn_ip));
+        s.bind(8, d.network).bind(9, d.addressing).bind(10, d.local_network);
+        s.bind(11, std::int64_t{d.monitor}).bind(12, d.email).bind(13, std::int64_t{d.active});
+        s.bind(14, d.state).bind(15, d.state_since);
+        try {
+            s.run();
+        } catch (const SqliteError& e) {
+            if (!is_constraint(e)) throw;
+            return Outcome::fail(Status::Duplicate, "name: a device with that name or address exists");
+        }
+        if (sqlite3_changes(db_.get()) == 0) return Outcome::fail(Status::NotFound, "device not found");
+        return Outcome::success();
+    }
+
+    Outcome delete_device(std::string_view name, std::int64_t now) override {
+        auto device = find_device(name);
+        if (!device) return Outcome::fail(Status::NotFound, "device not found: " + std::string(name));
+        transaction([&] {
+            Statement revoke(db_.get(),
+                             "UPDATE certificates SET revoked_at = ?2, key_pem = '' "
+                             "WHERE device_id = ?1 AND revoked_at IS NULL");
+            revoke.bind(1, device->id).bind(2, now).run();
+            Statement del(db_.get(), "DELETE FROM devices WHERE id = ?1");
+            del.bind(1, device->id).run();
+        });
+        return Outcome::success();
+    }
+
+    std::optional<std::uint32_t> free_vpn_ip(std::uint32_t first, std::uint32_t last) override {
+        // Fast path: one past the highest address in use; otherwise the lowest gap.
+        Statement max(db_.get(), "SELECT MAX(vpn_ip) FROM devices WHERE vpn_ip BETWEEN ?1 AND ?2");
+        max.bind(1, std::int64_t{first}).bind(2, std::int64_t{last});
+        max.step();
+        if (max.is_null(0)) return first;
+        const auto highest = static_cast<std::uint32_t>(max.int64(0));
+        if (highest < last) return highest + 1;
+        Statement lowest(db_.get(), "SELECT 1 FROM devices WHERE vpn_ip = ?1");
+        lowest.bind(1, std::int64_t{first});
+        if (!lowest.step()) return first;
+        Statement gap(db_.get(),
+                      "SELECT d.vpn_ip + 1 FROM devices d WHERE d.vpn_ip BETWEEN ?1 AND ?2 AND "
+                      "NOT EXISTS (SELECT 1 FROM devices e WHERE e.vpn_ip = d.vpn_ip + 1) "
+                      "ORDER BY d.vpn_ip LIMIT 1");
+        gap.bind(1, std::int64_t{first}).bind(2, std::int64_t{last} - 1);
+        if (gap.step()) return static_cast<std::uint32_t>(gap.int64(0));
+        return std::nullopt;
+    }
+
+    bool group_exists(std::string_view name) override {
+        Statement s(db_.get(), "SELECT 1 FROM groups WHERE name = ?1");
+        s.bind(1, name);
+        return s.step();
+    }
+
+    Outcome add_certificate(const Certificate& c) override {
+        Statement s(db_.get(),
+                    "INSERT INTO certificates (serial, device_id, common_name, fingerprint, not_before, "
+                    "not_after, cert_pem, key_pem, revoked_at, created_at) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+        s.bind(1, c.serial).bind(2, c.device_id).bind(3, c.common_name).bind(4, c.fingerprint);
+        s.bind(5, c.not_before).bind(6, c.not_after).bind(7, c.cert_pem).bind(8, c.key_pem);
+        s.bind(9, c.revoked_at).bind(10, c.created_at);
+        try {
+            s.run();
+        } catch (const SqliteError& e) {
+            if (!is_constraint(e)) throw;
+            return Outcome::fail(Status::Duplicate, "serial: certificate already exists");
+        }
+        return Outcome::success();
+    }
+
+    std::vector<Certificate> certificates_of(std::int64_t device_id) override {
+        Statement s(db_.get(), std::string("SELECT ") + std::string(kCertColumns) +
+                                   " FROM certificates c WHERE c.device_id = ?1 ORDER BY c.created_at, c.serial");
+        s.bind(1, device_id);
+        std::vector<Certificate> out;
+        while (s.step()) out.push_back(read_cert(s));
+        return out;
+    }
+
+    std::optional<CertBinding> find_by_serial(std::string_view serial) override {
+        CertBinding binding;
+        {
+            ResetGuard guard{by_serial_};
+            by_serial_.bind(1, serial);
+            if (!by_serial_.step()) return std::nullopt;
+            binding.cert = read_cert(by_serial_);
+        }
+        if (binding.cert.device_id) binding.device = find_device(*binding.cert.device_id);
+        return binding;
+    }
+
+    Outcome revoke_certificate(std::string_view serial, std::int64_t now) override {
+        Statement s(db_.get(),
+                    "UPDATE certificates SET revoked_at = ?2, key_pem = '' "
+                    "WHERE serial = ?1 AND revoked_at IS NULL");
+        s.bind(1, serial).bind(2, now).run();
+        if (sqlite3_changes(db_.get()) == 1) return Outcome::success();
+        if (find_by_serial(serial)) return Outcome::fail(Status::Invalid, "serial: already revoked");
+        return Outcome::fail(Status::NotFound, "serial: no such certificate");
+    }
+
+    std::vector<RevokedSerial> revoked_serials() override {
+        Statement s(db_.get(),
+                    "SELECT serial, revoked_at FROM certificates WHERE revoked_at IS NOT NULL "
+                    "ORDER BY revoked_at, serial");
+        std::vector<RevokedSerial> out;
+        while (s.step()) out.push_back({s.text(0), s.int64(1)});
+        return out;
+    }
+
+    void log_activity(const ActivityEntry& e) override {
+        Statement s(db_.get(),
+                    "INSERT INTO activity_log (at, actor, action, object, details) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5)");
+        s.bind(1, e.at).bind(2, e.actor).bind(3, e.action).bind(4, e.object).bind(5, e.details).run();
+    }
+
+    std::vector<ActivityEntry> activity(std::int64_t since, std::size_t limit) override {
+        Statement s(db_.get(),
+                    "SELECT id, at, actor, action, object, details FROM activity_log WHERE at >= ?1 "
+                    "ORDER BY id DESC LIMIT ?2");
+        s.bind(1, since).bind(2, static_cast<std::int64_t>(limit));
+        std::vector<ActivityEntry> out;
+        while (s.step()) out.push_back({s.int64(0), s.int64(1), s.text(2), s.text(3), s.text(4), s.text(5)});
+        return out;
+    }
+
+    void log_connection(const ConnectionEntry& e) override {
+        Statement s(db_.get(),
+                    "INSERT INTO connection_log (at, event, device_id, device_name, instance, "
+                    "real_address, vpn_ip, bytes_received, bytes_sent, duration, reason) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+        s.bind(1, e.at).bind(2, e.event).bind(3, e.device_id).bind(4, e.device_name);
+        s.bind(5, e.instance).bind(6, e.real_address).bind(7, e.vpn_ip);
+        s.bind(8, static_cast<std::int64_t>(e.bytes_received));
+        s.bind(9, static_cast<std::int64_t>(e.bytes_sent)).bind(10, e.duration).bind(11, e.reason);
+        s.run();
+    }
+
+    std::vector<ConnectionEntry> connections(std::optional<std::int64_t> device_id,
+                                             std::size_t limit) override {
+        Statement s(db_.get(),
+                    "SELECT id, at, event, device_id, device_name, instance, real_address, vpn_ip, "
+                    "bytes_received, bytes_sent, duration, reason FROM connection_log "
+                    "WHERE ?1 IS NULL OR device_id = ?1 ORDER BY id DESC LIMIT ?2");
+        s.bind(1, device_id).bind(2, static_cast<std::int64_t>(limit));
+        std::vector<ConnectionEntry> out;
+        while (s.step()) {
+            ConnectionEntry e;
+            e.id = s.int64(0);
+            e.at = s.int64(1);
+            e.event = s.text(2);
+            e.device_id = s.optional_int64(3);
+            e.device_name = s.text(4);
+            e.instance = s.text(5);
+            e.real_address = s.text(6);
+            e.vpn_ip = s.text(7);
+            e.bytes_received = static_cast<std::uint64_t>(s.int64(8));
+            e.bytes_sent = static_cast<std::uint64_t>(s.int64(9));
+            e.duration = s.int64(10);
+            e.reason = s.text(11);
+            out.push_back(std::move(e));
+        }
+        return out;
+    }
+
+    int schema_version() override {
+        Statement s(db_.get(), "SELECT MAX(version) FROM schema_version");
+        s.step();
+        return static_cast<int>(s.int64(0));
+    }
+
+    std::string integrity_check() override {
+        Statement s(db_.get(), "PRAGMA integrity_check");
+        std::string out;
+        while (s.step()) out += (out.empty() ? "" : "\n") + s.text(0);
+        return out;
+    }
+
+private:
+    DbHandle db_;
+    Statement by_serial_;
+    Statement device_by_id_;
+    bool in_transaction_ = false;
+};
+
+// Applies migrations newer than the database's version, each in its own transaction.
+std::string migrate(sqlite3* db) {
+    exec(db, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at INTEGER NOT NULL)");
+    Statement current(db, "SELECT COALESCE(MAX(version), 0) FROM schema_version");
+    current.step();
+    const int have = static_cast<int>(current.int64(0));
+    current.reset();
+    const int known = migrations().empty() ? 0 : migrations().back().version;
+    if (have > known) {
+        return "database schema version " + std::to_string(have) + " is newer than this wardend (" +
+               std::to_string(known) + "); refusing to open it";
+    }
+    for (const auto& m : migrations()) {
+        if (m.version <= have) continue;
+        exec(db, "BEGIN IMMEDIATE");
+        try {
+            exec(db, m.sql);
+            Statement mark(db, "INSERT INTO schema_version (version, applied_at) VALUES (?1, CAST(strftime('%s','now') AS INTEGER))");
+            mark.bind(1, std::int64_t{m.version}).run();
+            exec(db, "COMMIT");
+        } catch (...) {
+            exec(db, "ROLLBACK");
+            throw;
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
+OpenResult open_sqlite(const std::string& path) {
+    sqlite3* raw = nullptr;
+    const int rc = sqlite3_open_v2(path.c_str(), &raw,
+                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                                   nullptr);
+    DbHandle db(raw);
+    if (rc != SQLITE_OK) return {nullptr, "open " + path + ": " + sqlite3_errstr(rc)};
+    ::chmod(path.c_str(), 0600);  // holds private keys
+    sqlite3_busy_timeout(db.get(), 5000);
+    exec(db.get(), "PRAGMA journal_mode = WAL");
+    exec(db.get(), "PRAGMA synchronous = FULL");
+    exec(db.get(), "PRAGMA foreign_keys = ON");
+    if (std::string err = migrate(db.get()); !err.empty()) return {nullptr, err};
+    return {std::make_unique<SqliteStore>(std::move(db)), {}};
+}
+
+}  // namespace warden::store

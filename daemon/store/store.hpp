@@ -1,0 +1,140 @@
+// The daemon's persistent state behind one interface. SqliteStore is the implementation;
+// test/unit/daemon/store/contract_test.cpp is the contract every implementation passes.
+//
+// Expected outcomes (not found, duplicate) are return values; exceptions mean the
+// unexpected (I/O error, corrupt database) and are caught at the daemon's boundaries.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace warden::store {
+
+enum class DeviceType { Router, Pc };
+std::string_view to_string(DeviceType type);
+std::optional<DeviceType> parse_device_type(std::string_view text);
+
+struct Device {
+    std::int64_t id = 0;
+    std::string name;
+    DeviceType type = DeviceType::Pc;
+    std::string group = "default";
+    std::string serial_number;
+    std::string device_code;
+    std::uint32_t vpn_ip = 0;  // host order
+    std::string network;       // routers: accessible network, CIDR
+    std::string addressing = "direct";
+    std::string local_network;
+    bool monitor = false;
+    std::string email;
+    bool active = true;
+    std::string state = "offline";
+    std::int64_t state_since = 0;
+    std::int64_t created_at = 0;
+};
+
+struct Certificate {
+    std::string serial;  // normalized hex
+    std::optional<std::int64_t> device_id;
+    std::string common_name;
+    std::string fingerprint;
+    std::int64_t not_before = 0;
+    std::int64_t not_after = 0;
+    std::string cert_pem;
+    std::string key_pem;
+    std::optional<std::int64_t> revoked_at;
+    std::int64_t created_at = 0;
+};
+
+// A certificate with the device it belongs to (absent once the device is deleted).
+struct CertBinding {
+    Certificate cert;
+    std::optional<Device> device;
+};
+
+struct RevokedSerial {
+    std::string serial;
+    std::int64_t revoked_at = 0;
+};
+
+struct ActivityEntry {
+    std::int64_t id = 0;
+    std::int64_t at = 0;
+    std::string actor, action, object, details;
+};
+
+struct ConnectionEntry {
+    std::int64_t id = 0;
+    std::int64_t at = 0;
+    std::string event;  // connect | disconnect | refused
+    std::optional<std::int64_t> device_id;
+    std::string device_name, instance, real_address, vpn_ip;
+    std::uint64_t bytes_received = 0, bytes_sent = 0;
+    std::int64_t duration = 0;
+    std::string reason;
+};
+
+enum class Status { Ok, NotFound, Duplicate, Invalid };
+
+struct Outcome {
+    Status status = Status::Ok;
+    std::string message;
+    bool ok() const { return status == Status::Ok; }
+    static Outcome success() { return {}; }
+    static Outcome fail(Status s, std::string m) { return {s, std::move(m)}; }
+};
+
+class Store {
+public:
+    virtual ~Store() = default;
+
+    // Runs `fn` in one transaction: every change it makes is kept, or none.
+    virtual void transaction(const std::function<void()>& fn) = 0;
+
+    // Devices. add_device fills in `device.id`; the group must exist.
+    virtual Outcome add_device(Device& device) = 0;
+    virtual std::optional<Device> find_device(std::string_view name) = 0;
+    virtual std::optional<Device> find_device(std::int64_t id) = 0;
+    virtual std::vector<Device> list_devices() = 0;
+    virtual std::size_t device_count() = 0;
+    virtual Outcome update_device(const Device& device) = 0;
+    // Deletes the device and revokes its certificates (they stay listed for the CRL).
+    virtual Outcome delete_device(std::string_view name, std::int64_t now) = 0;
+    // A free address in [first, last]: one past the highest in use, or the lowest gap once
+    // the end is reached (recently freed addresses are not handed out again at once).
+    virtual std::optional<std::uint32_t> free_vpn_ip(std::uint32_t first, std::uint32_t last) = 0;
+    virtual bool group_exists(std::string_view name) = 0;
+
+    // Certificates.
+    virtual Outcome add_certificate(const Certificate& cert) = 0;
+    virtual std::vector<Certificate> certificates_of(std::int64_t device_id) = 0;
+    virtual std::optional<CertBinding> find_by_serial(std::string_view serial) = 0;
+    virtual Outcome revoke_certificate(std::string_view serial, std::int64_t now) = 0;
+    virtual std::vector<RevokedSerial> revoked_serials() = 0;
+
+    // Logs.
+    virtual void log_activity(const ActivityEntry& entry) = 0;
+    virtual std::vector<ActivityEntry> activity(std::int64_t since, std::size_t limit) = 0;
+    virtual void log_connection(const ConnectionEntry& entry) = 0;
+    virtual std::vector<ConnectionEntry> connections(std::optional<std::int64_t> device_id,
+                                                     std::size_t limit) = 0;
+
+    virtual int schema_version() = 0;
+    virtual std::string integrity_check() = 0;
+};
+
+struct OpenResult {
+    std::unique_ptr<Store> store;
+    std::string error;  // set when the store could not be opened (e.g. newer schema)
+};
+
+// Opens (creating if needed) the SQLite database at `path` in WAL mode and applies
+// pending migrations. Refuses a database whose schema is newer than this build knows.
+OpenResult open_sqlite(const std::string& path);
+
+}  // namespace warden::store

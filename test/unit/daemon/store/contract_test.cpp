@@ -1,0 +1,215 @@
+// The contract every Store implementation must pass. Add a factory to `stores()` when
+// a backend is added; every TEST_CASE runs against each.
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "daemon/store/sqlite_handles.hpp"
+#include "daemon/store/store.hpp"
+
+using namespace warden::store;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempDir {
+    fs::path path;
+    TempDir() {
+        char tmpl[] = "/tmp/warden-store-XXXXXX";
+        path = ::mkdtemp(tmpl);
+    }
+    ~TempDir() { fs::remove_all(path); }
+};
+
+std::unique_ptr<Store> open_fresh(const TempDir& dir) {
+    auto result = open_sqlite((dir.path / "warden.db").string());
+    REQUIRE(result.error.empty());
+    return std::move(result.store);
+}
+
+Device make_device(const std::string& name, std::uint32_t ip) {
+    Device d;
+    d.name = name;
+    d.vpn_ip = ip;
+    d.state_since = 100;
+    d.created_at = 100;
+    return d;
+}
+
+Certificate make_cert(const std::string& serial, std::int64_t device_id) {
+    Certificate c;
+    c.serial = serial;
+    c.device_id = device_id;
+    c.common_name = "cn";
+    c.fingerprint = "ff";
+    c.not_before = 0;
+    c.not_after = 2000000000;
+    c.cert_pem = "CERT";
+    c.key_pem = "KEY";
+    c.created_at = 100;
+    return c;
+}
+
+}  // namespace
+
+TEST_CASE("store: devices are added, found, listed, updated and deleted") {
+    TempDir dir;
+    auto store = open_fresh(dir);
+    auto a = make_device("alpha", 0x0a080002);
+    REQUIRE(store->add_device(a).ok());
+    CHECK(a.id > 0);
+    auto b = make_device("beta", 0x0a080003);
+    b.type = DeviceType::Router;
+    b.network = "192.168.1.0/24";
+    REQUIRE(store->add_device(b).ok());
+
+    SECTION("duplicates are refused naming the field") {
+        auto dup = make_device("alpha", 0x0a080009);
+        auto out = store->add_device(dup);
+        CHECK(out.status == Status::Duplicate);
+        CHECK(out.message.rfind("name:", 0) == 0);
+        auto same_ip = make_device("gamma", 0x0a080002);
+        CHECK(store->add_device(same_ip).status == Status::Duplicate);
+        CHECK(store->device_count() == 2);
+    }
+    SECTION("unknown group is refused") {
+        auto d = make_device("delta", 0x0a080010);
+        d.group = "nope";
+        CHECK(store->add_device(d).status == Status::NotFound);
+    }
+    SECTION("lookups") {
+        auto found = store->find_device("beta");
+        REQUIRE(found);
+        CHECK(found->type == DeviceType::Router);
+        CHECK(found->network == "192.168.1.0/24");
+        CHECK(found->group == "default");
+        CHECK(store->find_device(a.id)->name == "alpha");
+        CHECK_FALSE(store->find_device("nope"));
+        auto all = store->list_devices();
+        REQUIRE(all.size() == 2);
+        CHECK(all[0].name == "alpha");
+    }
+    SECTION("update") {
+        a.active = false;
+        a.name = "alpha2";
+        REQUIRE(store->update_device(a).ok());
+        CHECK_FALSE(store->find_device("alpha2")->active);
+        a.name = "beta";
+        CHECK(store->update_device(a).status == Status::Duplicate);
+    }
+    SECTION("delete revokes the device's certificates") {
+        REQUIRE(store->add_certificate(make_cert("abc", a.id)).ok());
+        REQUIRE(store->delete_device("alpha", 500).ok());
+        CHECK_FALSE(store->find_device("alpha"));
+        auto binding = store->find_by_serial("abc");
+        REQUIRE(binding);
+        CHECK(binding->cert.revoked_at == 500);
+        CHECK(binding->cert.key_pem.empty());
+        CHECK_FALSE(binding->device);
+        CHECK(store->delete_device("alpha", 500).status == Status::NotFound);
+    }
+}
+
+TEST_CASE("store: free VPN addresses grow, then fill gaps") {
+    TempDir dir;
+    auto store = open_fresh(dir);
+    CHECK(store->free_vpn_ip(10, 20) == 10u);
+    for (std::uint32_t ip : {10u, 11u, 13u}) {
+        auto d = make_device("d" + std::to_string(ip), ip);
+        REQUIRE(store->add_device(d).ok());
+    }
+    CHECK(store->free_vpn_ip(10, 20) == 14u);
+    auto d = make_device("d14", 14);
+    REQUIRE(store->add_device(d).ok());
+    CHECK(store->free_vpn_ip(10, 14) == 12u);
+    auto e = make_device("d12", 12);
+    REQUIRE(store->add_device(e).ok());
+    CHECK_FALSE(store->free_vpn_ip(10, 14));
+}
+
+TEST_CASE("store: certificates bind to devices and are revoked once") {
+    TempDir dir;
+    auto store = open_fresh(dir);
+    auto a = make_device("alpha", 1);
+    REQUIRE(store->add_device(a).ok());
+    REQUIRE(store->add_certificate(make_cert("a1", a.id)).ok());
+    REQUIRE(store->add_certificate(make_cert("a2", a.id)).ok());
+    CHECK(store->add_certificate(make_cert("a1", a.id)).status == Status::Duplicate);
+    CHECK(store->certificates_of(a.id).size() == 2);
+
+    auto binding = store->find_by_serial("a1");
+    REQUIRE(binding);
+    CHECK(binding->device->name == "alpha");
+    CHECK_FALSE(binding->cert.revoked_at);
+    CHECK_FALSE(store->find_by_serial("zz"));
+
+    REQUIRE(store->revoke_certificate("a1", 42).ok());
+    CHECK(store->revoke_certificate("a1", 43).status == Status::Invalid);
+    CHECK(store->revoke_certificate("zz", 43).status == Status::NotFound);
+    auto revoked = store->revoked_serials();
+    REQUIRE(revoked.size() == 1);
+    CHECK(revoked[0].serial == "a1");
+    CHECK(revoked[0].revoked_at == 42);
+}
+
+TEST_CASE("store: transactions are all or nothing") {
+    TempDir dir;
+    auto store = open_fresh(dir);
+    CHECK_THROWS(store->transaction([&] {
+        auto d = make_device("x", 1);
+        REQUIRE(store->add_device(d).ok());
+        throw std::runtime_error("boom");
+    }));
+    CHECK(store->device_count() == 0);
+    store->transaction([&] {
+        auto d = make_device("y", 2);
+        REQUIRE(store->add_device(d).ok());
+    });
+    CHECK(store->device_count() == 1);
+}
+
+TEST_CASE("store: logs keep activity and connections") {
+    TempDir dir;
+    auto store = open_fresh(dir);
+    store->log_activity({0, 10, "root", "device.add", "alpha", "type=pc"});
+    store->log_activity({0, 20, "alice", "cert.revoke", "alpha", "serial=1"});
+    auto acts = store->activity(15, 10);
+    REQUIRE(acts.size() == 1);
+    CHECK(acts[0].actor == "alice");
+    ConnectionEntry c;
+    c.at = 30;
+    c.event = "disconnect";
+    c.device_id = 7;
+    c.bytes_received = 1234;
+    store->log_connection(c);
+    CHECK(store->connections(7, 10).at(0).bytes_received == 1234);
+    CHECK(store->connections(std::nullopt, 10).size() == 1);
+    CHECK(store->connections(8, 10).empty());
+}
+
+TEST_CASE("store: state survives reopening; a newer schema is refused") {
+    TempDir dir;
+    const auto path = (dir.path / "warden.db").string();
+    {
+        auto store = open_fresh(dir);
+        auto d = make_device("keep", 5);
+        REQUIRE(store->add_device(d).ok());
+        CHECK(store->schema_version() >= 1);
+        CHECK(store->integrity_check() == "ok");
+    }
+    {
+        auto store = open_fresh(dir);
+        CHECK(store->find_device("keep"));
+    }
+    {
+        sqlite3* raw = nullptr;
+        REQUIRE(sqlite3_open(path.c_str(), &raw) == SQLITE_OK);
+        DbHandle db(raw);
+        exec(db.get(), "INSERT INTO schema_version VALUES (999, 0)");
+    }
+    auto result = open_sqlite(path);
+    CHECK_FALSE(result.store);
+    CHECK(result.error.find("newer") != std::string::npos);
+}
