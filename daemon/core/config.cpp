@@ -1,0 +1,174 @@
+#include "daemon/core/config.hpp"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+namespace warden::core {
+namespace {
+
+// Reads optional keys out of one table and remembers which were seen, so leftovers can
+// be reported as unknown.
+class TableReader {
+public:
+    TableReader(const toml::table& table, std::string prefix, std::string& error)
+        : table_(table), prefix_(std::move(prefix)), error_(error) {}
+
+    void text(std::string_view key, std::string& out) {
+        if (auto node = take(key)) {
+            if (auto v = node->value<std::string>()) out = *v;
+            else fail(key, "expected a string");
+        }
+    }
+    void integer(std::string_view key, int& out, int min, int max) {
+        if (auto node = take(key)) {
+            auto v = node->value<std::int64_t>();
+            if (!v || *v < min || *v > max)
+                fail(key, "expected an integer in " + std::to_string(min) + ".." + std::to_string(max));
+            else out = static_cast<int>(*v);
+        }
+    }
+    const toml::node* take(std::string_view key) {
+        seen_.insert(std::string(key));
+        return table_.get(key);
+    }
+    void fail(std::string_view key, const std::string& why) {
+        if (!error_.empty()) return;
+        const auto* node = table_.get(key);
+        const auto line = node ? node->source().begin.line : 0;
+        error_ = "line " + std::to_string(line) + ": " + prefix_ + std::string(key) + ": " + why;
+    }
+    void reject_unknown() {
+        for (const auto& [key, node] : table_) {
+            if (!seen_.count(std::string(key.str())) && error_.empty())
+                error_ = "line " + std::to_string(node.source().begin.line) + ": unknown key " +
+                         prefix_ + std::string(key.str());
+        }
+    }
+
+private:
+    const toml::table& table_;
+    std::string prefix_;
+    std::string& error_;
+    std::set<std::string> seen_;
+};
+
+void read_vpn(TableReader& top, Config& c, std::string& error) {
+    const toml::node* node = top.take("vpn");
+    if (!node) return;
+    const toml::table* t = node->as_table();
+    if (!t) return top.fail("vpn", "expected a table");
+    TableReader r(*t, "vpn.", error);
+    r.text("remote", c.remote);
+    r.integer("port", c.port, 1, 65535);
+    r.text("proto", c.proto);
+    std::string pool = c.pool.to_string();
+    r.text("pool", pool);
+    r.integer("cert_days", c.cert_days, 1, 36500);
+    r.integer("crl_days", c.crl_days, 1, 3650);
+    r.reject_unknown();
+    if (!error.empty()) return;
+    if (c.proto != "udp" && c.proto != "tcp") r.fail("proto", "expected udp or tcp");
+    auto network = net::parse_network(pool);
+    if (!network || network->prefix > 29 || network->prefix < 8)
+        r.fail("pool", "expected a network such as 10.8.0.0/24 (prefix 8..29)");
+    else c.pool = *network;
+}
+
+void read_instances(TableReader& top, Config& c, std::string& error) {
+    const toml::node* node = top.take("instance");
+    if (!node) return;
+    const toml::array* list = node->as_array();
+    if (!list) return top.fail("instance", "expected [[instance]] tables");
+    for (const auto& item : *list) {
+        const toml::table* t = item.as_table();
+        if (!t) return top.fail("instance", "expected [[instance]] tables");
+        InstanceConfig inst;
+        TableReader r(*t, "instance.", error);
+        r.text("name", inst.name);
+        r.text("management", inst.management_socket);
+        r.reject_unknown();
+        if (!error.empty()) return;
+        if (inst.management_socket.empty()) return r.fail("management", "required");
+        c.instances.push_back(inst);
+    }
+}
+
+}  // namespace
+
+ConfigResult parse_config(std::string_view text) {
+    toml::table root;
+    try {
+        root = toml::parse(text);
+    } catch (const toml::parse_error& err) {
+        return {std::nullopt, "line " + std::to_string(err.source().begin.line) + ": " +
+                                  std::string(err.description())};
+    }
+    Config c;
+    std::string error;
+    TableReader r(root, "", error);
+    r.text("state_dir", c.state_dir);
+    r.text("plugin_socket", c.plugin_socket);
+    r.text("admin_socket", c.admin_socket);
+    r.text("admin_group", c.admin_group);
+    r.text("viewer_group", c.viewer_group);
+    r.text("log_level", c.log_level);
+    r.integer("management_poll_ms", c.management_poll_ms, 50, 60000);
+    read_vpn(r, c, error);
+    read_instances(r, c, error);
+    if (const toml::node* testing = r.take("testing"); testing && error.empty()) {
+        if (const toml::table* t = testing->as_table()) {
+            TableReader tr(*t, "testing.", error);
+            tr.integer("verdict_delay_ms", c.testing_verdict_delay_ms, 0, 60000);
+            tr.reject_unknown();
+        } else {
+            r.fail("testing", "expected a table");
+        }
+    }
+    r.reject_unknown();
+    if (error.empty() && c.remote.empty()) error = "line 0: vpn.remote: required";
+    if (error.empty() && c.state_dir.empty()) error = "line 0: state_dir: must not be empty";
+    if (!error.empty()) return {std::nullopt, error};
+    return {c, {}};
+}
+
+ConfigResult load_config(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) return {std::nullopt, "cannot read " + path};
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return parse_config(ss.str());
+}
+
+std::string render_config(const Config& c) {
+    auto quoted = [](const std::string& s) {
+        toml::value<std::string> v(s);
+        std::stringstream ss;
+        ss << v;
+        return ss.str();
+    };
+    std::ostringstream out;
+    out << "# wardend configuration (TOML). See README.md.\n"
+        << "state_dir = " << quoted(c.state_dir) << "\n"
+        << "plugin_socket = " << quoted(c.plugin_socket) << "\n"
+        << "admin_socket = " << quoted(c.admin_socket) << "\n"
+        << "admin_group = " << quoted(c.admin_group) << "\n"
+        << "viewer_group = " << quoted(c.viewer_group) << "\n"
+        << "log_level = " << quoted(c.log_level) << "\n\n"
+        << "[vpn]\n"
+        << "remote = " << quoted(c.remote) << "\n"
+        << "port = " << c.port << "\n"
+        << "proto = " << quoted(c.proto) << "\n"
+        << "pool = " << quoted(c.pool.to_string()) << "\n"
+        << "cert_days = " << c.cert_days << "\n"
+        << "crl_days = " << c.crl_days << "\n";
+    for (const auto& inst : c.instances) {
+        out << "\n[[instance]]\nname = " << quoted(inst.name) << "\nmanagement = "
+            << quoted(inst.management_socket) << "\n";
+    }
+    return out.str();
+}
+
+}  // namespace warden::core

@@ -1,0 +1,55 @@
+// wardend.conf (TOML). Every key is optional except [vpn] remote; unknown keys are
+// errors so a typo never silently falls back to a default.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/core/net.hpp"
+
+namespace warden::core {
+
+struct InstanceConfig {
+    std::string name = "default";
+    std::string management_socket;  // OpenVPN `management PATH unix`
+};
+
+struct Config {
+    std::string state_dir = "/var/lib/warden";  // warden.db and pki/
+    std::string plugin_socket = "/run/warden/plugin.sock";
+    std::string admin_socket = "/run/warden/admin.sock";
+    std::string admin_group = "warden-admin";
+    std::string viewer_group = "warden-view";
+    std::string log_level = "info";
+
+    std::string remote;  // address clients connect to
+    int port = 1194;
+    std::string proto = "udp";
+    net::Network pool{0x0a080000, 24};  // 10.8.0.0/24
+    int cert_days = 825;
+    int crl_days = 30;
+
+    std::vector<InstanceConfig> instances;
+    int management_poll_ms = 1000;
+
+    int testing_verdict_delay_ms = 0;  // tests only: delay every verdict (deferred path)
+
+    std::string database_path() const { return state_dir + "/warden.db"; }
+    std::string pki_dir() const { return state_dir + "/pki"; }
+};
+
+struct ConfigResult {
+    std::optional<Config> config;
+    std::string error;  // "line 3: ..." when the file is invalid
+};
+
+ConfigResult parse_config(std::string_view toml_text);
+ConfigResult load_config(const std::string& path);
+
+// Renders a config back to TOML (used by `wardend init`).
+std::string render_config(const Config& config);
+
+}  // namespace warden::core

@@ -1,0 +1,65 @@
+#include <catch2/catch.hpp>
+
+#include "daemon/core/config.hpp"
+
+using namespace warden::core;
+
+TEST_CASE("a full config parses") {
+    auto r = parse_config(R"(
+state_dir = "/tmp/w"
+admin_socket = "/tmp/w/admin.sock"
+[vpn]
+remote = "vpn.example.com"
+port = 1195
+proto = "tcp"
+pool = "10.9.0.0/255.255.0.0"
+[[instance]]
+name = "main"
+management = "/tmp/w/mgmt.sock"
+[testing]
+verdict_delay_ms = 50
+)");
+    REQUIRE(r.error == "");
+    REQUIRE(r.config);
+    CHECK(r.config->state_dir == "/tmp/w");
+    CHECK(r.config->port == 1195);
+    CHECK(r.config->proto == "tcp");
+    CHECK(r.config->pool.prefix == 16);
+    REQUIRE(r.config->instances.size() == 1);
+    CHECK(r.config->instances[0].management_socket == "/tmp/w/mgmt.sock");
+    CHECK(r.config->testing_verdict_delay_ms == 50);
+    CHECK(r.config->database_path() == "/tmp/w/warden.db");
+}
+
+TEST_CASE("rendered configs parse back to the same values") {
+    Config c;
+    c.state_dir = "/srv/warden \"quoted\"";
+    c.remote = "10.0.0.1";
+    c.instances.push_back({"default", "/run/x.sock"});
+    auto r = parse_config(render_config(c));
+    REQUIRE(r.error == "");
+    CHECK(r.config->state_dir == c.state_dir);
+    CHECK(r.config->remote == "10.0.0.1");
+    CHECK(r.config->instances.at(0).name == "default");
+}
+
+TEST_CASE("invalid configs are refused with the line and key") {
+    struct Case { const char* text; const char* expect; };
+    const Case cases[] = {
+        {"[vpn]\nremote = \"x\"\nport = 0\n", "line 3: vpn.port"},
+        {"[vpn]\nremote = \"x\"\nproto = \"sctp\"\n", "vpn.proto"},
+        {"[vpn]\nremote = \"x\"\npool = \"10.8.0.1/24\"\n", "vpn.pool"},
+        {"[vpn]\nremote = \"x\"\nbogus = 1\n", "unknown key vpn.bogus"},
+        {"typo = 1\n[vpn]\nremote = \"x\"\n", "unknown key typo"},
+        {"[vpn]\nport = 1\n", "vpn.remote: required"},
+        {"[vpn\nremote = 1", "line 1"},
+        {"[vpn]\nremote = \"x\"\n[[instance]]\nname = \"a\"\n", "instance.management: required"},
+        {"state_dir = 5\n[vpn]\nremote = \"x\"\n", "state_dir: expected a string"},
+    };
+    for (const auto& c : cases) {
+        auto r = parse_config(c.text);
+        INFO(c.text);
+        CHECK_FALSE(r.config);
+        CHECK(r.error.find(c.expect) != std::string::npos);
+    }
+}
