@@ -1,0 +1,91 @@
+// The admin command registry: name -> handler, access level, argument spec, help.
+// No transport in here: the admin socket hands it a parsed request and a Caller. Every
+// request is validated against the command's argument spec before its handler runs.
+//
+// Request:  {"command": "device.add", "args": {"name": "r1", "type": "router"}}
+// Reply:    {"status": "ok", "result": ...}
+//           {"status": "error", "code": "invalid|not_found|denied|usage|internal", "message": "..."}
+#pragma once
+
+#include <boost/json.hpp>
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace warden::control {
+
+namespace json = boost::json;
+
+enum class Access { Read, Write };
+enum class Code { Ok, Invalid, NotFound, Denied, Usage, Internal };
+std::string_view code_name(Code code);
+std::optional<Code> parse_code(std::string_view name);
+
+struct Caller {
+    unsigned uid = 0;
+    std::string user;  // OS user name, recorded in the activity log
+    bool may_read = false;
+    bool may_write = false;
+};
+
+struct Reply {
+    Code code = Code::Ok;
+    json::value result;
+    std::string message;
+
+    static Reply ok(json::value result = nullptr) { return {Code::Ok, std::move(result), {}}; }
+    static Reply error(Code code, std::string message) { return {code, nullptr, std::move(message)}; }
+    json::object to_json() const;
+};
+
+enum class ArgType { String, Integer, Bool };
+
+struct ArgSpec {
+    std::string name;
+    ArgType type = ArgType::String;
+    bool required = false;
+};
+
+// Validated arguments: every key is known and has the declared type.
+class Args {
+public:
+    explicit Args(const json::object& obj) : obj_(obj) {}
+    std::string str(std::string_view key, std::string fallback = {}) const;
+    std::optional<std::string> opt_str(std::string_view key) const;
+    std::int64_t integer(std::string_view key, std::int64_t fallback = 0) const;
+    bool flag(std::string_view key) const;
+    bool has(std::string_view key) const { return obj_.contains(key); }
+
+private:
+    const json::object& obj_;
+};
+
+using Handler = std::function<Reply(const Args& args, const Caller& caller)>;
+
+struct Command {
+    std::string name;
+    Access access = Access::Read;
+    std::string help;
+    std::vector<ArgSpec> args;
+    Handler handler;
+};
+
+class Registry {
+public:
+    void add(Command command);
+    const Command* find(std::string_view name) const;
+    std::vector<const Command*> commands() const;
+
+    // Validates and dispatches; never throws (handler exceptions become Code::Internal).
+    Reply dispatch(const json::value& request, const Caller& caller) const;
+    // Parses one request line (JSON) and dispatches it.
+    Reply dispatch_line(std::string_view line, const Caller& caller) const;
+
+private:
+    std::map<std::string, Command, std::less<>> commands_;
+};
+
+}  // namespace warden::control

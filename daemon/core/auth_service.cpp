@@ -1,0 +1,142 @@
+#include "daemon/core/auth_service.hpp"
+
+#include <charconv>
+
+#include "common/log.hpp"
+#include "common/protocol.hpp"
+#include "common/text.hpp"
+
+namespace warden::core {
+namespace {
+
+std::uint64_t number_field(const wire::Message& msg, std::string_view key) {
+    const auto text = msg.get(key).value_or("0");
+    std::uint64_t value = 0;
+    std::from_chars(text.data(), text.data() + text.size(), value);
+    return value;
+}
+
+}  // namespace
+
+std::string real_address_of(const wire::Message& msg) {
+    auto ip = msg.get("untrusted_ip").value_or(msg.get("trusted_ip").value_or(""));
+    auto port = msg.get("untrusted_port").value_or(msg.get("trusted_port").value_or(""));
+    return std::string(ip) + ":" + std::string(port);
+}
+
+AuthService::AuthService(store::Store& store, SessionTable& sessions, VpnPool pool, Clock now)
+    : store_(store), sessions_(sessions), pool_(pool), now_(std::move(now)) {}
+
+std::optional<wire::Message> AuthService::handle(const wire::Message& msg, const std::string& instance) {
+    switch (msg.type) {
+        case wire::Type::Auth: return verdict_reply(msg, instance, false);
+        case wire::Type::Connect: return verdict_reply(msg, instance, true);
+        case wire::Type::Disconnect: on_disconnect(msg, instance); return std::nullopt;
+        case wire::Type::Ping: return wire::Message(wire::Type::Pong, msg.id);
+        case wire::Type::Pong: return std::nullopt;
+        default: {
+            wire::Message err(wire::Type::Error, msg.id);
+            err.set(std::string(protocol::field::reason), "unexpected message type");
+            return err;
+        }
+    }
+}
+
+wire::Message AuthService::verdict_reply(const wire::Message& msg, const std::string& instance, bool connect) {
+    const std::string serial = text::normalize_serial(msg.get("tls_serial_hex_0").value_or(""));
+    const auto binding = serial.empty() ? std::nullopt : store_.find_by_serial(serial);
+    const std::int64_t now = now_();
+    const Verdict v = decide(serial, binding, pool_, now, connect);
+    const std::string address = real_address_of(msg);
+    const std::string cn = msg.get_or("common_name", "");
+
+    wire::Message reply(wire::Type::Verdict, msg.id);
+    reply.set(std::string(protocol::field::result), std::string(v.allow ? protocol::kAllow : protocol::kDeny));
+    if (!v.allow) {
+        reply.set(std::string(protocol::field::reason), v.reason);
+        log::info("client refused", {{"instance", instance}, {"common_name", cn}, {"address", address},
+                                     {"serial", serial}, {"reason", v.reason}});
+        store::ConnectionEntry e;
+        e.at = now;
+        e.event = "refused";
+        if (v.device) {
+            e.device_id = v.device->id;
+            e.device_name = v.device->name;
+        }
+        e.instance = instance;
+        e.real_address = address;
+        e.reason = v.reason;
+        record(std::move(e));
+        return reply;
+    }
+    if (!connect) return reply;
+
+    reply.set(std::string(protocol::field::config), v.config);
+    const std::string vpn_ip = net::format_ipv4(v.device->vpn_ip);
+    sessions_.connected({instance, address, serial, cn, v.device->id, v.device->name, vpn_ip, now});
+    log::info("client admitted", {{"instance", instance}, {"device", v.device->name}, {"address", address},
+                                  {"vpn_ip", vpn_ip}});
+    store::ConnectionEntry e;
+    e.at = now;
+    e.event = "connect";
+    e.device_id = v.device->id;
+    e.device_name = v.device->name;
+    e.instance = instance;
+    e.real_address = address;
+    e.vpn_ip = vpn_ip;
+    record(std::move(e));
+    set_state(v.device->id, "online");
+    return reply;
+}
+
+void AuthService::on_disconnect(const wire::Message& msg, const std::string& instance) {
+    const std::string address = real_address_of(msg);
+    auto session = sessions_.disconnected(instance, address);
+    store::ConnectionEntry e;
+    e.at = now_();
+    e.event = "disconnect";
+    e.instance = instance;
+    e.real_address = address;
+    e.bytes_received = number_field(msg, "bytes_received");
+    e.bytes_sent = number_field(msg, "bytes_sent");
+    e.duration = static_cast<std::int64_t>(number_field(msg, "time_duration"));
+    if (session) {
+        e.device_id = session->device_id;
+        e.device_name = session->device_name;
+        e.vpn_ip = session->vpn_ip;
+    }
+    log::info("client disconnected", {{"instance", instance}, {"device", e.device_name}, {"address", address},
+                                      {"bytes_received", std::to_string(e.bytes_received)},
+                                      {"bytes_sent", std::to_string(e.bytes_sent)},
+                                      {"duration", std::to_string(e.duration)}});
+    if (session && session->device_id && !sessions_.device_online(*session->device_id))
+        set_state(*session->device_id, "offline");
+    record(std::move(e));
+}
+
+void AuthService::record(store::ConnectionEntry entry) { pending_log_.push_back(std::move(entry)); }
+
+void AuthService::set_state(std::int64_t device_id, const char* state) {
+    pending_state_.emplace_back(device_id, state);
+}
+
+std::size_t AuthService::flush() {
+    if (pending_log_.empty() && pending_state_.empty()) return 0;
+    const std::size_t n = pending();
+    const std::int64_t now = now_();
+    store_.transaction([&] {
+        for (const auto& e : pending_log_) store_.log_connection(e);
+        for (const auto& [id, state] : pending_state_) {
+            auto device = store_.find_device(id);
+            if (!device || device->state == state) continue;
+            device->state = state;
+            device->state_since = now;
+            store_.update_device(*device);
+        }
+    });
+    pending_log_.clear();
+    pending_state_.clear();
+    return n;
+}
+
+}  // namespace warden::core

@@ -1,0 +1,161 @@
+#include "daemon/server/plugin_server.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <deque>
+
+#include "common/log.hpp"
+#include "common/protocol.hpp"
+
+namespace warden::server {
+
+namespace asio = boost::asio;
+using stream = asio::local::stream_protocol;
+
+class PluginConnection : public std::enable_shared_from_this<PluginConnection> {
+public:
+    PluginConnection(PluginServer& server, stream::socket socket)
+        : server_(server), socket_(std::move(socket)), decoder_(server.options_.max_frame) {}
+
+    void start() { read(); }
+    void close() {
+        boost::system::error_code ignored;
+        socket_.shutdown(stream::socket::shutdown_both, ignored);
+        socket_.close(ignored);
+    }
+    void send(const wire::Message& msg) {
+        std::string frame;
+        if (!wire::encode(msg, frame, server_.options_.max_frame)) {
+            log::error("plugin reply too large", {{"instance", instance_}});
+            return;
+        }
+        queue_.push_back(std::move(frame));
+        if (queue_.size() == 1) write_next();
+    }
+
+private:
+    void read() {
+        socket_.async_read_some(asio::buffer(buffer_), [self = shared_from_this()](auto ec, std::size_t n) {
+            if (ec) return self->finish(ec == asio::error::eof ? "" : ec.message());
+            self->decoder_.feed(self->buffer_.data(), n);
+            self->drain();
+        });
+    }
+
+    void drain() {
+        wire::Message msg;
+        for (;;) {
+            const auto status = decoder_.next(msg);
+            if (status == wire::DecodeStatus::NeedMore) return read();
+            if (status == wire::DecodeStatus::Error) return reject(decoder_.error());
+            dispatch(msg);
+        }
+    }
+
+    void dispatch(const wire::Message& msg) {
+        if (msg.type == wire::Type::Hello) {
+            instance_ = msg.get_or(protocol::field::instance, "default");
+            log::info("plugin connected", {{"instance", instance_},
+                                           {"plugin_version", msg.get_or(protocol::field::plugin_version, "?")}});
+            return;
+        }
+        std::optional<wire::Message> reply;
+        try {
+            reply = server_.requests_.handle(msg, instance_);
+        } catch (const std::exception& e) {
+            log::error("plugin request failed", {{"instance", instance_}, {"error", e.what()}});
+            reply = wire::Message(wire::Type::Error, msg.id);
+            reply->set(std::string(protocol::field::reason), "internal error");
+        }
+        if (!reply) return;
+        const auto delay = server_.options_.verdict_delay;
+        if (delay.count() == 0 || reply->type != wire::Type::Verdict) return send(*reply);
+        auto timer = std::make_shared<asio::steady_timer>(socket_.get_executor(), delay);
+        timer->async_wait([self = shared_from_this(), timer, r = std::move(*reply)](auto) { self->send(r); });
+    }
+
+    void reject(const std::string& why) {
+        log::warn("plugin frame rejected", {{"instance", instance_}, {"error", why}});
+        wire::Message err(wire::Type::Error, 0);
+        err.set(std::string(protocol::field::reason), "malformed frame: " + why);
+        closing_ = true;
+        send(err);
+    }
+
+    void write_next() {
+        asio::async_write(socket_, asio::buffer(queue_.front()), [self = shared_from_this()](auto ec, std::size_t) {
+            if (ec) return self->finish(ec.message());
+            self->queue_.pop_front();
+            if (!self->queue_.empty()) return self->write_next();
+            if (self->closing_) self->finish("");
+        });
+    }
+
+    void finish(const std::string& error) {
+        if (done_) return;
+        done_ = true;
+        if (!error.empty()) log::info("plugin connection error", {{"instance", instance_}, {"error", error}});
+        log::info("plugin disconnected", {{"instance", instance_}});
+        close();
+        server_.forget(shared_from_this());
+    }
+
+    PluginServer& server_;
+    stream::socket socket_;
+    wire::Decoder decoder_;
+    std::array<char, 16384> buffer_{};
+    std::deque<std::string> queue_;
+    std::string instance_ = "unknown";
+    bool closing_ = false;
+    bool done_ = false;
+};
+
+PluginServer::PluginServer(asio::io_context& io, std::string socket_path, PluginRequests& requests,
+                           Options options)
+    : io_(io), path_(std::move(socket_path)), requests_(requests), options_(options), acceptor_(io) {}
+
+PluginServer::~PluginServer() { stop(); }
+
+void PluginServer::start() {
+    ::unlink(path_.c_str());
+    acceptor_.open(stream());
+    acceptor_.bind(stream::endpoint(path_));
+    // Only root (OpenVPN before it drops privileges) and the socket's group may connect.
+    ::chmod(path_.c_str(), 0660);
+    acceptor_.listen(asio::socket_base::max_listen_connections);
+    accept_next();
+    log::info("plugin socket listening", {{"path", path_}});
+}
+
+void PluginServer::stop() {
+    boost::system::error_code ignored;
+    if (acceptor_.is_open()) {
+        acceptor_.close(ignored);
+        ::unlink(path_.c_str());
+    }
+    for (const auto& c : connections_) c->close();
+    connections_.clear();
+}
+
+void PluginServer::broadcast(const wire::Message& msg) {
+    for (const auto& c : connections_) c->send(msg);
+}
+
+void PluginServer::accept_next() {
+    acceptor_.async_accept([this](boost::system::error_code ec, stream::socket socket) {
+        if (ec == asio::error::operation_aborted) return;
+        if (!ec) {
+            auto conn = std::make_shared<PluginConnection>(*this, std::move(socket));
+            connections_.insert(conn);
+            conn->start();
+        } else {
+            log::warn("plugin accept failed", {{"error", ec.message()}});
+        }
+        accept_next();
+    });
+}
+
+void PluginServer::forget(const std::shared_ptr<PluginConnection>& conn) { connections_.erase(conn); }
+
+}  // namespace warden::server
