@@ -1,0 +1,81 @@
+#include "cli/client.hpp"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include "common/fd.hpp"
+
+namespace warden::cli {
+namespace {
+
+Response fail(int code, std::string message) { return {code, nullptr, std::move(message)}; }
+
+bool wait_for(int fd, short events, std::chrono::steady_clock::time_point deadline) {
+    for (;;) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return false;
+        pollfd p{fd, events, 0};
+        const int rc = ::poll(&p, 1, static_cast<int>(left.count()));
+        if (rc > 0) return true;
+        if (rc < 0 && errno != EINTR) return false;
+    }
+}
+
+int exit_for(std::string_view code) {
+    if (code == "denied") return kDenied;
+    if (code == "usage") return kUsage;
+    return kRefused;
+}
+
+}  // namespace
+
+Response call(const std::string& socket_path, const std::string& command, const json::object& args,
+              int timeout_ms) {
+    sockaddr_un addr{};
+    if (socket_path.size() >= sizeof(addr.sun_path)) return fail(kUsage, "socket path too long: " + socket_path);
+    addr.sun_family = AF_UNIX;
+    std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size() + 1);
+    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd || ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0)
+        return fail(kUnreachable, "cannot reach wardend at " + socket_path + ": " + std::strerror(errno));
+
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    json::object request{{"command", command}, {"args", args}};
+    const std::string line = json::serialize(request) + "\n";
+    for (std::size_t done = 0; done < line.size();) {
+        if (!wait_for(fd.get(), POLLOUT, deadline)) return fail(kUnreachable, "timed out sending to wardend");
+        const ssize_t n = ::send(fd.get(), line.data() + done, line.size() - done, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return fail(kUnreachable, std::string("lost wardend: ") + std::strerror(errno));
+        done += static_cast<std::size_t>(n);
+    }
+    std::string reply;
+    char buf[65536];
+    while (reply.find('\n') == std::string::npos) {
+        if (!wait_for(fd.get(), POLLIN, deadline)) return fail(kUnreachable, "timed out waiting for wardend");
+        const ssize_t n = ::recv(fd.get(), buf, sizeof buf, 0);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return fail(kUnreachable, "wardend closed the connection");
+        reply.append(buf, static_cast<std::size_t>(n));
+    }
+    boost::system::error_code ec;
+    json::value v = json::parse(reply.substr(0, reply.find('\n')), ec);
+    if (ec || !v.is_object()) return fail(kRefused, "malformed reply from wardend");
+    const auto& o = v.get_object();
+    const auto* status = o.if_contains("status");
+    if (status && status->is_string() && status->get_string() == "ok") {
+        const auto* result = o.if_contains("result");
+        return {kDone, result ? *result : json::value(nullptr), {}};
+    }
+    const auto* code = o.if_contains("code");
+    const auto* message = o.if_contains("message");
+    return fail(exit_for(code && code->is_string() ? std::string_view(code->get_string()) : ""),
+                message && message->is_string() ? std::string(message->get_string()) : "error");
+}
+
+}  // namespace warden::cli

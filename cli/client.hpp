@@ -1,0 +1,25 @@
+// wardenctl's side of the admin protocol: one JSON request line, one JSON reply line.
+#pragma once
+
+#include <boost/json.hpp>
+
+#include <string>
+
+namespace warden::cli {
+
+namespace json = boost::json;
+
+// Documented exit codes (SPEC §13).
+enum Exit { kDone = 0, kRefused = 1, kUsage = 2, kUnreachable = 3, kDenied = 4 };
+
+struct Response {
+    int exit_code = kDone;
+    json::value result;   // on success
+    std::string message;  // on failure
+};
+
+// Sends {"command": command, "args": args} to the daemon at `socket_path`.
+Response call(const std::string& socket_path, const std::string& command, const json::object& args,
+              int timeout_ms = 30000);
+
+}  // namespace warden::cli

@@ -1,0 +1,168 @@
+// wardenctl: a thin client. Each subcommand maps to one daemon command of the same
+// name ("device add" -> "device.add"); the daemon validates, this only shapes output.
+#include <CLI/CLI.hpp>
+
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <iostream>
+
+#include "cli/client.hpp"
+#include "cli/output.hpp"
+
+namespace json = boost::json;
+using namespace warden::cli;
+
+namespace {
+
+struct Invocation {
+    std::string command;
+    json::object args;
+    std::function<int(const json::value&)> print;
+};
+
+struct Options {
+    std::string socket = "/run/warden/admin.sock";
+    bool json_output = false;
+    std::string output_file;
+};
+
+int print_rows(const json::value& v, const Options& o, const std::vector<Column>& columns) {
+    if (o.json_output) std::cout << json::serialize(v) << '\n';
+    else if (v.is_array()) print_table(std::cout, v.get_array(), columns);
+    return kDone;
+}
+
+int print_any(const json::value& v, const Options& o) {
+    if (o.json_output || !v.is_object()) {
+        if (!v.is_null()) std::cout << json::serialize(v) << '\n';
+    } else {
+        print_object(std::cout, v.get_object());
+    }
+    return kDone;
+}
+
+int write_profile(const json::value& v, const Options& o) {
+    const std::string profile(v.at("profile").as_string());
+    if (o.output_file.empty() || o.output_file == "-") {
+        std::cout << profile;
+        return kDone;
+    }
+    const mode_t old = ::umask(077);  // the profile holds a private key
+    std::ofstream out(o.output_file, std::ios::trunc);
+    ::umask(old);
+    if (!(out << profile)) {
+        std::cerr << "wardenctl: cannot write " << o.output_file << '\n';
+        return kRefused;
+    }
+    return kDone;
+}
+
+CLI::App* leaf(CLI::App& parent, const std::string& name, const std::string& help, Invocation& inv,
+               const std::string& command, std::function<int(const json::value&)> print) {
+    CLI::App* sub = parent.add_subcommand(name, help);
+    sub->callback([&inv, command, print] {
+        inv.command = command;
+        inv.print = print;
+    });
+    return sub;
+}
+
+// Adds a string option that, when given, becomes args[key].
+void arg(CLI::App* sub, const std::string& flag, const std::string& key, Invocation& inv,
+         const std::string& help, bool required = false) {
+    auto* opt = sub->add_option_function<std::string>(flag, [&inv, key](const std::string& v) { inv.args[key] = v; }, help);
+    if (required) opt->required();
+}
+
+void define_commands(CLI::App& app, Invocation& inv, Options& o) {
+    const std::vector<Column> device_cols = {{"name", "NAME"}, {"type", "TYPE"}, {"group", "GROUP"},
+                                             {"vpn_ip", "VPN IP"}, {"network", "NETWORK"},
+                                             {"state", "STATE"}, {"since", "SINCE"}};
+    const std::vector<Column> cert_cols = {{"serial", "SERIAL"}, {"state", "STATE"}, {"expires", "EXPIRES"},
+                                           {"expiring_soon", "EXPIRING SOON"}};
+    const std::vector<Column> session_cols = {{"device", "DEVICE"}, {"instance", "INSTANCE"},
+                                              {"real_address", "REAL ADDRESS"}, {"vpn_ip", "VPN IP"},
+                                              {"bytes_received", "BYTES IN"}, {"bytes_sent", "BYTES OUT"},
+                                              {"since", "SINCE"}};
+    auto any = [&o](const json::value& v) { return print_any(v, o); };
+
+    leaf(app, "status", "daemon and OpenVPN status", inv, "status", any);
+    leaf(app, "help-commands", "list the daemon's commands", inv, "help",
+         [&o](const json::value& v) { return print_rows(v, o, {{"command", "COMMAND"}, {"access", "ACCESS"}, {"help", "HELP"}}); });
+
+    CLI::App* device = app.add_subcommand("device", "manage devices")->require_subcommand(1);
+    auto* add = leaf(*device, "add", "add a device", inv, "device.add", any);
+    arg(add, "name", "name", inv, "device name", true);
+    arg(add, "--type", "type", inv, "router or pc", true);
+    arg(add, "--group", "group", inv, "group (default: default)");
+    arg(add, "--serial", "serial", inv, "router serial number");
+    arg(add, "--code", "code", inv, "device code");
+    arg(add, "--network", "network", inv, "routers: accessible network (CIDR or address/netmask)");
+    arg(add, "--netmap", "netmap", inv, "real LAN behind the router, mapped to --network");
+    arg(add, "--email", "email", inv, "e-mail address");
+    add->add_flag_callback("--monitor", [&inv] { inv.args["monitor"] = true; }, "watch availability");
+    leaf(*device, "list", "list devices", inv, "device.list",
+         [&o, device_cols](const json::value& v) { return print_rows(v, o, device_cols); });
+    arg(leaf(*device, "show", "show a device", inv, "device.show", any), "name", "name", inv, "device name", true);
+    arg(leaf(*device, "delete", "delete a device", inv, "device.delete", any), "name", "name", inv, "device name", true);
+    auto* exp = leaf(*device, "export", "write the device's .ovpn profile", inv, "device.export",
+                     [&o](const json::value& v) { return write_profile(v, o); });
+    arg(exp, "name", "name", inv, "device name", true);
+    exp->add_option("-o,--output", o.output_file, "output file (default: stdout)");
+
+    CLI::App* cert = app.add_subcommand("cert", "manage certificates")->require_subcommand(1);
+    arg(leaf(*cert, "list", "list a device's certificates", inv, "cert.list",
+             [&o, cert_cols](const json::value& v) { return print_rows(v, o, cert_cols); }),
+        "name", "name", inv, "device name", true);
+    arg(leaf(*cert, "new", "issue a new certificate", inv, "cert.new", any), "name", "name", inv, "device name", true);
+    auto* revoke = leaf(*cert, "revoke", "revoke a certificate", inv, "cert.revoke", any);
+    arg(revoke, "name", "name", inv, "device name", true);
+    arg(revoke, "serial", "serial", inv, "certificate serial (hex)", true);
+
+    CLI::App* session = app.add_subcommand("session", "live sessions")->require_subcommand(1);
+    leaf(*session, "list", "list live sessions", inv, "session.list",
+         [&o, session_cols](const json::value& v) { return print_rows(v, o, session_cols); });
+    arg(leaf(*session, "kill", "end a device's session", inv, "session.kill", any), "name", "name", inv, "device name", true);
+}
+
+int run(int argc, char** argv) {
+    CLI::App app{"wardenctl: administer warden (exit: 0 done, 1 refused, 2 usage, 3 daemon unreachable, 4 denied)"};
+    app.require_subcommand(1);
+    Options o;
+    if (const char* env = std::getenv("WARDEN_SOCKET")) o.socket = env;
+    app.add_option("--socket", o.socket, "admin socket of wardend");
+    app.add_flag("--json", o.json_output, "print results as JSON");
+    app.fallthrough();
+    Invocation inv;
+    define_commands(app, inv, o);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int rc = app.exit(e);
+        return rc == 0 ? kDone : kUsage;
+    }
+    if (inv.command.empty()) {
+        std::cerr << app.help();
+        return kUsage;
+    }
+    Response r = call(o.socket, inv.command, inv.args);
+    if (r.exit_code != kDone) {
+        std::cerr << "wardenctl: " << r.message << '\n';
+        return r.exit_code;
+    }
+    return inv.print(r.result);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {
+        std::cerr << "wardenctl: " << e.what() << '\n';
+        return kRefused;
+    }
+}
