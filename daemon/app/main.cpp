@@ -1,0 +1,69 @@
+// wardend: `wardend --config FILE` runs the daemon; `wardend init ...` creates a state.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "common/log.hpp"
+#include "daemon/app/daemon.hpp"
+#include "daemon/app/init.hpp"
+#include "daemon/core/config.hpp"
+
+using namespace warden;
+
+namespace {
+
+log::Level parse_level(const std::string& s) {
+    if (s == "debug") return log::Level::Debug;
+    if (s == "warning") return log::Level::Warning;
+    if (s == "error") return log::Level::Error;
+    return log::Level::Info;
+}
+
+int run(int argc, char** argv) {
+    CLI::App app{"wardend: the warden daemon"};
+    std::string config_path = "/etc/warden/wardend.conf";
+    app.add_option("-c,--config", config_path, "configuration file");
+
+    app::InitOptions init;
+    CLI::App* init_cmd = app.add_subcommand("init", "create CA, database, wardend.conf and OpenVPN server.conf");
+    init_cmd->add_option("--dir", init.dir, "state folder")->required();
+    init_cmd->add_option("--remote", init.remote, "HOST[:PORT] clients connect to")->required();
+    init_cmd->add_option("--proto", init.proto, "udp or tcp")->check(CLI::IsMember({"udp", "tcp"}));
+    init_cmd->add_option("--pool", init.pool, "VPN address pool (CIDR)");
+    init_cmd->add_option("--plugin", init.plugin_path, "path of openvpn-plugin-warden.so for server.conf");
+    init_cmd->add_flag("--force", init.force, "overwrite an existing state");
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e) == 0 ? 0 : 2;
+    }
+
+    if (*init_cmd) {
+        if (auto err = app::run_init(init); !err.empty()) {
+            std::cerr << "wardend init: " << err << '\n';
+            return 1;
+        }
+        std::cout << "created " << init.dir << "/wardend.conf, server.conf, pki/, warden.db\n";
+        return 0;
+    }
+
+    auto loaded = core::load_config(config_path);
+    if (!loaded.config) {
+        log::error("invalid configuration", {{"file", config_path}, {"error", loaded.error}});
+        return 2;
+    }
+    log::set_min_level(parse_level(loaded.config->log_level));
+    return app::run_daemon(*loaded.config);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    log::set_prefix("wardend");
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {
+        log::error("wardend failed", {{"error", e.what()}});
+        return 1;
+    }
+}

@@ -1,0 +1,98 @@
+#include "daemon/app/managed_sessions.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "common/log.hpp"
+
+namespace warden::app {
+
+ManagedSessions::ManagedSessions(boost::asio::io_context& io, const core::Config& config,
+                                 core::SessionTable& table, store::Store& store)
+    : table_(table), store_(store) {
+    for (const auto& inst : config.instances) {
+        mgmt::ClientOptions options;
+        options.poll_interval = std::chrono::milliseconds(config.management_poll_ms);
+        clients_.emplace(inst.name, std::make_unique<mgmt::Client>(io, inst.name, inst.management_socket, options));
+    }
+}
+
+void ManagedSessions::start() {
+    for (auto& [name, client] : clients_) client->start();
+}
+
+void ManagedSessions::stop() {
+    for (auto& [name, client] : clients_) client->stop();
+}
+
+std::vector<control::SessionView> ManagedSessions::list() {
+    std::vector<control::SessionView> out;
+    for (auto& [name, client] : clients_) {
+        for (const auto& s : client->sessions()) {
+            control::SessionView v;
+            v.instance = name;
+            v.common_name = s.common_name;
+            v.real_address = s.real_address;
+            v.vpn_ip = s.virtual_address;
+            v.bytes_received = s.bytes_received;
+            v.bytes_sent = s.bytes_sent;
+            v.since = s.connected_since;
+            auto known = table_.find(name, s.real_address);
+            v.device = known ? known->device_name : s.common_name;
+            out.push_back(std::move(v));
+        }
+    }
+    return out;
+}
+
+std::vector<control::InstanceView> ManagedSessions::instances() {
+    std::vector<control::InstanceView> out;
+    for (auto& [name, client] : clients_) out.push_back({name, client->connected(), client->sessions().size()});
+    return out;
+}
+
+std::size_t ManagedSessions::end_sessions_of_serial(const std::string& serial, const std::string& why) {
+    std::vector<std::string> names;
+    if (auto binding = store_.find_by_serial(serial)) names.push_back(binding->cert.common_name);
+    return end_matching([&](const core::LiveSession& s) { return s.serial == serial; }, names, why);
+}
+
+std::size_t ManagedSessions::end_sessions_of_device(std::int64_t device_id, const std::string& why) {
+    std::vector<std::string> names;
+    for (const auto& c : store_.certificates_of(device_id)) names.push_back(c.common_name);
+    return end_matching([&](const core::LiveSession& s) { return s.device_id == device_id; }, names, why);
+}
+
+std::size_t ManagedSessions::end_matching(const std::function<bool(const core::LiveSession&)>& known,
+                                          const std::vector<std::string>& common_names, const std::string& why) {
+    std::size_t ended = 0;
+    std::set<std::pair<std::string, std::string>> killed;
+    for (const auto& s : table_.matching(known)) {
+        auto it = clients_.find(s.instance);
+        if (it == clients_.end()) continue;
+        log::info("ending session", {{"instance", s.instance}, {"device", s.device_name},
+                                     {"address", s.real_address}, {"reason", why}});
+        it->second->kill_address(s.real_address, [addr = s.real_address](bool ok, const std::string& msg) {
+            if (!ok) log::warn("session kill failed", {{"address", addr}, {"error", msg}});
+        });
+        killed.insert({s.instance, s.real_address});
+        ++ended;
+    }
+    // Sessions the plugin never reported to this daemon (it restarted since): match by
+    // common name, but never a session we know belongs to another certificate.
+    for (auto& [name, client] : clients_) {
+        for (const auto& s : client->sessions()) {
+            if (killed.count({name, s.real_address}) || table_.find(name, s.real_address)) continue;
+            if (std::find(common_names.begin(), common_names.end(), s.common_name) == common_names.end()) continue;
+            log::info("ending session", {{"instance", name}, {"common_name", s.common_name},
+                                         {"address", s.real_address}, {"reason", why}});
+            client->kill_client(s.client_id, [cid = s.client_id](bool ok, const std::string& msg) {
+                if (!ok) log::warn("session kill failed", {{"cid", std::to_string(cid)}, {"error", msg}});
+            });
+            ++ended;
+        }
+    }
+    return ended;
+}
+
+}  // namespace warden::app

@@ -1,0 +1,42 @@
+// SessionControl over the OpenVPN management interfaces: one mgmt::Client per
+// instance gives the authoritative list of live sessions; the plugin's SessionTable
+// says which certificate and device each one uses. Sessions are ended by real address
+// (what the plugin reported) and, for sessions the daemon did not see connect (it was
+// restarted meanwhile), by client id matched on the certificate's common name.
+#pragma once
+
+#include <boost/asio.hpp>
+
+#include <map>
+#include <memory>
+
+#include "daemon/control/services.hpp"
+#include "daemon/core/config.hpp"
+#include "daemon/core/sessions.hpp"
+#include "daemon/mgmt/client.hpp"
+#include "daemon/store/store.hpp"
+
+namespace warden::app {
+
+class ManagedSessions final : public control::SessionControl {
+public:
+    ManagedSessions(boost::asio::io_context& io, const core::Config& config, core::SessionTable& table,
+                    store::Store& store);
+    void start();
+    void stop();
+
+    std::vector<control::SessionView> list() override;
+    std::vector<control::InstanceView> instances() override;
+    std::size_t end_sessions_of_serial(const std::string& serial, const std::string& why) override;
+    std::size_t end_sessions_of_device(std::int64_t device_id, const std::string& why) override;
+
+private:
+    std::size_t end_matching(const std::function<bool(const core::LiveSession&)>& known,
+                             const std::vector<std::string>& common_names, const std::string& why);
+
+    core::SessionTable& table_;
+    store::Store& store_;
+    std::map<std::string, std::unique_ptr<mgmt::Client>> clients_;  // by instance name
+};
+
+}  // namespace warden::app
