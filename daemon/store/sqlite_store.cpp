@@ -14,7 +14,6 @@ constexpr std::string_view kDeviceColumns =
     "d.addressing, d.local_network, d.monitor, d.email, d.active, d.state, d.state_since, "
     "d.created_at";
 constexpr std::string_view kDeviceFrom = " FROM devices d JOIN groups g ON g.id = d.group_id ";
-constexpr int kDeviceColumnCount = 16;
 
 constexpr std::string_view kCertColumns =
     "c.serial, c.device_id, c.common_name, c.fingerprint, c.not_before, c.not_after, "
