@@ -1,0 +1,125 @@
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+#include "common/protocol.hpp"
+#include "daemon/server/plugin_server.hpp"
+#include "support/unix_client.hpp"
+
+using namespace warden;
+using namespace warden::testing;
+
+namespace {
+
+// Answers every request with allow, echoing the common name as the reason.
+struct EchoRequests : core::PluginRequests {
+    std::optional<wire::Message> handle(const wire::Message& msg, const std::string& instance) override {
+        if (msg.type == wire::Type::Disconnect) return std::nullopt;
+        wire::Message reply(wire::Type::Verdict, msg.id);
+        reply.set("result", "allow").set("reason", msg.get_or("common_name", "")).set("instance", instance);
+        return reply;
+    }
+};
+
+struct Running {
+    boost::asio::io_context io;
+    EchoRequests requests;
+    TempDir dir;
+    server::PluginServer server;
+    std::thread thread;
+
+    explicit Running(std::chrono::milliseconds delay = {})
+        : server(io, dir.file("plugin.sock"), requests, {delay, 1024}) {
+        server.start();
+        thread = std::thread([this] { io.run(); });
+    }
+    ~Running() {
+        boost::asio::post(io, [this] { server.stop(); io.stop(); });
+        thread.join();
+    }
+    std::string path() const { return dir.file("plugin.sock"); }
+};
+
+// Reads frames until `count` messages arrived or the peer closed / timed out.
+std::vector<wire::Message> read_messages(int fd, std::size_t count, bool* closed = nullptr) {
+    wire::Decoder d;
+    std::vector<wire::Message> out;
+    while (out.size() < count) {
+        auto chunk = recv_some(fd);
+        if (!chunk || chunk->empty()) {
+            if (closed) *closed = chunk.has_value();
+            break;
+        }
+        d.feed(*chunk);
+        wire::Message m;
+        while (d.next(m) == wire::DecodeStatus::Ok) out.push_back(m);
+    }
+    return out;
+}
+
+std::string auth_frame(std::uint32_t id, const std::string& cn) {
+    return wire::encode(wire::Message(wire::Type::Auth, id).set("common_name", cn));
+}
+
+}  // namespace
+
+TEST_CASE("plugin server answers requests sent one byte at a time") {
+    Running r;
+    auto fd = connect_unix(r.path());
+    REQUIRE(fd);
+    REQUIRE(send_all(fd.get(), wire::encode(wire::Message(wire::Type::Hello, 0).set("instance", "east")), 1));
+    REQUIRE(send_all(fd.get(), auth_frame(9, "dev-a"), 1));
+    auto msgs = read_messages(fd.get(), 1);
+    REQUIRE(msgs.size() == 1);
+    CHECK(msgs[0].type == wire::Type::Verdict);
+    CHECK(msgs[0].id == 9);
+    CHECK(msgs[0].get("reason") == "dev-a");
+    CHECK(msgs[0].get("instance") == "east");
+}
+
+TEST_CASE("plugin server answers pipelined requests, each with its id") {
+    Running r;
+    auto fd = connect_unix(r.path());
+    std::string burst;
+    for (std::uint32_t id = 1; id <= 500; ++id) burst += auth_frame(id, "d" + std::to_string(id));
+    REQUIRE(send_all(fd.get(), burst, 7));
+    auto msgs = read_messages(fd.get(), 500);
+    REQUIRE(msgs.size() == 500);
+    for (std::uint32_t i = 0; i < 500; ++i) CHECK(msgs[i].get("reason") == "d" + std::to_string(msgs[i].id));
+}
+
+TEST_CASE("a malformed frame gets an error and a close; other plugins keep being served") {
+    Running r;
+    auto good = connect_unix(r.path());
+    auto bad = connect_unix(r.path());
+    const std::string garbage_cases[] = {
+        std::string("\x00\x00\x00\x03" "abc", 7),          // shorter than a header
+        std::string("\x00\x10\x00\x00", 4),               // larger than the 1 KiB limit
+        std::string("\x00\x00\x00\x08\x07\x02\x00\x00\x00\x01\x00\x00", 12),  // wrong version
+    };
+    for (const auto& garbage : garbage_cases) {
+        auto fd = connect_unix(r.path());
+        REQUIRE(send_all(fd.get(), garbage));
+        bool closed = false;
+        auto msgs = read_messages(fd.get(), 2, &closed);
+        REQUIRE(msgs.size() == 1);
+        CHECK(msgs[0].type == wire::Type::Error);
+        CHECK(closed);
+    }
+    REQUIRE(send_all(good.get(), auth_frame(1, "still-here")));
+    auto msgs = read_messages(good.get(), 1);
+    REQUIRE(msgs.size() == 1);
+    CHECK(msgs[0].get("reason") == "still-here");
+}
+
+TEST_CASE("verdict delay postpones replies without blocking other work") {
+    Running r(std::chrono::milliseconds(100));
+    auto fd = connect_unix(r.path());
+    const auto start = std::chrono::steady_clock::now();
+    REQUIRE(send_all(fd.get(), auth_frame(1, "a") + auth_frame(2, "b")));
+    auto msgs = read_messages(fd.get(), 2);
+    REQUIRE(msgs.size() == 2);
+    const auto elapsed = std::chrono::steady_clock::now() - start;
+    CHECK(elapsed >= std::chrono::milliseconds(100));
+    CHECK(elapsed < std::chrono::milliseconds(180));  // delayed concurrently, not one after the other
+}
