@@ -1,0 +1,75 @@
+#include "daemon/control/authority.hpp"
+
+#include <sys/stat.h>
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "common/text.hpp"
+
+namespace warden::control {
+namespace {
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw std::runtime_error("cannot read " + path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+void write_file(const std::string& path, const std::string& content, unsigned mode) {
+    if (auto err = text::write_file_atomic(path, content, mode); !err.empty()) throw std::runtime_error(err);
+}
+
+std::vector<pki::Revoked> to_pki(const std::vector<store::RevokedSerial>& revoked) {
+    std::vector<pki::Revoked> out;
+    out.reserve(revoked.size());
+    for (const auto& r : revoked) out.push_back({r.serial, r.revoked_at});
+    return out;
+}
+
+}  // namespace
+
+Authority::Authority(std::string pki_dir, int cert_days, int crl_days)
+    : dir_(std::move(pki_dir)), cert_days_(cert_days), crl_days_(crl_days) {
+    ca_.cert_pem = read_file(dir_ + "/ca.crt");
+    ca_.key_pem = read_file(dir_ + "/ca.key");
+    tls_crypt_ = read_file(dir_ + "/tls-crypt.key");
+}
+
+void Authority::create(const std::string& pki_dir, const std::string& ca_name, int cert_days, int crl_days,
+                       std::int64_t now) {
+    ::mkdir(pki_dir.c_str(), 0700);
+    const pki::Material ca = pki::create_ca(ca_name, 3650);
+    const pki::Material server = pki::issue(ca, "warden-server", pki::CertKind::Server, cert_days);
+    write_file(pki_dir + "/ca.crt", ca.cert_pem, 0644);
+    write_file(pki_dir + "/ca.key", ca.key_pem, 0600);
+    write_file(pki_dir + "/server.crt", server.cert_pem, 0644);
+    write_file(pki_dir + "/server.key", server.key_pem, 0600);
+    write_file(pki_dir + "/tls-crypt.key", pki::generate_tls_crypt_key(), 0600);
+    write_file(pki_dir + "/crl.pem", pki::make_crl(ca, {}, now, crl_days), 0644);
+}
+
+store::Certificate Authority::issue_client(const std::string& common_name, std::int64_t now) const {
+    const pki::Material m = pki::issue(ca_, common_name, pki::CertKind::Client, cert_days_);
+    const auto info = pki::inspect(m.cert_pem);
+    if (!info) throw std::runtime_error("issued certificate does not parse");
+    store::Certificate cert;
+    cert.serial = info->serial;
+    cert.common_name = info->common_name;
+    cert.fingerprint = info->fingerprint_sha256;
+    cert.not_before = info->not_before;
+    cert.not_after = info->not_after;
+    cert.cert_pem = m.cert_pem;
+    cert.key_pem = m.key_pem;
+    cert.created_at = now;
+    return cert;
+}
+
+void Authority::write_crl(const std::vector<store::RevokedSerial>& revoked, std::int64_t now) const {
+    write_file(crl_path(), pki::make_crl(ca_, to_pki(revoked), now, crl_days_), 0644);
+}
+
+}  // namespace warden::control

@@ -1,0 +1,60 @@
+#include "daemon/control/services.hpp"
+
+#include <ctime>
+
+#include "common/log.hpp"
+#include "daemon/core/net.hpp"
+
+namespace warden::control {
+
+void Services::audit(const Caller& caller, const std::string& action, const std::string& object,
+                     const std::string& details) const {
+    store.log_activity({0, now(), caller.user, action, object, details});
+    log::info("admin action", {{"user", caller.user}, {"action", action}, {"object", object}, {"details", details}});
+}
+
+void register_all_commands(Registry& registry, Services& services) {
+    register_status_commands(registry, services);
+    register_device_commands(registry, services);
+    register_cert_commands(registry, services);
+    register_session_commands(registry, services);
+}
+
+Reply from_outcome(const store::Outcome& out) {
+    switch (out.status) {
+        case store::Status::Ok: return Reply::ok();
+        case store::Status::NotFound: return Reply::error(Code::NotFound, out.message);
+        case store::Status::Duplicate:
+        case store::Status::Invalid: return Reply::error(Code::Invalid, out.message);
+    }
+    return Reply::error(Code::Internal, out.message);
+}
+
+std::string iso_time(std::int64_t t) {
+    const std::time_t tt = static_cast<std::time_t>(t);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+json::object device_to_json(const store::Device& d) {
+    json::object o;
+    o["name"] = d.name;
+    o["type"] = std::string(store::to_string(d.type));
+    o["group"] = d.group;
+    o["vpn_ip"] = net::format_ipv4(d.vpn_ip);
+    o["network"] = d.network;
+    o["addressing"] = d.addressing;
+    o["local_network"] = d.local_network;
+    o["serial_number"] = d.serial_number;
+    o["monitor"] = d.monitor;
+    o["email"] = d.email;
+    o["state"] = d.active ? d.state : std::string("deactivated");
+    o["since"] = iso_time(d.state_since);
+    o["created"] = iso_time(d.created_at);
+    return o;
+}
+
+}  // namespace warden::control

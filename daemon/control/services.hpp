@@ -1,0 +1,65 @@
+// What command handlers may use. The daemon wires real implementations; tests wire
+// fakes where a real one needs OpenVPN.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "daemon/control/authority.hpp"
+#include "daemon/control/registry.hpp"
+#include "daemon/core/config.hpp"
+#include "daemon/store/store.hpp"
+
+namespace warden::control {
+
+struct SessionView {
+    std::string instance, device, common_name, real_address, vpn_ip;
+    std::uint64_t bytes_received = 0, bytes_sent = 0;
+    std::int64_t since = 0;
+};
+
+struct InstanceView {
+    std::string name;
+    bool management_connected = false;
+    std::size_t sessions = 0;
+};
+
+// Live sessions across OpenVPN instances, and ending them through the management interface.
+class SessionControl {
+public:
+    virtual ~SessionControl() = default;
+    virtual std::vector<SessionView> list() = 0;
+    virtual std::vector<InstanceView> instances() = 0;
+    // Ends every live session using the certificate / of the device; returns how many.
+    virtual std::size_t end_sessions_of_serial(const std::string& serial, const std::string& why) = 0;
+    virtual std::size_t end_sessions_of_device(std::int64_t device_id, const std::string& why) = 0;
+};
+
+struct Services {
+    const core::Config& config;
+    store::Store& store;
+    const Authority& authority;
+    SessionControl& sessions;
+    std::function<std::int64_t()> now;
+    std::function<std::size_t()> plugin_connections = [] { return std::size_t{0}; };
+
+    // Records an admin action in the activity log under the caller's OS user.
+    void audit(const Caller& caller, const std::string& action, const std::string& object,
+               const std::string& details = {}) const;
+};
+
+// One registration function per command family (commands_*.cpp).
+void register_status_commands(Registry& registry, Services& services);
+void register_device_commands(Registry& registry, Services& services);
+void register_cert_commands(Registry& registry, Services& services);
+void register_session_commands(Registry& registry, Services& services);
+void register_all_commands(Registry& registry, Services& services);
+
+// Helpers shared by the command families.
+json::object device_to_json(const store::Device& device);
+Reply from_outcome(const store::Outcome& outcome);
+std::string iso_time(std::int64_t unix_seconds);  // UTC, "2026-11-22T14:00:00Z"
+
+}  // namespace warden::control
