@@ -40,7 +40,7 @@ struct Fixture {
     std::unique_ptr<store::Store> store;
     std::unique_ptr<Authority> authority;
     FakeSessions sessions;
-    std::int64_t clock = 1'800'000'000;
+    std::int64_t clock = std::time(nullptr);  // certificates are issued against the real clock
     std::unique_ptr<Services> services;
     Registry registry;
     Caller root{0, "root", true, true};
@@ -80,7 +80,7 @@ TEST_CASE("device add issues a certificate and an address; export is a complete 
     const std::string profile(exported.result.at("profile").as_string());
     for (const char* needle : {"client\n", "remote vpn.example.net 1194\n", "proto udp\n", "remote-cert-tls server\n",
                                "<ca>\n-----BEGIN CERTIFICATE-----", "<cert>\n-----BEGIN CERTIFICATE-----",
-                               "<key>\n-----BEGIN PRIVATE KEY-----", "<tls-crypt>\n-----BEGIN OpenVPN Static key V1-----"}) {
+                               "<key>\n-----BEGIN PRIVATE KEY-----", "<tls-crypt>\n", "-----BEGIN OpenVPN Static key V1-----"}) {
         INFO(needle);
         CHECK(profile.find(needle) != std::string::npos);
     }
