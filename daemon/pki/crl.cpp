@@ -29,7 +29,8 @@ detail::Asn1Integer serial_from_text(const std::string& serial) {
 }
 
 detail::Asn1Time time_at(std::int64_t unix_seconds, int plus_days) {
-    detail::Asn1Time out(ASN1_TIME_adj(nullptr, static_cast<std::time_t>(unix_seconds), plus_days, 0));
+    detail::Asn1Time out(
+        ASN1_TIME_adj(nullptr, static_cast<std::time_t>(unix_seconds), plus_days, 0));
     check(out != nullptr, "ASN1_TIME_adj");
     return out;
 }

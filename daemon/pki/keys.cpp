@@ -18,7 +18,9 @@ constexpr char kHexDigits[] = "0123456789abcdef";
 
 // Password callback that refuses: without it OpenSSL would prompt on the terminal when
 // it meets an encrypted PEM, which must never happen inside the daemon.
-int no_password(char*, int, int, void*) { return -1; }
+int no_password(char*, int, int, void*) {
+    return -1;
+}
 
 std::size_t checked_int_size(std::size_t size, std::string_view what) {
     if (size > static_cast<std::size_t>(INT_MAX)) {
@@ -164,10 +166,10 @@ std::string encrypt_private_key(std::string_view key_pem, std::string_view passw
     const detail::PKey key = detail::load_private_key(key_pem);
     detail::Bio out = detail::write_bio(true);
     // PKCS#8 v2: PBES2 with PBKDF2-HMAC-SHA256 (OpenSSL 3 default) and AES-256-CBC.
-    detail::check(PEM_write_bio_PKCS8PrivateKey(out.get(), key.get(), EVP_aes_256_cbc(),
-                                                password.data(), static_cast<int>(password.size()),
-                                                nullptr, nullptr) == 1,
-                  "PEM_write_bio_PKCS8PrivateKey");
+    detail::check(
+        PEM_write_bio_PKCS8PrivateKey(out.get(), key.get(), EVP_aes_256_cbc(), password.data(),
+                                      static_cast<int>(password.size()), nullptr, nullptr) == 1,
+        "PEM_write_bio_PKCS8PrivateKey");
     return detail::bio_contents(out.get());
 }
 

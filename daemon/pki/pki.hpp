@@ -23,10 +23,10 @@ struct Material {
 enum class CertKind { Server, Client };
 
 struct CertInfo {
-    std::string serial;              // warden::text::normalize_serial form
-    std::string fingerprint_sha256;  // lowercase hex, no colons, of the DER certificate
-    std::string subject, issuer;     // RFC 2253, UTF-8
-    std::string common_name;         // last CN of the subject, as OpenVPN reports it
+    std::string serial;                          // warden::text::normalize_serial form
+    std::string fingerprint_sha256;              // lowercase hex, no colons, of the DER certificate
+    std::string subject, issuer;                 // RFC 2253, UTF-8
+    std::string common_name;                     // last CN of the subject, as OpenVPN reports it
     std::int64_t not_before = 0, not_after = 0;  // unix seconds
 
     bool operator==(const CertInfo&) const = default;

@@ -49,13 +49,13 @@ using OsslBytes = std::unique_ptr<unsigned char, OpensslFree>;
 
 // Wipes a buffer of secret bytes when it goes out of scope, also on the exception path.
 class Wipe {
-public:
+  public:
     Wipe(void* data, std::size_t len) : data_(data), len_(len) {}
     ~Wipe() { OPENSSL_cleanse(data_, len_); }
     Wipe(const Wipe&) = delete;
     Wipe& operator=(const Wipe&) = delete;
 
-private:
+  private:
     void* data_;
     std::size_t len_;
 };

@@ -21,8 +21,8 @@ std::int64_t unix_time(const ASN1_TIME* time) {
 
 std::string entry_serial(const X509_REVOKED* entry) {
     const ASN1_INTEGER* serial = X509_REVOKED_get0_serialNumber(entry);
-    return warden::text::normalize_serial(
-        to_hex(ASN1_STRING_get0_data(serial), static_cast<std::size_t>(ASN1_STRING_length(serial))));
+    return warden::text::normalize_serial(to_hex(
+        ASN1_STRING_get0_data(serial), static_cast<std::size_t>(ASN1_STRING_length(serial))));
 }
 
 int revoked_count(X509_CRL* crl) {

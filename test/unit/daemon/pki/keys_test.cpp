@@ -18,8 +18,8 @@ using Pbe2Param = std::unique_ptr<PBE2PARAM, Free<PBE2PARAM_free>>;
 // Decrypts with OpenSSL's default callback, which takes `u` as the pass phrase.
 PKey decrypt(const std::string& pem, const std::string& password) {
     const Bio in = read_bio(pem);
-    PKey key(PEM_read_bio_PrivateKey(in.get(), nullptr, nullptr,
-                                     const_cast<char*>(password.c_str())));
+    PKey key(
+        PEM_read_bio_PrivateKey(in.get(), nullptr, nullptr, const_cast<char*>(password.c_str())));
     ERR_clear_error();
     return key;
 }
@@ -77,8 +77,9 @@ TEST_CASE("openvpn accepts the tls-crypt key", "[pki][tls-crypt][cli]") {
     const std::string key = generate_tls_crypt_key();
     const std::string good = dir.write("tc.key", key);
     // Control: the same file one line short must be refused, or the check proves nothing.
-    const std::string short_key = dir.write("short.key", key.substr(0, key.find("-----END") - 33) +
-                                                             "-----END OpenVPN Static key V1-----\n");
+    const std::string short_key =
+        dir.write("short.key", key.substr(0, key.find("-----END") - 33) +
+                                   "-----END OpenVPN Static key V1-----\n");
     const std::string args = " --cipher AES-256-CBC --auth SHA256 --verb 1";
 
     const auto ok = run(*openvpn + " --test-crypto --secret " + good + args);

@@ -62,7 +62,7 @@ inline int verify_chain(const std::string& ca_pem, const std::string& leaf_pem, 
 
 // A private directory under $TMPDIR, removed with everything in it.
 class TempDir {
-public:
+  public:
     TempDir() {
         std::string tmpl = (fs::temp_directory_path() / "warden-pki-XXXXXX").string();
         if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
@@ -81,7 +81,7 @@ public:
         return file.string();
     }
 
-private:
+  private:
     fs::path path_;
 };
 
@@ -100,7 +100,7 @@ inline std::optional<std::string> find_binary(const std::string& name) {
 }
 
 struct CommandResult {
-    int status = -1;  // exit status, -1 when it did not exit normally
+    int status = -1;     // exit status, -1 when it did not exit normally
     std::string output;  // stdout and stderr
 };
 
