@@ -39,7 +39,8 @@ UniqueFd connect_to(const std::string& path) {
     addr.sun_family = AF_UNIX;
     std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
     UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM, 0));
-    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) throw std::runtime_error("connect failed");
+    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+        throw std::runtime_error("connect failed");
     return fd;
 }
 
@@ -48,12 +49,15 @@ struct Worker {
     std::uint64_t allowed = 0, denied = 0;
 };
 
-void run_connection(const Settings& s, const std::vector<std::string>& serials, int index, Worker& out) {
+void run_connection(const Settings& s, const std::vector<std::string>& serials, int index,
+                    Worker& out) {
     UniqueFd fd = connect_to(s.socket);
-    const std::string hello = wire::encode(wire::Message(wire::Type::Hello, 0).set("instance", "bench"));
+    const std::string hello =
+        wire::encode(wire::Message(wire::Type::Hello, 0).set("instance", "bench"));
     ::send(fd.get(), hello.data(), hello.size(), MSG_NOSIGNAL);
     const auto start = Clock::now();
-    const auto end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s.seconds));
+    const auto end = start + std::chrono::duration_cast<Clock::duration>(
+                                 std::chrono::duration<double>(s.seconds));
     std::vector<Clock::time_point> sent_at;
     sent_at.reserve(1 << 20);
     std::atomic<std::uint64_t> sent{0}, received{0};
@@ -69,7 +73,8 @@ void run_connection(const Settings& s, const std::vector<std::string>& serials, 
             decoder.feed(buf, static_cast<std::size_t>(n));
             while (decoder.next(m) == wire::DecodeStatus::Ok) {
                 const auto now = Clock::now();
-                out.latencies_us.push_back(std::chrono::duration<double, std::micro>(now - sent_at[m.id - 1]).count());
+                out.latencies_us.push_back(
+                    std::chrono::duration<double, std::micro>(now - sent_at[m.id - 1]).count());
                 (m.get_or("result", "") == "allow" ? out.allowed : out.denied)++;
                 received++;
             }
@@ -80,15 +85,19 @@ void run_connection(const Settings& s, const std::vector<std::string>& serials, 
     std::string batch;
     while (Clock::now() < end && sent_at.size() < sent_at.capacity()) {
         if (per_conn_rate > 0) {
-            const auto due = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(i / per_conn_rate));
+            const auto due = start + std::chrono::duration_cast<Clock::duration>(
+                                         std::chrono::duration<double>(i / per_conn_rate));
             while (Clock::now() < due) std::this_thread::yield();
         } else {
-            while (sent - received >= static_cast<std::uint64_t>(s.window)) std::this_thread::yield();
+            while (sent - received >= static_cast<std::uint64_t>(s.window))
+                std::this_thread::yield();
         }
-        const std::string& serial = serials[(i * 7919 + static_cast<std::uint64_t>(index) * 104729) % serials.size()];
+        const std::string& serial =
+            serials[(i * 7919 + static_cast<std::uint64_t>(index) * 104729) % serials.size()];
         wire::Message req(wire::Type::Auth, static_cast<std::uint32_t>(i + 1));
         req.set("instance", "bench").set("common_name", "bench").set("tls_serial_hex_0", serial);
-        req.set("untrusted_ip", "10.99.0.2").set("untrusted_port", std::to_string(10000 + i % 50000));
+        req.set("untrusted_ip", "10.99.0.2")
+            .set("untrusted_port", std::to_string(10000 + i % 50000));
         batch.clear();
         wire::encode(req, batch);
         sent_at.push_back(Clock::now());
@@ -107,17 +116,22 @@ void run_connection(const Settings& s, const std::vector<std::string>& serials, 
 
 int main(int argc, char** argv) {
     if (argc < 3) {
-        std::cerr << "usage: auth_load SOCKET SERIALS_FILE [--connections C] [--seconds S] [--rate R] [--window W]\n";
+        std::cerr << "usage: auth_load SOCKET SERIALS_FILE [--connections C] [--seconds S] [--rate "
+                     "R] [--window W]\n";
         return 2;
     }
     Settings s{argv[1], argv[2]};
     for (int i = 3; i + 1 < argc; i += 2) {
         const std::string k = argv[i];
         const double v = std::stod(argv[i + 1]);
-        if (k == "--connections") s.connections = static_cast<int>(v);
-        else if (k == "--seconds") s.seconds = v;
-        else if (k == "--rate") s.rate = v;
-        else if (k == "--window") s.window = static_cast<int>(v);
+        if (k == "--connections")
+            s.connections = static_cast<int>(v);
+        else if (k == "--seconds")
+            s.seconds = v;
+        else if (k == "--rate")
+            s.rate = v;
+        else if (k == "--window")
+            s.window = static_cast<int>(v);
     }
     std::vector<std::string> serials;
     std::ifstream in(s.serials_file);
@@ -128,7 +142,8 @@ int main(int argc, char** argv) {
     std::vector<std::thread> threads;
     const auto t0 = Clock::now();
     for (int c = 0; c < s.connections; ++c)
-        threads.emplace_back(run_connection, std::cref(s), std::cref(serials), c, std::ref(workers[static_cast<std::size_t>(c)]));
+        threads.emplace_back(run_connection, std::cref(s), std::cref(serials), c,
+                             std::ref(workers[static_cast<std::size_t>(c)]));
     for (auto& t : threads) t.join();
     const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
 
@@ -140,10 +155,16 @@ int main(int argc, char** argv) {
         denied += w.denied;
     }
     std::sort(all.begin(), all.end());
-    auto pct = [&](double p) { return all.empty() ? 0.0 : all[std::min(all.size() - 1, static_cast<std::size_t>(p * all.size()))]; };
-    std::printf("mode=%s connections=%d decisions=%zu allowed=%llu denied=%llu seconds=%.2f rate=%.0f/s p50=%.0fus p99=%.0fus max=%.0fus\n",
-                s.rate > 0 ? "paced" : "max", s.connections, all.size(), static_cast<unsigned long long>(allowed),
-                static_cast<unsigned long long>(denied), elapsed, all.size() / elapsed, pct(0.50), pct(0.99),
-                all.empty() ? 0.0 : all.back());
+    auto pct = [&](double p) {
+        return all.empty()
+                   ? 0.0
+                   : all[std::min(all.size() - 1, static_cast<std::size_t>(p * all.size()))];
+    };
+    std::printf(
+        "mode=%s connections=%d decisions=%zu allowed=%llu denied=%llu seconds=%.2f rate=%.0f/s "
+        "p50=%.0fus p99=%.0fus max=%.0fus\n",
+        s.rate > 0 ? "paced" : "max", s.connections, all.size(),
+        static_cast<unsigned long long>(allowed), static_cast<unsigned long long>(denied), elapsed,
+        all.size() / elapsed, pct(0.50), pct(0.99), all.empty() ? 0.0 : all.back());
     return denied == 0 && !all.empty() ? 0 : 1;
 }

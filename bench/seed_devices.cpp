@@ -37,10 +37,12 @@ int main(int argc, char** argv) {
             d.name = "bench-" + std::to_string(i);
             d.vpn_ip = pool->first() + 2 + static_cast<std::uint32_t>(i);
             d.state_since = d.created_at = now;
-            if (!opened.store->add_device(d).ok()) throw std::runtime_error("add failed at " + d.name);
+            if (!opened.store->add_device(d).ok())
+                throw std::runtime_error("add failed at " + d.name);
             store::Certificate c;
             char buf[40];
-            std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(rng() | 1ULL << 62),
+            std::snprintf(buf, sizeof buf, "%016llx%016llx",
+                          static_cast<unsigned long long>(rng() | 1ULL << 62),
                           static_cast<unsigned long long>(rng()));
             c.serial = buf;
             c.device_id = d.id;

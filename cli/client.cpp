@@ -13,11 +13,14 @@
 namespace warden::cli {
 namespace {
 
-Response fail(int code, std::string message) { return {code, nullptr, std::move(message)}; }
+Response fail(int code, std::string message) {
+    return {code, nullptr, std::move(message)};
+}
 
 bool wait_for(int fd, short events, std::chrono::steady_clock::time_point deadline) {
     for (;;) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) return false;
         pollfd p{fd, events, 0};
         const int rc = ::poll(&p, 1, static_cast<int>(left.count()));
@@ -37,18 +40,21 @@ int exit_for(std::string_view code) {
 Response call(const std::string& socket_path, const std::string& command, const json::object& args,
               int timeout_ms) {
     sockaddr_un addr{};
-    if (socket_path.size() >= sizeof(addr.sun_path)) return fail(kUsage, "socket path too long: " + socket_path);
+    if (socket_path.size() >= sizeof(addr.sun_path))
+        return fail(kUsage, "socket path too long: " + socket_path);
     addr.sun_family = AF_UNIX;
     std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size() + 1);
     UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!fd || ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0)
-        return fail(kUnreachable, "cannot reach wardend at " + socket_path + ": " + std::strerror(errno));
+        return fail(kUnreachable,
+                    "cannot reach wardend at " + socket_path + ": " + std::strerror(errno));
 
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     json::object request{{"command", command}, {"args", args}};
     const std::string line = json::serialize(request) + "\n";
     for (std::size_t done = 0; done < line.size();) {
-        if (!wait_for(fd.get(), POLLOUT, deadline)) return fail(kUnreachable, "timed out sending to wardend");
+        if (!wait_for(fd.get(), POLLOUT, deadline))
+            return fail(kUnreachable, "timed out sending to wardend");
         const ssize_t n = ::send(fd.get(), line.data() + done, line.size() - done, MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) return fail(kUnreachable, std::string("lost wardend: ") + std::strerror(errno));
@@ -57,7 +63,8 @@ Response call(const std::string& socket_path, const std::string& command, const 
     std::string reply;
     char buf[65536];
     while (reply.find('\n') == std::string::npos) {
-        if (!wait_for(fd.get(), POLLIN, deadline)) return fail(kUnreachable, "timed out waiting for wardend");
+        if (!wait_for(fd.get(), POLLIN, deadline))
+            return fail(kUnreachable, "timed out waiting for wardend");
         const ssize_t n = ::recv(fd.get(), buf, sizeof buf, 0);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) return fail(kUnreachable, "wardend closed the connection");

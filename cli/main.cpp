@@ -30,8 +30,10 @@ struct Options {
 };
 
 int print_rows(const json::value& v, const Options& o, const std::vector<Column>& columns) {
-    if (o.json_output) std::cout << json::serialize(v) << '\n';
-    else if (v.is_array()) print_table(std::cout, v.get_array(), columns);
+    if (o.json_output)
+        std::cout << json::serialize(v) << '\n';
+    else if (v.is_array())
+        print_table(std::cout, v.get_array(), columns);
     return kDone;
 }
 
@@ -73,25 +75,31 @@ CLI::App* leaf(CLI::App& parent, const std::string& name, const std::string& hel
 // Adds a string option that, when given, becomes args[key].
 void arg(CLI::App* sub, const std::string& flag, const std::string& key, Invocation& inv,
          const std::string& help, bool required = false) {
-    auto* opt = sub->add_option_function<std::string>(flag, [&inv, key](const std::string& v) { inv.args[key] = v; }, help);
+    auto* opt = sub->add_option_function<std::string>(
+        flag, [&inv, key](const std::string& v) { inv.args[key] = v; }, help);
     if (required) opt->required();
 }
 
 void define_commands(CLI::App& app, Invocation& inv, Options& o) {
-    const std::vector<Column> device_cols = {{"name", "NAME"}, {"type", "TYPE"}, {"group", "GROUP"},
-                                             {"vpn_ip", "VPN IP"}, {"network", "NETWORK"},
-                                             {"state", "STATE"}, {"since", "SINCE"}};
-    const std::vector<Column> cert_cols = {{"serial", "SERIAL"}, {"state", "STATE"}, {"expires", "EXPIRES"},
+    const std::vector<Column> device_cols = {
+        {"name", "NAME"},       {"type", "TYPE"},   {"group", "GROUP"}, {"vpn_ip", "VPN IP"},
+        {"network", "NETWORK"}, {"state", "STATE"}, {"since", "SINCE"}};
+    const std::vector<Column> cert_cols = {{"serial", "SERIAL"},
+                                           {"state", "STATE"},
+                                           {"expires", "EXPIRES"},
                                            {"expiring_soon", "EXPIRING SOON"}};
-    const std::vector<Column> session_cols = {{"device", "DEVICE"}, {"instance", "INSTANCE"},
-                                              {"real_address", "REAL ADDRESS"}, {"vpn_ip", "VPN IP"},
-                                              {"bytes_received", "BYTES IN"}, {"bytes_sent", "BYTES OUT"},
-                                              {"since", "SINCE"}};
+    const std::vector<Column> session_cols = {
+        {"device", "DEVICE"}, {"instance", "INSTANCE"},       {"real_address", "REAL ADDRESS"},
+        {"vpn_ip", "VPN IP"}, {"bytes_received", "BYTES IN"}, {"bytes_sent", "BYTES OUT"},
+        {"since", "SINCE"}};
     auto any = [&o](const json::value& v) { return print_any(v, o); };
 
     leaf(app, "status", "daemon and OpenVPN status", inv, "status", any);
     leaf(app, "help-commands", "list the daemon's commands", inv, "help",
-         [&o](const json::value& v) { return print_rows(v, o, {{"command", "COMMAND"}, {"access", "ACCESS"}, {"help", "HELP"}}); });
+         [&o](const json::value& v) {
+             return print_rows(v, o,
+                               {{"command", "COMMAND"}, {"access", "ACCESS"}, {"help", "HELP"}});
+         });
 
     CLI::App* device = app.add_subcommand("device", "manage devices")->require_subcommand(1);
     auto* add = leaf(*device, "add", "add a device", inv, "device.add", any);
@@ -103,11 +111,14 @@ void define_commands(CLI::App& app, Invocation& inv, Options& o) {
     arg(add, "--network", "network", inv, "routers: accessible network (CIDR or address/netmask)");
     arg(add, "--netmap", "netmap", inv, "real LAN behind the router, mapped to --network");
     arg(add, "--email", "email", inv, "e-mail address");
-    add->add_flag_callback("--monitor", [&inv] { inv.args["monitor"] = true; }, "watch availability");
+    add->add_flag_callback(
+        "--monitor", [&inv] { inv.args["monitor"] = true; }, "watch availability");
     leaf(*device, "list", "list devices", inv, "device.list",
          [&o, device_cols](const json::value& v) { return print_rows(v, o, device_cols); });
-    arg(leaf(*device, "show", "show a device", inv, "device.show", any), "name", "name", inv, "device name", true);
-    arg(leaf(*device, "delete", "delete a device", inv, "device.delete", any), "name", "name", inv, "device name", true);
+    arg(leaf(*device, "show", "show a device", inv, "device.show", any), "name", "name", inv,
+        "device name", true);
+    arg(leaf(*device, "delete", "delete a device", inv, "device.delete", any), "name", "name", inv,
+        "device name", true);
     auto* exp = leaf(*device, "export", "write the device's .ovpn profile", inv, "device.export",
                      [&o](const json::value& v) { return write_profile(v, o); });
     arg(exp, "name", "name", inv, "device name", true);
@@ -117,7 +128,8 @@ void define_commands(CLI::App& app, Invocation& inv, Options& o) {
     arg(leaf(*cert, "list", "list a device's certificates", inv, "cert.list",
              [&o, cert_cols](const json::value& v) { return print_rows(v, o, cert_cols); }),
         "name", "name", inv, "device name", true);
-    arg(leaf(*cert, "new", "issue a new certificate", inv, "cert.new", any), "name", "name", inv, "device name", true);
+    arg(leaf(*cert, "new", "issue a new certificate", inv, "cert.new", any), "name", "name", inv,
+        "device name", true);
     auto* revoke = leaf(*cert, "revoke", "revoke a certificate", inv, "cert.revoke", any);
     arg(revoke, "name", "name", inv, "device name", true);
     arg(revoke, "serial", "serial", inv, "certificate serial (hex)", true);
@@ -125,11 +137,14 @@ void define_commands(CLI::App& app, Invocation& inv, Options& o) {
     CLI::App* session = app.add_subcommand("session", "live sessions")->require_subcommand(1);
     leaf(*session, "list", "list live sessions", inv, "session.list",
          [&o, session_cols](const json::value& v) { return print_rows(v, o, session_cols); });
-    arg(leaf(*session, "kill", "end a device's session", inv, "session.kill", any), "name", "name", inv, "device name", true);
+    arg(leaf(*session, "kill", "end a device's session", inv, "session.kill", any), "name", "name",
+        inv, "device name", true);
 }
 
 int run(int argc, char** argv) {
-    CLI::App app{"wardenctl: administer warden (exit: 0 done, 1 refused, 2 usage, 3 daemon unreachable, 4 denied)"};
+    CLI::App app{
+        "wardenctl: administer warden (exit: 0 done, 1 refused, 2 usage, 3 daemon unreachable, 4 "
+        "denied)"};
     app.require_subcommand(1);
     Options o;
     if (const char* env = std::getenv("WARDEN_SOCKET")) o.socket = env;

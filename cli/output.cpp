@@ -10,14 +10,16 @@ std::string plain(const boost::json::value& v) {
     return boost::json::serialize(v);
 }
 
-void print_table(std::ostream& out, const boost::json::array& rows, const std::vector<Column>& columns) {
+void print_table(std::ostream& out, const boost::json::array& rows,
+                 const std::vector<Column>& columns) {
     std::vector<std::vector<std::string>> cells;
     std::vector<std::size_t> width;
     for (const auto& c : columns) width.push_back(c.header.size());
     for (const auto& row : rows) {
         std::vector<std::string> line;
         for (std::size_t i = 0; i < columns.size(); ++i) {
-            const auto* v = row.is_object() ? row.get_object().if_contains(columns[i].key) : nullptr;
+            const auto* v =
+                row.is_object() ? row.get_object().if_contains(columns[i].key) : nullptr;
             line.push_back(v ? plain(*v) : "-");
             width[i] = std::max(width[i], line.back().size());
         }

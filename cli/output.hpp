@@ -14,7 +14,8 @@ struct Column {
     std::string header;  // shown title
 };
 
-void print_table(std::ostream& out, const boost::json::array& rows, const std::vector<Column>& columns);
+void print_table(std::ostream& out, const boost::json::array& rows,
+                 const std::vector<Column>& columns);
 void print_object(std::ostream& out, const boost::json::object& obj);
 std::string plain(const boost::json::value& v);  // strings without quotes, others as JSON
 

@@ -14,10 +14,14 @@ std::string g_prefix;
 
 std::string_view level_name(Level level) {
     switch (level) {
-        case Level::Debug: return "debug";
-        case Level::Info: return "info";
-        case Level::Warning: return "warning";
-        case Level::Error: return "error";
+        case Level::Debug:
+            return "debug";
+        case Level::Info:
+            return "info";
+        case Level::Warning:
+            return "warning";
+        case Level::Error:
+            return "error";
     }
     return "info";
 }
@@ -54,7 +58,9 @@ void append_value(std::string& out, std::string_view v) {
 
 }  // namespace
 
-void set_min_level(Level level) { g_min_level = level; }
+void set_min_level(Level level) {
+    g_min_level = level;
+}
 
 void set_prefix(std::string_view prefix) {
     std::lock_guard lock(g_prefix_mutex);

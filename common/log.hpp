@@ -20,9 +20,17 @@ void event(Level level, std::string_view message, std::initializer_list<Field> f
 // Formats a line without writing it (exposed for tests).
 std::string format(Level level, std::string_view message, std::initializer_list<Field> fields);
 
-inline void info(std::string_view m, std::initializer_list<Field> f = {}) { event(Level::Info, m, f); }
-inline void warn(std::string_view m, std::initializer_list<Field> f = {}) { event(Level::Warning, m, f); }
-inline void error(std::string_view m, std::initializer_list<Field> f = {}) { event(Level::Error, m, f); }
-inline void debug(std::string_view m, std::initializer_list<Field> f = {}) { event(Level::Debug, m, f); }
+inline void info(std::string_view m, std::initializer_list<Field> f = {}) {
+    event(Level::Info, m, f);
+}
+inline void warn(std::string_view m, std::initializer_list<Field> f = {}) {
+    event(Level::Warning, m, f);
+}
+inline void error(std::string_view m, std::initializer_list<Field> f = {}) {
+    event(Level::Error, m, f);
+}
+inline void debug(std::string_view m, std::initializer_list<Field> f = {}) {
+    event(Level::Debug, m, f);
+}
 
 }  // namespace warden::log

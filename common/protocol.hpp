@@ -38,11 +38,25 @@ inline constexpr std::string_view kDeny = "deny";
 
 // OpenVPN env vars the plugin forwards (when set) with Auth, Connect and Disconnect.
 inline constexpr std::array<std::string_view, 19> kForwardedEnv = {
-    "common_name",        "username",          "password",       "untrusted_ip",
-    "untrusted_port",     "trusted_ip",        "trusted_port",   "tls_serial_hex_0",
-    "tls_digest_sha256_0", "session_state",    "session_id",     "IV_VER",
-    "IV_PLAT",            "ifconfig_pool_remote_ip", "bytes_received", "bytes_sent",
-    "time_duration",      "time_unix",         "proto_1",
+    "common_name",
+    "username",
+    "password",
+    "untrusted_ip",
+    "untrusted_port",
+    "trusted_ip",
+    "trusted_port",
+    "tls_serial_hex_0",
+    "tls_digest_sha256_0",
+    "session_state",
+    "session_id",
+    "IV_VER",
+    "IV_PLAT",
+    "ifconfig_pool_remote_ip",
+    "bytes_received",
+    "bytes_sent",
+    "time_duration",
+    "time_unix",
+    "proto_1",
 };
 
 }  // namespace warden::protocol

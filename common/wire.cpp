@@ -5,7 +5,9 @@
 namespace warden::wire {
 namespace {
 
-void put_u8(std::string& out, std::uint8_t v) { out.push_back(static_cast<char>(v)); }
+void put_u8(std::string& out, std::uint8_t v) {
+    out.push_back(static_cast<char>(v));
+}
 
 void put_u16(std::string& out, std::uint16_t v) {
     put_u8(out, static_cast<std::uint8_t>(v >> 8));
@@ -19,7 +21,7 @@ void put_u32(std::string& out, std::uint32_t v) {
 
 // Bounds-checked reader over one payload.
 class Reader {
-public:
+  public:
     explicit Reader(std::string_view data) : data_(data) {}
 
     bool u8(std::uint8_t& v) {
@@ -47,7 +49,7 @@ public:
     }
     std::size_t left() const { return data_.size() - pos_; }
 
-private:
+  private:
     std::string_view data_;
     std::size_t pos_ = 0;
 };
@@ -66,15 +68,24 @@ bool is_known_type(std::uint8_t code) {
 
 std::string_view type_name(Type type) {
     switch (type) {
-        case Type::Hello: return "hello";
-        case Type::Auth: return "auth";
-        case Type::Connect: return "connect";
-        case Type::Disconnect: return "disconnect";
-        case Type::Verdict: return "verdict";
-        case Type::Error: return "error";
-        case Type::Ping: return "ping";
-        case Type::Pong: return "pong";
-        case Type::Notice: return "notice";
+        case Type::Hello:
+            return "hello";
+        case Type::Auth:
+            return "auth";
+        case Type::Connect:
+            return "connect";
+        case Type::Disconnect:
+            return "disconnect";
+        case Type::Verdict:
+            return "verdict";
+        case Type::Error:
+            return "error";
+        case Type::Ping:
+            return "ping";
+        case Type::Pong:
+            return "pong";
+        case Type::Notice:
+            return "notice";
     }
     return "unknown";
 }

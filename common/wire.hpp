@@ -23,7 +23,7 @@
 namespace warden::wire {
 
 inline constexpr std::uint8_t kVersion = 1;
-inline constexpr std::size_t kHeaderSize = 4;             // length prefix
+inline constexpr std::size_t kHeaderSize = 4;              // length prefix
 inline constexpr std::size_t kMinPayload = 1 + 1 + 4 + 2;  // version type id count
 inline constexpr std::size_t kDefaultMaxFrame = 64 * 1024;
 
@@ -36,7 +36,7 @@ enum class Type : std::uint8_t {
     Error = 6,       // daemon -> plugin reply to a request it could not handle
     Ping = 7,        // either way; answered with Pong carrying the same id
     Pong = 8,
-    Notice = 9,      // daemon -> plugin push (id 0), e.g. "shutting down"
+    Notice = 9,  // daemon -> plugin push (id 0), e.g. "shutting down"
 };
 
 // Returns true for type codes this version understands.
@@ -68,7 +68,7 @@ enum class DecodeStatus { Ok, NeedMore, Error };
 // returns NeedMore. After Error the stream is unusable (the peer must be dropped):
 // error() says why.
 class Decoder {
-public:
+  public:
     explicit Decoder(std::size_t max_frame = kDefaultMaxFrame) : max_frame_(max_frame) {}
 
     void feed(const char* data, std::size_t size);
@@ -78,7 +78,7 @@ public:
     const std::string& error() const { return error_; }
     std::size_t buffered() const { return buffer_.size() - consumed_; }
 
-private:
+  private:
     DecodeStatus fail(std::string why);
 
     std::size_t max_frame_;

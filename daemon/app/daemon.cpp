@@ -22,10 +22,12 @@ namespace {
 
 constexpr auto kLogFlushInterval = std::chrono::milliseconds(200);
 
-std::int64_t wall_clock() { return static_cast<std::int64_t>(std::time(nullptr)); }
+std::int64_t wall_clock() {
+    return static_cast<std::int64_t>(std::time(nullptr));
+}
 
 class Daemon {
-public:
+  public:
     explicit Daemon(const core::Config& config, std::unique_ptr<store::Store> store)
         : config_(config),
           store_(std::move(store)),
@@ -33,9 +35,11 @@ public:
           auth_(*store_, table_, core::VpnPool{config.pool, config.pool.first() + 1}, wall_clock),
           sessions_(io_, config, table_, *store_),
           services_{config_, *store_, authority_, sessions_, wall_clock},
-          plugin_server_(io_, config.plugin_socket, auth_,
-                         {std::chrono::milliseconds(config.testing_verdict_delay_ms), wire::kDefaultMaxFrame}),
-          admin_server_(io_, config.admin_socket, registry_, {config.admin_group, config.viewer_group}),
+          plugin_server_(
+              io_, config.plugin_socket, auth_,
+              {std::chrono::milliseconds(config.testing_verdict_delay_ms), wire::kDefaultMaxFrame}),
+          admin_server_(io_, config.admin_socket, registry_,
+                        {config.admin_group, config.viewer_group}),
           signals_(io_, SIGTERM, SIGINT),
           flush_timer_(io_) {
         services_.plugin_connections = [this] { return plugin_server_.connection_count(); };
@@ -63,7 +67,7 @@ public:
         return 0;
     }
 
-private:
+  private:
     void schedule_flush() {
         flush_timer_.expires_after(kLogFlushInterval);
         flush_timer_.async_wait([this](auto ec) {

@@ -25,15 +25,17 @@ std::string split_remote(const std::string& remote, std::string& host, int& port
     host = remote.substr(0, colon);
     const std::string p = remote.substr(colon + 1);
     auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
-    if (ec != std::errc{} || ptr != p.data() + p.size() || port < 1 || port > 65535) return "--remote: bad port " + p;
+    if (ec != std::errc{} || ptr != p.data() + p.size() || port < 1 || port > 65535)
+        return "--remote: bad port " + p;
     return {};
 }
 
 }  // namespace
 
-std::string render_server_conf(const std::string& dir, const std::string& plugin_path, const std::string& plugin_socket,
-                               const std::string& instance, const std::string& management_socket,
-                               const std::string& proto, int port, const std::string& pool_address,
+std::string render_server_conf(const std::string& dir, const std::string& plugin_path,
+                               const std::string& plugin_socket, const std::string& instance,
+                               const std::string& management_socket, const std::string& proto,
+                               int port, const std::string& pool_address,
                                const std::string& pool_netmask) {
     std::string c;
     c += "# OpenVPN 2.6 server for warden (written by wardend init).\n";
@@ -43,10 +45,12 @@ std::string render_server_conf(const std::string& dir, const std::string& plugin
     c += "dev tun\ntopology subnet\n";
     c += "server " + pool_address + " " + pool_netmask + " nopool\n";
     c += "keepalive 10 60\n";
-    c += "ca " + dir + "/pki/ca.crt\ncert " + dir + "/pki/server.crt\nkey " + dir + "/pki/server.key\n";
+    c += "ca " + dir + "/pki/ca.crt\ncert " + dir + "/pki/server.crt\nkey " + dir +
+         "/pki/server.key\n";
     c += "dh none\ntls-crypt " + dir + "/pki/tls-crypt.key\ncrl-verify " + dir + "/pki/crl.pem\n";
     c += "remote-cert-tls client\n";
-    c += "# Username/password (TOTP, one-time codes) are optional per device; the plugin decides.\n";
+    c +=
+        "# Username/password (TOTP, one-time codes) are optional per device; the plugin decides.\n";
     c += "auth-user-pass-optional\n";
     c += "plugin " + plugin_path + " socket=" + plugin_socket + " instance=" + instance + "\n";
     c += "management " + management_socket + " unix\n";
@@ -62,13 +66,15 @@ std::string run_init(const InitOptions& o) {
     if (o.remote.empty()) return "--remote is required";
     if (o.proto != "udp" && o.proto != "tcp") return "--proto: must be udp or tcp";
     auto pool = net::parse_network(o.pool);
-    if (!pool || pool->prefix > 29 || pool->prefix < 8) return "--pool: expected a network such as 10.8.0.0/24";
+    if (!pool || pool->prefix > 29 || pool->prefix < 8)
+        return "--pool: expected a network such as 10.8.0.0/24";
     std::error_code ec;
     fs::create_directories(o.dir, ec);
     if (ec) return "--dir: cannot create " + o.dir + ": " + ec.message();
     const std::string dir = fs::canonical(o.dir).string();
     ::chmod(dir.c_str(), 0700);
-    if (fs::exists(dir + "/warden.db") && !o.force) return "--dir: " + dir + " already holds a warden state (use --force)";
+    if (fs::exists(dir + "/warden.db") && !o.force)
+        return "--dir: " + dir + " already holds a warden state (use --force)";
 
     core::Config config;
     config.state_dir = dir;
@@ -80,18 +86,23 @@ std::string run_init(const InitOptions& o) {
     config.instances.push_back({o.instance, dir + "/openvpn-" + o.instance + ".mgmt"});
 
     const std::int64_t now = std::time(nullptr);
-    control::Authority::create(config.pki_dir(), "warden CA", config.cert_days, config.crl_days, now);
+    control::Authority::create(config.pki_dir(), "warden CA", config.cert_days, config.crl_days,
+                               now);
     auto opened = store::open_sqlite(config.database_path());
     if (!opened.store) return opened.error;
 
     std::string plugin = o.plugin_path.empty()
                              ? "/usr/lib/x86_64-linux-gnu/openvpn/plugins/openvpn-plugin-warden.so"
                              : fs::absolute(o.plugin_path).string();
-    const std::string server_conf = render_server_conf(
-        dir, plugin, config.plugin_socket, o.instance, config.instances[0].management_socket, config.proto,
-        config.port, net::format_ipv4(pool->address), net::format_ipv4(pool->netmask()));
-    if (auto err = text::write_file_atomic(dir + "/server.conf", server_conf, 0600); !err.empty()) return err;
-    if (auto err = text::write_file_atomic(dir + "/wardend.conf", core::render_config(config), 0600); !err.empty())
+    const std::string server_conf =
+        render_server_conf(dir, plugin, config.plugin_socket, o.instance,
+                           config.instances[0].management_socket, config.proto, config.port,
+                           net::format_ipv4(pool->address), net::format_ipv4(pool->netmask()));
+    if (auto err = text::write_file_atomic(dir + "/server.conf", server_conf, 0600); !err.empty())
+        return err;
+    if (auto err =
+            text::write_file_atomic(dir + "/wardend.conf", core::render_config(config), 0600);
+        !err.empty())
         return err;
     return {};
 }

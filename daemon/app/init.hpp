@@ -13,7 +13,7 @@ struct InitOptions {
     std::string pool = "10.8.0.0/24";
     std::string plugin_path;  // openvpn-plugin-warden.so to load
     std::string instance = "default";
-    bool force = false;       // overwrite an existing state folder
+    bool force = false;  // overwrite an existing state folder
 };
 
 // Returns an error text (empty on success). Refuses to overwrite an existing database.
@@ -22,7 +22,8 @@ std::string run_init(const InitOptions& options);
 // The OpenVPN server configuration for `config`'s first instance.
 std::string render_server_conf(const std::string& state_dir, const std::string& plugin_path,
                                const std::string& plugin_socket, const std::string& instance,
-                               const std::string& management_socket, const std::string& proto, int port,
-                               const std::string& pool_address, const std::string& pool_netmask);
+                               const std::string& management_socket, const std::string& proto,
+                               int port, const std::string& pool_address,
+                               const std::string& pool_netmask);
 
 }  // namespace warden::app

@@ -25,12 +25,14 @@ int run(int argc, char** argv) {
     app.add_option("-c,--config", config_path, "configuration file");
 
     app::InitOptions init;
-    CLI::App* init_cmd = app.add_subcommand("init", "create CA, database, wardend.conf and OpenVPN server.conf");
+    CLI::App* init_cmd =
+        app.add_subcommand("init", "create CA, database, wardend.conf and OpenVPN server.conf");
     init_cmd->add_option("--dir", init.dir, "state folder")->required();
     init_cmd->add_option("--remote", init.remote, "HOST[:PORT] clients connect to")->required();
     init_cmd->add_option("--proto", init.proto, "udp or tcp")->check(CLI::IsMember({"udp", "tcp"}));
     init_cmd->add_option("--pool", init.pool, "VPN address pool (CIDR)");
-    init_cmd->add_option("--plugin", init.plugin_path, "path of openvpn-plugin-warden.so for server.conf");
+    init_cmd->add_option("--plugin", init.plugin_path,
+                         "path of openvpn-plugin-warden.so for server.conf");
     init_cmd->add_flag("--force", init.force, "overwrite an existing state");
     try {
         app.parse(argc, argv);

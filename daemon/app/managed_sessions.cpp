@@ -13,7 +13,8 @@ ManagedSessions::ManagedSessions(boost::asio::io_context& io, const core::Config
     for (const auto& inst : config.instances) {
         mgmt::ClientOptions options;
         options.poll_interval = std::chrono::milliseconds(config.management_poll_ms);
-        clients_.emplace(inst.name, std::make_unique<mgmt::Client>(io, inst.name, inst.management_socket, options));
+        clients_.emplace(inst.name, std::make_unique<mgmt::Client>(
+                                        io, inst.name, inst.management_socket, options));
     }
 }
 
@@ -47,34 +48,42 @@ std::vector<control::SessionView> ManagedSessions::list() {
 
 std::vector<control::InstanceView> ManagedSessions::instances() {
     std::vector<control::InstanceView> out;
-    for (auto& [name, client] : clients_) out.push_back({name, client->connected(), client->sessions().size()});
+    for (auto& [name, client] : clients_)
+        out.push_back({name, client->connected(), client->sessions().size()});
     return out;
 }
 
-std::size_t ManagedSessions::end_sessions_of_serial(const std::string& serial, const std::string& why) {
+std::size_t ManagedSessions::end_sessions_of_serial(const std::string& serial,
+                                                    const std::string& why) {
     std::vector<std::string> names;
     if (auto binding = store_.find_by_serial(serial)) names.push_back(binding->cert.common_name);
     return end_matching([&](const core::LiveSession& s) { return s.serial == serial; }, names, why);
 }
 
-std::size_t ManagedSessions::end_sessions_of_device(std::int64_t device_id, const std::string& why) {
+std::size_t ManagedSessions::end_sessions_of_device(std::int64_t device_id,
+                                                    const std::string& why) {
     std::vector<std::string> names;
     for (const auto& c : store_.certificates_of(device_id)) names.push_back(c.common_name);
-    return end_matching([&](const core::LiveSession& s) { return s.device_id == device_id; }, names, why);
+    return end_matching([&](const core::LiveSession& s) { return s.device_id == device_id; }, names,
+                        why);
 }
 
-std::size_t ManagedSessions::end_matching(const std::function<bool(const core::LiveSession&)>& known,
-                                          const std::vector<std::string>& common_names, const std::string& why) {
+std::size_t ManagedSessions::end_matching(
+    const std::function<bool(const core::LiveSession&)>& known,
+    const std::vector<std::string>& common_names, const std::string& why) {
     std::size_t ended = 0;
     std::set<std::pair<std::string, std::string>> killed;
     for (const auto& s : table_.matching(known)) {
         auto it = clients_.find(s.instance);
         if (it == clients_.end()) continue;
-        log::info("ending session", {{"instance", s.instance}, {"device", s.device_name},
-                                     {"address", s.real_address}, {"reason", why}});
-        it->second->kill_address(s.real_address, [addr = s.real_address](bool ok, const std::string& msg) {
-            if (!ok) log::warn("session kill failed", {{"address", addr}, {"error", msg}});
-        });
+        log::info("ending session", {{"instance", s.instance},
+                                     {"device", s.device_name},
+                                     {"address", s.real_address},
+                                     {"reason", why}});
+        it->second->kill_address(
+            s.real_address, [addr = s.real_address](bool ok, const std::string& msg) {
+                if (!ok) log::warn("session kill failed", {{"address", addr}, {"error", msg}});
+            });
         killed.insert({s.instance, s.real_address});
         ++ended;
     }
@@ -83,11 +92,17 @@ std::size_t ManagedSessions::end_matching(const std::function<bool(const core::L
     for (auto& [name, client] : clients_) {
         for (const auto& s : client->sessions()) {
             if (killed.count({name, s.real_address}) || table_.find(name, s.real_address)) continue;
-            if (std::find(common_names.begin(), common_names.end(), s.common_name) == common_names.end()) continue;
-            log::info("ending session", {{"instance", name}, {"common_name", s.common_name},
-                                         {"address", s.real_address}, {"reason", why}});
+            if (std::find(common_names.begin(), common_names.end(), s.common_name) ==
+                common_names.end())
+                continue;
+            log::info("ending session", {{"instance", name},
+                                         {"common_name", s.common_name},
+                                         {"address", s.real_address},
+                                         {"reason", why}});
             client->kill_client(s.client_id, [cid = s.client_id](bool ok, const std::string& msg) {
-                if (!ok) log::warn("session kill failed", {{"cid", std::to_string(cid)}, {"error", msg}});
+                if (!ok)
+                    log::warn("session kill failed",
+                              {{"cid", std::to_string(cid)}, {"error", msg}});
             });
             ++ended;
         }

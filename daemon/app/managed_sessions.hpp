@@ -19,9 +19,9 @@
 namespace warden::app {
 
 class ManagedSessions final : public control::SessionControl {
-public:
-    ManagedSessions(boost::asio::io_context& io, const core::Config& config, core::SessionTable& table,
-                    store::Store& store);
+  public:
+    ManagedSessions(boost::asio::io_context& io, const core::Config& config,
+                    core::SessionTable& table, store::Store& store);
     void start();
     void stop();
 
@@ -30,7 +30,7 @@ public:
     std::size_t end_sessions_of_serial(const std::string& serial, const std::string& why) override;
     std::size_t end_sessions_of_device(std::int64_t device_id, const std::string& why) override;
 
-private:
+  private:
     std::size_t end_matching(const std::function<bool(const core::LiveSession&)>& known,
                              const std::vector<std::string>& common_names, const std::string& why);
 

@@ -20,7 +20,8 @@ std::string read_file(const std::string& path) {
 }
 
 void write_file(const std::string& path, const std::string& content, unsigned mode) {
-    if (auto err = text::write_file_atomic(path, content, mode); !err.empty()) throw std::runtime_error(err);
+    if (auto err = text::write_file_atomic(path, content, mode); !err.empty())
+        throw std::runtime_error(err);
 }
 
 std::vector<pki::Revoked> to_pki(const std::vector<store::RevokedSerial>& revoked) {
@@ -39,8 +40,8 @@ Authority::Authority(std::string pki_dir, int cert_days, int crl_days)
     tls_crypt_ = read_file(dir_ + "/tls-crypt.key");
 }
 
-void Authority::create(const std::string& pki_dir, const std::string& ca_name, int cert_days, int crl_days,
-                       std::int64_t now) {
+void Authority::create(const std::string& pki_dir, const std::string& ca_name, int cert_days,
+                       int crl_days, std::int64_t now) {
     ::mkdir(pki_dir.c_str(), 0700);
     const pki::Material ca = pki::create_ca(ca_name, 3650);
     const pki::Material server = pki::issue(ca, "warden-server", pki::CertKind::Server, cert_days);
@@ -68,7 +69,8 @@ store::Certificate Authority::issue_client(const std::string& common_name, std::
     return cert;
 }
 
-void Authority::write_crl(const std::vector<store::RevokedSerial>& revoked, std::int64_t now) const {
+void Authority::write_crl(const std::vector<store::RevokedSerial>& revoked,
+                          std::int64_t now) const {
     write_file(crl_path(), pki::make_crl(ca_, to_pki(revoked), now, crl_days_), 0644);
 }
 

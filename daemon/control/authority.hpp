@@ -13,13 +13,13 @@
 namespace warden::control {
 
 class Authority {
-public:
+  public:
     // Loads the CA written by `wardend init` from `pki_dir`. Throws when it is missing.
     Authority(std::string pki_dir, int cert_days, int crl_days);
 
     // Creates a fresh CA, server certificate, tls-crypt key and empty CRL in `pki_dir`.
-    static void create(const std::string& pki_dir, const std::string& ca_name, int cert_days, int crl_days,
-                       std::int64_t now);
+    static void create(const std::string& pki_dir, const std::string& ca_name, int cert_days,
+                       int crl_days, std::int64_t now);
 
     // A new client certificate for `common_name`, ready to store (device_id unset).
     store::Certificate issue_client(const std::string& common_name, std::int64_t now) const;
@@ -29,7 +29,7 @@ public:
     const std::string& tls_crypt_key() const { return tls_crypt_; }
     std::string crl_path() const { return dir_ + "/crl.pem"; }
 
-private:
+  private:
     std::string dir_;
     int cert_days_;
     int crl_days_;

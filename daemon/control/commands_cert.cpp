@@ -40,7 +40,9 @@ Reply new_cert(const Args& args, const Caller& caller, Services& s) {
     store::Outcome out;
     s.store.transaction([&] {
         out = s.store.add_certificate(cert);
-        if (out.ok()) s.store.log_activity({0, s.now(), caller.user, "cert.new", d->name, "serial=" + cert.serial});
+        if (out.ok())
+            s.store.log_activity(
+                {0, s.now(), caller.user, "cert.new", d->name, "serial=" + cert.serial});
     });
     if (!out.ok()) return from_outcome(out);
     json::object o;
@@ -52,17 +54,20 @@ Reply new_cert(const Args& args, const Caller& caller, Services& s) {
 Reply revoke_cert(const Args& args, const Caller& caller, Services& s) {
     const std::string name = args.str("name");
     const std::string serial = text::normalize_serial(args.str("serial"));
-    if (serial.empty()) return Reply::error(Code::Invalid, "serial: not a hexadecimal serial number");
+    if (serial.empty())
+        return Reply::error(Code::Invalid, "serial: not a hexadecimal serial number");
     auto d = s.store.find_device(name);
     if (!d) return Reply::error(Code::NotFound, "device not found: " + name);
     auto binding = s.store.find_by_serial(serial);
     if (!binding || binding->cert.device_id != d->id)
-        return Reply::error(Code::NotFound, "serial: device " + name + " has no certificate " + serial);
+        return Reply::error(Code::NotFound,
+                            "serial: device " + name + " has no certificate " + serial);
     const std::int64_t now = s.now();
     store::Outcome out;
     s.store.transaction([&] {
         out = s.store.revoke_certificate(serial, now);
-        if (out.ok()) s.store.log_activity({0, now, caller.user, "cert.revoke", name, "serial=" + serial});
+        if (out.ok())
+            s.store.log_activity({0, now, caller.user, "cert.revoke", name, "serial=" + serial});
     });
     if (!out.ok()) return from_outcome(out);
     // Kill first: the CRL only guards new handshakes, the live session must end now.
@@ -77,11 +82,19 @@ Reply revoke_cert(const Args& args, const Caller& caller, Services& s) {
 }  // namespace
 
 void register_cert_commands(Registry& r, Services& s) {
-    r.add({"cert.list", Access::Read, "a device's certificates with state and expiry",
-           {{"name", ArgType::String, true}}, [&s](const Args& a, const Caller&) { return list_certs(a, s); }});
-    r.add({"cert.new", Access::Write, "issue another certificate for a device", {{"name", ArgType::String, true}},
+    r.add({"cert.list",
+           Access::Read,
+           "a device's certificates with state and expiry",
+           {{"name", ArgType::String, true}},
+           [&s](const Args& a, const Caller&) { return list_certs(a, s); }});
+    r.add({"cert.new",
+           Access::Write,
+           "issue another certificate for a device",
+           {{"name", ArgType::String, true}},
            [&s](const Args& a, const Caller& c) { return new_cert(a, c, s); }});
-    r.add({"cert.revoke", Access::Write, "revoke one certificate and end its live session",
+    r.add({"cert.revoke",
+           Access::Write,
+           "revoke one certificate and end its live session",
            {{"name", ArgType::String, true}, {"serial", ArgType::String, true}},
            [&s](const Args& a, const Caller& c) { return revoke_cert(a, c, s); }});
 }

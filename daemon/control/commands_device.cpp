@@ -21,10 +21,13 @@ std::optional<std::string> device_from_args(const Args& args, Services& s, store
     d.email = args.str("email");
     d.monitor = args.flag("monitor");
     if (auto network = args.opt_str("network")) {
-        if (d.type != store::DeviceType::Router) return "network: only routers have an accessible network";
+        if (d.type != store::DeviceType::Router)
+            return "network: only routers have an accessible network";
         auto parsed = net::parse_network(*network);
-        if (!parsed) return "network: not a network such as 192.168.1.0/24 or 192.168.1.0/255.255.255.0";
-        if (auto problem = core::check_network(*parsed, s.config.pool, s.store.list_devices())) return problem;
+        if (!parsed)
+            return "network: not a network such as 192.168.1.0/24 or 192.168.1.0/255.255.255.0";
+        if (auto problem = core::check_network(*parsed, s.config.pool, s.store.list_devices()))
+            return problem;
         d.network = parsed->to_string();
     }
     if (auto local = args.opt_str("netmap")) {
@@ -32,7 +35,8 @@ std::optional<std::string> device_from_args(const Args& args, Services& s, store
         if (!parsed) return "netmap: not a network such as 192.168.0.0/24";
         auto network = net::parse_network(d.network);
         if (!network) return "netmap: needs --network (the virtual network it is mapped to)";
-        if (network->prefix != parsed->prefix) return "netmap: must have the same size as --network";
+        if (network->prefix != parsed->prefix)
+            return "netmap: must have the same size as --network";
         d.addressing = "netmap";
         d.local_network = parsed->to_string();
     }
@@ -42,11 +46,13 @@ std::optional<std::string> device_from_args(const Args& args, Services& s, store
 Reply add_device(const Args& args, const Caller& caller, Services& s) {
     store::Device d;
     if (auto problem = device_from_args(args, s, d)) return Reply::error(Code::Invalid, *problem);
-    if (s.store.find_device(d.name)) return Reply::error(Code::Invalid, "name: a device named " + d.name + " exists");
+    if (s.store.find_device(d.name))
+        return Reply::error(Code::Invalid, "name: a device named " + d.name + " exists");
     const auto& pool = s.config.pool;
     // The first host address belongs to the server; the last is the broadcast address.
     auto ip = s.store.free_vpn_ip(pool.first() + 2, pool.last() - 1);
-    if (!ip) return Reply::error(Code::Invalid, "vpn_ip: the VPN pool " + pool.to_string() + " is full");
+    if (!ip)
+        return Reply::error(Code::Invalid, "vpn_ip: the VPN pool " + pool.to_string() + " is full");
     d.vpn_ip = *ip;
     d.state_since = d.created_at = s.now();
     store::Certificate cert = s.authority.issue_client(d.name, s.now());
@@ -58,10 +64,12 @@ Reply add_device(const Args& args, const Caller& caller, Services& s) {
         out = s.store.add_certificate(cert);
         if (!out.ok()) throw std::runtime_error("certificate insert failed: " + out.message);
         s.store.log_activity({0, s.now(), caller.user, "device.add", d.name,
-                              "type=" + std::string(store::to_string(d.type)) + " vpn_ip=" + net::format_ipv4(d.vpn_ip)});
+                              "type=" + std::string(store::to_string(d.type)) +
+                                  " vpn_ip=" + net::format_ipv4(d.vpn_ip)});
     });
     if (!out.ok()) return from_outcome(out);
-    log::info("admin action", {{"user", caller.user}, {"action", "device.add"}, {"object", d.name}});
+    log::info("admin action",
+              {{"user", caller.user}, {"action", "device.add"}, {"object", d.name}});
     json::object result = device_to_json(d);
     result["certificate"] = cert.serial;
     return Reply::ok(result);
@@ -102,7 +110,8 @@ Reply delete_device(const Args& args, const Caller& caller, Services& s) {
 }
 
 std::string inline_block(const std::string& tag, const std::string& pem) {
-    return "<" + tag + ">\n" + pem + (pem.empty() || pem.back() == '\n' ? "" : "\n") + "</" + tag + ">\n";
+    return "<" + tag + ">\n" + pem + (pem.empty() || pem.back() == '\n' ? "" : "\n") + "</" + tag +
+           ">\n";
 }
 
 Reply export_device(const Args& args, const Caller& caller, Services& s) {
@@ -111,13 +120,18 @@ Reply export_device(const Args& args, const Caller& caller, Services& s) {
     const store::Certificate* usable = nullptr;
     auto certs = s.store.certificates_of(d->id);
     for (const auto& c : certs) {
-        if (!c.revoked_at && !c.key_pem.empty() && c.not_after > s.now()) usable = &c;  // newest wins
+        if (!c.revoked_at && !c.key_pem.empty() && c.not_after > s.now())
+            usable = &c;  // newest wins
     }
-    if (!usable) return Reply::error(Code::Invalid, "certificate: the device has no valid certificate; issue one with cert new");
+    if (!usable)
+        return Reply::error(
+            Code::Invalid,
+            "certificate: the device has no valid certificate; issue one with cert new");
     const auto& cfg = s.config;
     std::string p;
     p += "# warden profile for " + d->name + "\n";
-    p += "client\ndev tun\nproto " + cfg.proto + "\nremote " + cfg.remote + " " + std::to_string(cfg.port) + "\n";
+    p += "client\ndev tun\nproto " + cfg.proto + "\nremote " + cfg.remote + " " +
+         std::to_string(cfg.port) + "\n";
     p += "nobind\nremote-cert-tls server\nverify-x509-name warden-server name\n";
     p += "resolv-retry infinite\nconnect-retry 1 5\nverb 3\n";
     if (cfg.proto == "udp") p += "explicit-exit-notify 1\n";
@@ -135,19 +149,35 @@ Reply export_device(const Args& args, const Caller& caller, Services& s) {
 }  // namespace
 
 void register_device_commands(Registry& r, Services& s) {
-    r.add({"device.add", Access::Write, "add a device and issue its certificate",
-           {{"name", ArgType::String, true}, {"type", ArgType::String, true}, {"group", ArgType::String},
-            {"serial", ArgType::String}, {"code", ArgType::String}, {"network", ArgType::String},
-            {"netmap", ArgType::String}, {"email", ArgType::String}, {"monitor", ArgType::Bool}},
+    r.add({"device.add",
+           Access::Write,
+           "add a device and issue its certificate",
+           {{"name", ArgType::String, true},
+            {"type", ArgType::String, true},
+            {"group", ArgType::String},
+            {"serial", ArgType::String},
+            {"code", ArgType::String},
+            {"network", ArgType::String},
+            {"netmap", ArgType::String},
+            {"email", ArgType::String},
+            {"monitor", ArgType::Bool}},
            [&s](const Args& a, const Caller& c) { return add_device(a, c, s); }});
-    r.add({"device.list", Access::Read, "list devices", {},
-           [&s](const Args&, const Caller&) { return list_devices(s); }});
-    r.add({"device.show", Access::Read, "show one device with its certificates", {{"name", ArgType::String, true}},
+    r.add({"device.list", Access::Read, "list devices", {}, [&s](const Args&, const Caller&) {
+               return list_devices(s);
+           }});
+    r.add({"device.show",
+           Access::Read,
+           "show one device with its certificates",
+           {{"name", ArgType::String, true}},
            [&s](const Args& a, const Caller&) { return show_device(a, s); }});
-    r.add({"device.delete", Access::Write, "delete a device, revoke its certificates, end its session",
+    r.add({"device.delete",
+           Access::Write,
+           "delete a device, revoke its certificates, end its session",
            {{"name", ArgType::String, true}},
            [&s](const Args& a, const Caller& c) { return delete_device(a, c, s); }});
-    r.add({"device.export", Access::Write, "the device's OpenVPN client profile (.ovpn)",
+    r.add({"device.export",
+           Access::Write,
+           "the device's OpenVPN client profile (.ovpn)",
            {{"name", ArgType::String, true}},
            [&s](const Args& a, const Caller& c) { return export_device(a, c, s); }});
 }

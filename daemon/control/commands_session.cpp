@@ -45,7 +45,8 @@ Reply kill_session(const Args& args, const Caller& caller, Services& s) {
     auto d = s.store.find_device(args.str("name"));
     if (!d) return Reply::error(Code::NotFound, "device not found: " + args.str("name"));
     const std::size_t ended = s.sessions.end_sessions_of_device(d->id, "ended by admin");
-    if (ended == 0) return Reply::error(Code::NotFound, "device " + d->name + " has no live session");
+    if (ended == 0)
+        return Reply::error(Code::NotFound, "device " + d->name + " has no live session");
     s.audit(caller, "session.kill", d->name);
     json::object o;
     o["sessions_ended"] = ended;
@@ -67,15 +68,26 @@ Reply help(const Registry& r) {
 }  // namespace
 
 void register_status_commands(Registry& r, Services& s) {
-    r.add({"status", Access::Read, "daemon, plugin and OpenVPN instance status", {},
+    r.add({"status",
+           Access::Read,
+           "daemon, plugin and OpenVPN instance status",
+           {},
            [&s](const Args&, const Caller&) { return status(s); }});
-    r.add({"help", Access::Read, "list commands", {}, [&r](const Args&, const Caller&) { return help(r); }});
+    r.add({"help", Access::Read, "list commands", {}, [&r](const Args&, const Caller&) {
+               return help(r);
+           }});
 }
 
 void register_session_commands(Registry& r, Services& s) {
-    r.add({"session.list", Access::Read, "live sessions on every OpenVPN instance", {},
+    r.add({"session.list",
+           Access::Read,
+           "live sessions on every OpenVPN instance",
+           {},
            [&s](const Args&, const Caller&) { return list_sessions(s); }});
-    r.add({"session.kill", Access::Write, "end a device's live session", {{"name", ArgType::String, true}},
+    r.add({"session.kill",
+           Access::Write,
+           "end a device's live session",
+           {{"name", ArgType::String, true}},
            [&s](const Args& a, const Caller& c) { return kill_session(a, c, s); }});
 }
 

@@ -7,31 +7,41 @@ namespace {
 
 std::string_view type_name(ArgType t) {
     switch (t) {
-        case ArgType::String: return "a string";
-        case ArgType::Integer: return "an integer";
-        case ArgType::Bool: return "true or false";
+        case ArgType::String:
+            return "a string";
+        case ArgType::Integer:
+            return "an integer";
+        case ArgType::Bool:
+            return "true or false";
     }
     return "?";
 }
 
 bool has_type(const json::value& v, ArgType t) {
     switch (t) {
-        case ArgType::String: return v.is_string();
-        case ArgType::Integer: return v.is_int64() || v.is_uint64();
-        case ArgType::Bool: return v.is_bool();
+        case ArgType::String:
+            return v.is_string();
+        case ArgType::Integer:
+            return v.is_int64() || v.is_uint64();
+        case ArgType::Bool:
+            return v.is_bool();
     }
     return false;
 }
 
 std::optional<std::string> validate_args(const Command& cmd, const json::object& args) {
     for (const auto& [key, value] : args) {
-        auto spec = std::find_if(cmd.args.begin(), cmd.args.end(), [&](const ArgSpec& s) { return s.name == key; });
-        if (spec == cmd.args.end()) return "unknown argument " + std::string(key) + " for " + cmd.name;
+        auto spec = std::find_if(cmd.args.begin(), cmd.args.end(),
+                                 [&](const ArgSpec& s) { return s.name == key; });
+        if (spec == cmd.args.end())
+            return "unknown argument " + std::string(key) + " for " + cmd.name;
         if (!has_type(value, spec->type))
-            return "argument " + std::string(key) + " must be " + std::string(type_name(spec->type));
+            return "argument " + std::string(key) + " must be " +
+                   std::string(type_name(spec->type));
     }
     for (const auto& spec : cmd.args) {
-        if (spec.required && !args.contains(spec.name)) return "missing argument " + spec.name + " for " + cmd.name;
+        if (spec.required && !args.contains(spec.name))
+            return "missing argument " + spec.name + " for " + cmd.name;
     }
     return std::nullopt;
 }
@@ -40,18 +50,25 @@ std::optional<std::string> validate_args(const Command& cmd, const json::object&
 
 std::string_view code_name(Code code) {
     switch (code) {
-        case Code::Ok: return "ok";
-        case Code::Invalid: return "invalid";
-        case Code::NotFound: return "not_found";
-        case Code::Denied: return "denied";
-        case Code::Usage: return "usage";
-        case Code::Internal: return "internal";
+        case Code::Ok:
+            return "ok";
+        case Code::Invalid:
+            return "invalid";
+        case Code::NotFound:
+            return "not_found";
+        case Code::Denied:
+            return "denied";
+        case Code::Usage:
+            return "usage";
+        case Code::Internal:
+            return "internal";
     }
     return "internal";
 }
 
 std::optional<Code> parse_code(std::string_view name) {
-    for (Code c : {Code::Ok, Code::Invalid, Code::NotFound, Code::Denied, Code::Usage, Code::Internal}) {
+    for (Code c :
+         {Code::Ok, Code::Invalid, Code::NotFound, Code::Denied, Code::Usage, Code::Internal}) {
         if (code_name(c) == name) return c;
     }
     return std::nullopt;
@@ -115,22 +132,27 @@ Reply Registry::dispatch(const json::value& request, const Caller& caller) const
     const auto* name = obj.if_contains("command");
     if (!name || !name->is_string()) return Reply::error(Code::Usage, "request has no command");
     for (const auto& [key, value] : obj) {
-        if (key != "command" && key != "args") return Reply::error(Code::Usage, "unknown request field " + std::string(key));
+        if (key != "command" && key != "args")
+            return Reply::error(Code::Usage, "unknown request field " + std::string(key));
     }
     const Command* cmd = find(name->get_string());
-    if (!cmd) return Reply::error(Code::Usage, "unknown command " + std::string(name->get_string()));
+    if (!cmd)
+        return Reply::error(Code::Usage, "unknown command " + std::string(name->get_string()));
     if (!caller.may_read || (cmd->access == Access::Write && !caller.may_write))
         return Reply::error(Code::Denied, "permission denied: " + cmd->name + " needs " +
-                                              (cmd->access == Access::Write ? "admin" : "viewer") + " rights");
+                                              (cmd->access == Access::Write ? "admin" : "viewer") +
+                                              " rights");
     static const json::object kNoArgs;
     const auto* args_value = obj.if_contains("args");
-    if (args_value && !args_value->is_object()) return Reply::error(Code::Usage, "args must be an object");
+    if (args_value && !args_value->is_object())
+        return Reply::error(Code::Usage, "args must be an object");
     const json::object& args = args_value ? args_value->get_object() : kNoArgs;
     if (auto problem = validate_args(*cmd, args)) return Reply::error(Code::Usage, *problem);
     try {
         return cmd->handler(Args(args), caller);
     } catch (const std::exception& e) {
-        log::error("admin command failed", {{"command", cmd->name}, {"user", caller.user}, {"error", e.what()}});
+        log::error("admin command failed",
+                   {{"command", cmd->name}, {"user", caller.user}, {"error", e.what()}});
         return Reply::error(Code::Internal, "internal error; see the daemon log");
     }
 }

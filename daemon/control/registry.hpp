@@ -4,7 +4,8 @@
 //
 // Request:  {"command": "device.add", "args": {"name": "r1", "type": "router"}}
 // Reply:    {"status": "ok", "result": ...}
-//           {"status": "error", "code": "invalid|not_found|denied|usage|internal", "message": "..."}
+//           {"status": "error", "code": "invalid|not_found|denied|usage|internal", "message":
+//           "..."}
 #pragma once
 
 #include <boost/json.hpp>
@@ -37,7 +38,9 @@ struct Reply {
     std::string message;
 
     static Reply ok(json::value result = nullptr) { return {Code::Ok, std::move(result), {}}; }
-    static Reply error(Code code, std::string message) { return {code, nullptr, std::move(message)}; }
+    static Reply error(Code code, std::string message) {
+        return {code, nullptr, std::move(message)};
+    }
     json::object to_json() const;
 };
 
@@ -51,7 +54,7 @@ struct ArgSpec {
 
 // Validated arguments: every key is known and has the declared type.
 class Args {
-public:
+  public:
     explicit Args(const json::object& obj) : obj_(obj) {}
     std::string str(std::string_view key, std::string fallback = {}) const;
     std::optional<std::string> opt_str(std::string_view key) const;
@@ -59,7 +62,7 @@ public:
     bool flag(std::string_view key) const;
     bool has(std::string_view key) const { return obj_.contains(key); }
 
-private:
+  private:
     const json::object& obj_;
 };
 
@@ -74,7 +77,7 @@ struct Command {
 };
 
 class Registry {
-public:
+  public:
     void add(Command command);
     const Command* find(std::string_view name) const;
     std::vector<const Command*> commands() const;
@@ -84,7 +87,7 @@ public:
     // Parses one request line (JSON) and dispatches it.
     Reply dispatch_line(std::string_view line, const Caller& caller) const;
 
-private:
+  private:
     std::map<std::string, Command, std::less<>> commands_;
 };
 

@@ -10,7 +10,9 @@ namespace warden::control {
 void Services::audit(const Caller& caller, const std::string& action, const std::string& object,
                      const std::string& details) const {
     store.log_activity({0, now(), caller.user, action, object, details});
-    log::info("admin action", {{"user", caller.user}, {"action", action}, {"object", object}, {"details", details}});
+    log::info(
+        "admin action",
+        {{"user", caller.user}, {"action", action}, {"object", object}, {"details", details}});
 }
 
 void register_all_commands(Registry& registry, Services& services) {
@@ -22,10 +24,13 @@ void register_all_commands(Registry& registry, Services& services) {
 
 Reply from_outcome(const store::Outcome& out) {
     switch (out.status) {
-        case store::Status::Ok: return Reply::ok();
-        case store::Status::NotFound: return Reply::error(Code::NotFound, out.message);
+        case store::Status::Ok:
+            return Reply::ok();
+        case store::Status::NotFound:
+            return Reply::error(Code::NotFound, out.message);
         case store::Status::Duplicate:
-        case store::Status::Invalid: return Reply::error(Code::Invalid, out.message);
+        case store::Status::Invalid:
+            return Reply::error(Code::Invalid, out.message);
     }
     return Reply::error(Code::Internal, out.message);
 }

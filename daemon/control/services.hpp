@@ -28,12 +28,13 @@ struct InstanceView {
 
 // Live sessions across OpenVPN instances, and ending them through the management interface.
 class SessionControl {
-public:
+  public:
     virtual ~SessionControl() = default;
     virtual std::vector<SessionView> list() = 0;
     virtual std::vector<InstanceView> instances() = 0;
     // Ends every live session using the certificate / of the device; returns how many.
-    virtual std::size_t end_sessions_of_serial(const std::string& serial, const std::string& why) = 0;
+    virtual std::size_t end_sessions_of_serial(const std::string& serial,
+                                               const std::string& why) = 0;
     virtual std::size_t end_sessions_of_device(std::int64_t device_id, const std::string& why) = 0;
 };
 

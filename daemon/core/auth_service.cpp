@@ -27,13 +27,20 @@ std::string real_address_of(const wire::Message& msg) {
 AuthService::AuthService(store::Store& store, SessionTable& sessions, VpnPool pool, Clock now)
     : store_(store), sessions_(sessions), pool_(pool), now_(std::move(now)) {}
 
-std::optional<wire::Message> AuthService::handle(const wire::Message& msg, const std::string& instance) {
+std::optional<wire::Message> AuthService::handle(const wire::Message& msg,
+                                                 const std::string& instance) {
     switch (msg.type) {
-        case wire::Type::Auth: return verdict_reply(msg, instance, false);
-        case wire::Type::Connect: return verdict_reply(msg, instance, true);
-        case wire::Type::Disconnect: on_disconnect(msg, instance); return std::nullopt;
-        case wire::Type::Ping: return wire::Message(wire::Type::Pong, msg.id);
-        case wire::Type::Pong: return std::nullopt;
+        case wire::Type::Auth:
+            return verdict_reply(msg, instance, false);
+        case wire::Type::Connect:
+            return verdict_reply(msg, instance, true);
+        case wire::Type::Disconnect:
+            on_disconnect(msg, instance);
+            return std::nullopt;
+        case wire::Type::Ping:
+            return wire::Message(wire::Type::Pong, msg.id);
+        case wire::Type::Pong:
+            return std::nullopt;
         default: {
             wire::Message err(wire::Type::Error, msg.id);
             err.set(std::string(protocol::field::reason), "unexpected message type");
@@ -42,7 +49,8 @@ std::optional<wire::Message> AuthService::handle(const wire::Message& msg, const
     }
 }
 
-wire::Message AuthService::verdict_reply(const wire::Message& msg, const std::string& instance, bool connect) {
+wire::Message AuthService::verdict_reply(const wire::Message& msg, const std::string& instance,
+                                         bool connect) {
     const std::string serial = text::normalize_serial(msg.get("tls_serial_hex_0").value_or(""));
     const auto binding = serial.empty() ? std::nullopt : store_.find_by_serial(serial);
     const std::int64_t now = now_();
@@ -51,11 +59,15 @@ wire::Message AuthService::verdict_reply(const wire::Message& msg, const std::st
     const std::string cn = msg.get_or("common_name", "");
 
     wire::Message reply(wire::Type::Verdict, msg.id);
-    reply.set(std::string(protocol::field::result), std::string(v.allow ? protocol::kAllow : protocol::kDeny));
+    reply.set(std::string(protocol::field::result),
+              std::string(v.allow ? protocol::kAllow : protocol::kDeny));
     if (!v.allow) {
         reply.set(std::string(protocol::field::reason), v.reason);
-        log::info("client refused", {{"instance", instance}, {"common_name", cn}, {"address", address},
-                                     {"serial", serial}, {"reason", v.reason}});
+        log::info("client refused", {{"instance", instance},
+                                     {"common_name", cn},
+                                     {"address", address},
+                                     {"serial", serial},
+                                     {"reason", v.reason}});
         store::ConnectionEntry e;
         e.at = now;
         e.event = "refused";
@@ -74,7 +86,9 @@ wire::Message AuthService::verdict_reply(const wire::Message& msg, const std::st
     reply.set(std::string(protocol::field::config), v.config);
     const std::string vpn_ip = net::format_ipv4(v.device->vpn_ip);
     sessions_.connected({instance, address, serial, cn, v.device->id, v.device->name, vpn_ip, now});
-    log::info("client admitted", {{"instance", instance}, {"device", v.device->name}, {"address", address},
+    log::info("client admitted", {{"instance", instance},
+                                  {"device", v.device->name},
+                                  {"address", address},
                                   {"vpn_ip", vpn_ip}});
     store::ConnectionEntry e;
     e.at = now;
@@ -105,7 +119,9 @@ void AuthService::on_disconnect(const wire::Message& msg, const std::string& ins
         e.device_name = session->device_name;
         e.vpn_ip = session->vpn_ip;
     }
-    log::info("client disconnected", {{"instance", instance}, {"device", e.device_name}, {"address", address},
+    log::info("client disconnected", {{"instance", instance},
+                                      {"device", e.device_name},
+                                      {"address", address},
                                       {"bytes_received", std::to_string(e.bytes_received)},
                                       {"bytes_sent", std::to_string(e.bytes_sent)},
                                       {"duration", std::to_string(e.duration)}});
@@ -114,7 +130,9 @@ void AuthService::on_disconnect(const wire::Message& msg, const std::string& ins
     record(std::move(e));
 }
 
-void AuthService::record(store::ConnectionEntry entry) { pending_log_.push_back(std::move(entry)); }
+void AuthService::record(store::ConnectionEntry entry) {
+    pending_log_.push_back(std::move(entry));
+}
 
 void AuthService::set_state(std::int64_t device_id, const char* state) {
     pending_state_.emplace_back(device_id, state);

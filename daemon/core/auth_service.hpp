@@ -15,19 +15,21 @@
 namespace warden::core {
 
 class AuthService final : public PluginRequests {
-public:
+  public:
     using Clock = std::function<std::int64_t()>;
 
     AuthService(store::Store& store, SessionTable& sessions, VpnPool pool, Clock now);
 
-    std::optional<wire::Message> handle(const wire::Message& msg, const std::string& instance) override;
+    std::optional<wire::Message> handle(const wire::Message& msg,
+                                        const std::string& instance) override;
 
     // Writes buffered connection-log rows and device state changes; returns how many.
     std::size_t flush();
     std::size_t pending() const { return pending_log_.size() + pending_state_.size(); }
 
-private:
-    wire::Message verdict_reply(const wire::Message& msg, const std::string& instance, bool connect);
+  private:
+    wire::Message verdict_reply(const wire::Message& msg, const std::string& instance,
+                                bool connect);
     void on_disconnect(const wire::Message& msg, const std::string& instance);
     void record(store::ConnectionEntry entry);
     void set_state(std::int64_t device_id, const char* state);

@@ -12,22 +12,26 @@ namespace {
 // Reads optional keys out of one table and remembers which were seen, so leftovers can
 // be reported as unknown.
 class TableReader {
-public:
+  public:
     TableReader(const toml::table& table, std::string prefix, std::string& error)
         : table_(table), prefix_(std::move(prefix)), error_(error) {}
 
     void text(std::string_view key, std::string& out) {
         if (auto node = take(key)) {
-            if (auto v = node->value<std::string>()) out = *v;
-            else fail(key, "expected a string");
+            if (auto v = node->value<std::string>())
+                out = *v;
+            else
+                fail(key, "expected a string");
         }
     }
     void integer(std::string_view key, int& out, int min, int max) {
         if (auto node = take(key)) {
             auto v = node->value<std::int64_t>();
             if (!v || *v < min || *v > max)
-                fail(key, "expected an integer in " + std::to_string(min) + ".." + std::to_string(max));
-            else out = static_cast<int>(*v);
+                fail(key,
+                     "expected an integer in " + std::to_string(min) + ".." + std::to_string(max));
+            else
+                out = static_cast<int>(*v);
         }
     }
     const toml::node* take(std::string_view key) {
@@ -48,7 +52,7 @@ public:
         }
     }
 
-private:
+  private:
     const toml::table& table_;
     std::string prefix_;
     std::string& error_;
@@ -74,7 +78,8 @@ void read_vpn(TableReader& top, Config& c, std::string& error) {
     auto network = net::parse_network(pool);
     if (!network || network->prefix > 29 || network->prefix < 8)
         r.fail("pool", "expected a network such as 10.8.0.0/24 (prefix 8..29)");
-    else c.pool = *network;
+    else
+        c.pool = *network;
 }
 
 void read_instances(TableReader& top, Config& c, std::string& error) {
@@ -165,8 +170,8 @@ std::string render_config(const Config& c) {
         << "cert_days = " << c.cert_days << "\n"
         << "crl_days = " << c.crl_days << "\n";
     for (const auto& inst : c.instances) {
-        out << "\n[[instance]]\nname = " << quoted(inst.name) << "\nmanagement = "
-            << quoted(inst.management_socket) << "\n";
+        out << "\n[[instance]]\nname = " << quoted(inst.name)
+            << "\nmanagement = " << quoted(inst.management_socket) << "\n";
     }
     return out.str();
 }

@@ -30,7 +30,8 @@ Verdict decide(std::string_view serial, const std::optional<store::CertBinding>&
     if (!binding->device) return refuse("device deleted");
     const store::Device& device = *binding->device;
     if (!device.active) return refuse("device deactivated", device);
-    if (!pool.network.contains(device.vpn_ip)) return refuse("device address outside the VPN pool", device);
+    if (!pool.network.contains(device.vpn_ip))
+        return refuse("device address outside the VPN pool", device);
 
     Verdict v;
     v.allow = true;

@@ -13,7 +13,7 @@
 namespace warden::core {
 
 struct VpnPool {
-    net::Network network;    // e.g. 10.8.0.0/24; the server holds the first host address
+    net::Network network;  // e.g. 10.8.0.0/24; the server holds the first host address
     std::uint32_t server_ip;
 };
 

@@ -22,9 +22,11 @@ std::optional<std::uint32_t> parse_ipv4(std::string_view text) {
             if (text.empty() || text.front() != '.') return std::nullopt;
             text.remove_prefix(1);
         }
-        if (text.empty() || text.size() > 1 && text[0] == '0' && text[1] != '.') return std::nullopt;
+        if (text.empty() || text.size() > 1 && text[0] == '0' && text[1] != '.')
+            return std::nullopt;
         unsigned value = 0;
-        auto [ptr, ec] = std::from_chars(text.data(), text.data() + std::min<std::size_t>(text.size(), 3), value);
+        auto [ptr, ec] = std::from_chars(
+            text.data(), text.data() + std::min<std::size_t>(text.size(), 3), value);
         if (ec != std::errc{} || value > 255) return std::nullopt;
         text.remove_prefix(static_cast<std::size_t>(ptr - text.data()));
         out = (out << 8) | value;
@@ -38,7 +40,9 @@ std::string format_ipv4(std::uint32_t a) {
            std::to_string((a >> 8) & 0xff) + "." + std::to_string(a & 0xff);
 }
 
-std::string Network::to_string() const { return format_ipv4(address) + "/" + std::to_string(prefix); }
+std::string Network::to_string() const {
+    return format_ipv4(address) + "/" + std::to_string(prefix);
+}
 
 std::optional<Network> parse_network(std::string_view text) {
     const auto sep = text.find_first_of("/ ");

@@ -9,10 +9,11 @@ namespace warden::core {
 
 // What the plugin socket asks of the daemon; implemented without any transport.
 class PluginRequests {
-public:
+  public:
     virtual ~PluginRequests() = default;
     // Reply for a request (Verdict, Error, Pong), or nullopt for notifications.
-    virtual std::optional<wire::Message> handle(const wire::Message& msg, const std::string& instance) = 0;
+    virtual std::optional<wire::Message> handle(const wire::Message& msg,
+                                                const std::string& instance) = 0;
 };
 
 }  // namespace warden::core

@@ -26,16 +26,19 @@ struct LiveSession {
 };
 
 class SessionTable {
-public:
+  public:
     void connected(LiveSession session);
-    std::optional<LiveSession> disconnected(const std::string& instance, const std::string& real_address);
-    std::vector<LiveSession> matching(const std::function<bool(const LiveSession&)>& predicate) const;
-    std::optional<LiveSession> find(const std::string& instance, const std::string& real_address) const;
+    std::optional<LiveSession> disconnected(const std::string& instance,
+                                            const std::string& real_address);
+    std::vector<LiveSession> matching(
+        const std::function<bool(const LiveSession&)>& predicate) const;
+    std::optional<LiveSession> find(const std::string& instance,
+                                    const std::string& real_address) const;
     bool device_online(std::int64_t device_id) const;
     std::size_t size() const { return sessions_.size(); }
     void clear_instance(const std::string& instance);
 
-private:
+  private:
     std::map<std::pair<std::string, std::string>, LiveSession> sessions_;
 };
 

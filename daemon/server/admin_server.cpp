@@ -22,7 +22,8 @@ std::optional<gid_t> group_id(const std::string& name) {
     std::vector<char> buf(16384);
     group g{};
     group* result = nullptr;
-    if (::getgrnam_r(name.c_str(), &g, buf.data(), buf.size(), &result) != 0 || !result) return std::nullopt;
+    if (::getgrnam_r(name.c_str(), &g, buf.data(), buf.size(), &result) != 0 || !result)
+        return std::nullopt;
     return g.gr_gid;
 }
 
@@ -58,9 +59,11 @@ control::Caller caller_for_uid(unsigned uid, const AccessPolicy& policy) {
 }
 
 class AdminConnection : public std::enable_shared_from_this<AdminConnection> {
-public:
+  public:
     AdminConnection(AdminServer& server, stream::socket socket, control::Caller caller)
-        : server_(server), socket_(std::move(socket)), caller_(std::move(caller)),
+        : server_(server),
+          socket_(std::move(socket)),
+          caller_(std::move(caller)),
           input_(AdminServer::kMaxRequest) {}
 
     void start() { read(); }
@@ -69,15 +72,18 @@ public:
         socket_.close(ignored);
     }
 
-private:
+  private:
     void read() {
-        asio::async_read_until(socket_, input_, '\n', [self = shared_from_this()](auto ec, std::size_t n) {
-            if (ec == asio::error::not_found) return self->reply_and_close("request too large");
-            if (ec) return self->finish();
-            std::string line(asio::buffers_begin(self->input_.data()), asio::buffers_begin(self->input_.data()) + n);
-            self->input_.consume(n);
-            self->answer(line);
-        });
+        asio::async_read_until(socket_, input_, '\n',
+                               [self = shared_from_this()](auto ec, std::size_t n) {
+                                   if (ec == asio::error::not_found)
+                                       return self->reply_and_close("request too large");
+                                   if (ec) return self->finish();
+                                   std::string line(asio::buffers_begin(self->input_.data()),
+                                                    asio::buffers_begin(self->input_.data()) + n);
+                                   self->input_.consume(n);
+                                   self->answer(line);
+                               });
     }
 
     void answer(const std::string& line) {
@@ -87,15 +93,18 @@ private:
 
     void reply_and_close(const std::string& why) {
         log::warn("admin request rejected", {{"user", caller_.user}, {"error", why}});
-        write(control::json::serialize(control::Reply::error(control::Code::Usage, why).to_json()) + "\n", true);
+        write(control::json::serialize(control::Reply::error(control::Code::Usage, why).to_json()) +
+                  "\n",
+              true);
     }
 
     void write(std::string text, bool then_close) {
         output_ = std::move(text);
-        asio::async_write(socket_, asio::buffer(output_), [self = shared_from_this(), then_close](auto ec, std::size_t) {
-            if (ec || then_close) return self->finish();
-            self->read();
-        });
+        asio::async_write(socket_, asio::buffer(output_),
+                          [self = shared_from_this(), then_close](auto ec, std::size_t) {
+                              if (ec || then_close) return self->finish();
+                              self->read();
+                          });
     }
 
     void finish() {
@@ -110,11 +119,16 @@ private:
     std::string output_;
 };
 
-AdminServer::AdminServer(asio::io_context& io, std::string socket_path, const control::Registry& registry,
-                         AccessPolicy policy)
-    : path_(std::move(socket_path)), registry_(registry), policy_(std::move(policy)), acceptor_(io) {}
+AdminServer::AdminServer(asio::io_context& io, std::string socket_path,
+                         const control::Registry& registry, AccessPolicy policy)
+    : path_(std::move(socket_path)),
+      registry_(registry),
+      policy_(std::move(policy)),
+      acceptor_(io) {}
 
-AdminServer::~AdminServer() { stop(); }
+AdminServer::~AdminServer() {
+    stop();
+}
 
 void AdminServer::start() {
     ::unlink(path_.c_str());
@@ -144,7 +158,8 @@ void AdminServer::accept_next() {
             ucred cred{};
             socklen_t len = sizeof(cred);
             if (::getsockopt(socket.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
-                auto conn = std::make_shared<AdminConnection>(*this, std::move(socket), caller_for_uid(cred.uid, policy_));
+                auto conn = std::make_shared<AdminConnection>(*this, std::move(socket),
+                                                              caller_for_uid(cred.uid, policy_));
                 connections_.insert(conn);
                 conn->start();
             }

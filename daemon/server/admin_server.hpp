@@ -24,17 +24,17 @@ control::Caller caller_for_uid(unsigned uid, const AccessPolicy& policy);
 class AdminConnection;
 
 class AdminServer {
-public:
+  public:
     static constexpr std::size_t kMaxRequest = 1024 * 1024;
 
-    AdminServer(boost::asio::io_context& io, std::string socket_path, const control::Registry& registry,
-                AccessPolicy policy);
+    AdminServer(boost::asio::io_context& io, std::string socket_path,
+                const control::Registry& registry, AccessPolicy policy);
     ~AdminServer();
 
     void start();  // throws on bind failure
     void stop();
 
-private:
+  private:
     friend class AdminConnection;
     void accept_next();
 

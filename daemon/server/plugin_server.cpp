@@ -14,7 +14,7 @@ namespace asio = boost::asio;
 using stream = asio::local::stream_protocol;
 
 class PluginConnection : public std::enable_shared_from_this<PluginConnection> {
-public:
+  public:
     PluginConnection(PluginServer& server, stream::socket socket)
         : server_(server), socket_(std::move(socket)), decoder_(server.options_.max_frame) {}
 
@@ -34,13 +34,14 @@ public:
         if (queue_.size() == 1) write_next();
     }
 
-private:
+  private:
     void read() {
-        socket_.async_read_some(asio::buffer(buffer_), [self = shared_from_this()](auto ec, std::size_t n) {
-            if (ec) return self->finish(ec == asio::error::eof ? "" : ec.message());
-            self->decoder_.feed(self->buffer_.data(), n);
-            self->drain();
-        });
+        socket_.async_read_some(
+            asio::buffer(buffer_), [self = shared_from_this()](auto ec, std::size_t n) {
+                if (ec) return self->finish(ec == asio::error::eof ? "" : ec.message());
+                self->decoder_.feed(self->buffer_.data(), n);
+                self->drain();
+            });
     }
 
     void drain() {
@@ -56,8 +57,9 @@ private:
     void dispatch(const wire::Message& msg) {
         if (msg.type == wire::Type::Hello) {
             instance_ = msg.get_or(protocol::field::instance, "default");
-            log::info("plugin connected", {{"instance", instance_},
-                                           {"plugin_version", msg.get_or(protocol::field::plugin_version, "?")}});
+            log::info("plugin connected",
+                      {{"instance", instance_},
+                       {"plugin_version", msg.get_or(protocol::field::plugin_version, "?")}});
             return;
         }
         std::optional<wire::Message> reply;
@@ -72,7 +74,8 @@ private:
         const auto delay = server_.options_.verdict_delay;
         if (delay.count() == 0 || reply->type != wire::Type::Verdict) return send(*reply);
         auto timer = std::make_shared<asio::steady_timer>(socket_.get_executor(), delay);
-        timer->async_wait([self = shared_from_this(), timer, r = std::move(*reply)](auto) { self->send(r); });
+        timer->async_wait(
+            [self = shared_from_this(), timer, r = std::move(*reply)](auto) { self->send(r); });
     }
 
     void reject(const std::string& why) {
@@ -84,18 +87,20 @@ private:
     }
 
     void write_next() {
-        asio::async_write(socket_, asio::buffer(queue_.front()), [self = shared_from_this()](auto ec, std::size_t) {
-            if (ec) return self->finish(ec.message());
-            self->queue_.pop_front();
-            if (!self->queue_.empty()) return self->write_next();
-            if (self->closing_) self->finish("");
-        });
+        asio::async_write(socket_, asio::buffer(queue_.front()),
+                          [self = shared_from_this()](auto ec, std::size_t) {
+                              if (ec) return self->finish(ec.message());
+                              self->queue_.pop_front();
+                              if (!self->queue_.empty()) return self->write_next();
+                              if (self->closing_) self->finish("");
+                          });
     }
 
     void finish(const std::string& error) {
         if (done_) return;
         done_ = true;
-        if (!error.empty()) log::info("plugin connection error", {{"instance", instance_}, {"error", error}});
+        if (!error.empty())
+            log::info("plugin connection error", {{"instance", instance_}, {"error", error}});
         log::info("plugin disconnected", {{"instance", instance_}});
         close();
         server_.forget(shared_from_this());
@@ -113,9 +118,15 @@ private:
 
 PluginServer::PluginServer(asio::io_context& io, std::string socket_path, PluginRequests& requests,
                            Options options)
-    : io_(io), path_(std::move(socket_path)), requests_(requests), options_(options), acceptor_(io) {}
+    : io_(io),
+      path_(std::move(socket_path)),
+      requests_(requests),
+      options_(options),
+      acceptor_(io) {}
 
-PluginServer::~PluginServer() { stop(); }
+PluginServer::~PluginServer() {
+    stop();
+}
 
 void PluginServer::start() {
     ::unlink(path_.c_str());
@@ -156,6 +167,8 @@ void PluginServer::accept_next() {
     });
 }
 
-void PluginServer::forget(const std::shared_ptr<PluginConnection>& conn) { connections_.erase(conn); }
+void PluginServer::forget(const std::shared_ptr<PluginConnection>& conn) {
+    connections_.erase(conn);
+}
 
 }  // namespace warden::server

@@ -21,7 +21,7 @@ using core::PluginRequests;
 class PluginConnection;
 
 class PluginServer {
-public:
+  public:
     struct Options {
         std::chrono::milliseconds verdict_delay{0};  // tests: force the plugin's deferred path
         std::size_t max_frame = wire::kDefaultMaxFrame;
@@ -38,7 +38,7 @@ public:
     // Sends an unsolicited message to every connected plugin.
     void broadcast(const wire::Message& msg);
 
-private:
+  private:
     friend class PluginConnection;
     void accept_next();
     void forget(const std::shared_ptr<PluginConnection>& conn);

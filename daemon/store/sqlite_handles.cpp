@@ -4,7 +4,8 @@ namespace warden::store {
 
 void check(sqlite3* db, int rc, std::string_view what) {
     if (rc == SQLITE_OK) return;
-    throw SqliteError(rc, std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
+    throw SqliteError(rc,
+                      std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
 }
 
 void exec(sqlite3* db, std::string_view sql) {
@@ -22,7 +23,9 @@ Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
           "prepare");
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() {
+    sqlite3_finalize(stmt_);
+}
 
 Statement& Statement::bind(int index, std::int64_t value) {
     check(db_, sqlite3_bind_int64(stmt_, index, value), "bind");
@@ -66,7 +69,9 @@ void Statement::reset() {
     sqlite3_clear_bindings(stmt_);
 }
 
-std::int64_t Statement::int64(int column) const { return sqlite3_column_int64(stmt_, column); }
+std::int64_t Statement::int64(int column) const {
+    return sqlite3_column_int64(stmt_, column);
+}
 
 std::string Statement::text(int column) const {
     const auto* p = sqlite3_column_text(stmt_, column);

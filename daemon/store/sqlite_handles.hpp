@@ -24,7 +24,7 @@ using DbHandle = std::unique_ptr<sqlite3, DbCloser>;
 
 // A prepared statement; reset() makes it reusable, so hot statements are prepared once.
 class Statement {
-public:
+  public:
     Statement(sqlite3* db, std::string_view sql);
     Statement(const Statement&) = delete;
     Statement& operator=(const Statement&) = delete;
@@ -44,7 +44,7 @@ public:
     bool is_null(int column) const;
     std::optional<std::int64_t> optional_int64(int column) const;
 
-private:
+  private:
     sqlite3* db_;
     sqlite3_stmt* stmt_ = nullptr;
 };

@@ -61,10 +61,12 @@ Certificate read_cert(const Statement& s, int base = 0) {
     return c;
 }
 
-bool is_constraint(const SqliteError& e) { return (e.code & 0xff) == SQLITE_CONSTRAINT; }
+bool is_constraint(const SqliteError& e) {
+    return (e.code & 0xff) == SQLITE_CONSTRAINT;
+}
 
 class SqliteStore final : public Store {
-public:
+  public:
     explicit SqliteStore(DbHandle db)
         : db_(std::move(db)),
           by_serial_(db_.get(), std::string("SELECT ") + std::string(kCertColumns) +
@@ -91,12 +93,14 @@ public:
     }
 
     Outcome add_device(Device& d) override {
-        if (!group_exists(d.group)) return Outcome::fail(Status::NotFound, "group: unknown group " + d.group);
-        Statement s(db_.get(),
-                    "INSERT INTO devices (name, type, group_id, serial_number, device_code, vpn_ip, "
-                    "network, addressing, local_network, monitor, email, active, state, state_since, "
-                    "created_at) VALUES (?1, ?2, (SELECT id FROM groups WHERE name = ?3), ?4, ?5, ?6, "
-                    "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
+        if (!group_exists(d.group))
+            return Outcome::fail(Status::NotFound, "group: unknown group " + d.group);
+        Statement s(
+            db_.get(),
+            "INSERT INTO devices (name, type, group_id, serial_number, device_code, vpn_ip, "
+            "network, addressing, local_network, monitor, email, active, state, state_since, "
+            "created_at) VALUES (?1, ?2, (SELECT id FROM groups WHERE name = ?3), ?4, ?5, ?6, "
+            "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
         s.bind(1, d.name).bind(2, to_string(d.type)).bind(3, d.group).bind(4, d.serial_number);
         s.bind(5, d.device_code).bind(6, static_cast<std::int64_t>(d.vpn_ip)).bind(7, d.network);
         s.bind(8, d.addressing).bind(9, d.local_network).bind(10, std::int64_t{d.monitor});
@@ -106,7 +110,9 @@ public:
             s.run();
         } catch (const SqliteError& e) {
             if (!is_constraint(e)) throw;
-            if (find_device(d.name)) return Outcome::fail(Status::Duplicate, "name: a device named " + d.name + " exists");
+            if (find_device(d.name))
+                return Outcome::fail(Status::Duplicate,
+                                     "name: a device named " + d.name + " exists");
             return Outcome::fail(Status::Duplicate, "vpn_ip: address already in use");
         }
         d.id = sqlite3_last_insert_rowid(db_.get());
@@ -143,14 +149,18 @@ public:
     }
 
     Outcome update_device(const Device& d) override {
-        if (!group_exists(d.group)) return Outcome::fail(Status::NotFound, "group: unknown group " + d.group);
-        Statement s(db_.get(),
-                    "UPDATE devices SET name = ?2, type = ?3, group_id = (SELECT id FROM groups "
-                    "WHERE name = ?4), serial_number = ?5, device_code = ?6, vpn_ip = ?7, network = ?8, "
-                    "addressing = ?9, local_network = ?10, monitor = ?11, email = ?12, active = ?13, "
-                    "state = ?14, state_since = ?15 WHERE id = ?1");
+        if (!group_exists(d.group))
+            return Outcome::fail(Status::NotFound, "group: unknown group " + d.group);
+        Statement s(
+            db_.get(),
+            "UPDATE devices SET name = ?2, type = ?3, group_id = (SELECT id FROM groups "
+            "WHERE name = ?4), serial_number = ?5, device_code = ?6, vpn_ip = ?7, network = ?8, "
+            "addressing = ?9, local_network = ?10, monitor = ?11, email = ?12, active = ?13, "
+            "state = ?14, state_since = ?15 WHERE id = ?1");
         s.bind(1, d.id).bind(2, d.name).bind(3, to_string(d.type)).bind(4, d.group);
-        s.bind(5, d.serial_number).bind(6, d.device_code).bind(7, static_cast<std::int64_t>(d.vpn_ip));
+        s.bind(5, d.serial_number)
+            .bind(6, d.device_code)
+            .bind(7, static_cast<std::int64_t>(d.vpn_ip));
         s.bind(8, d.network).bind(9, d.addressing).bind(10, d.local_network);
         s.bind(11, std::int64_t{d.monitor}).bind(12, d.email).bind(13, std::int64_t{d.active});
         s.bind(14, d.state).bind(15, d.state_since);
@@ -158,15 +168,18 @@ public:
             s.run();
         } catch (const SqliteError& e) {
             if (!is_constraint(e)) throw;
-            return Outcome::fail(Status::Duplicate, "name: a device with that name or address exists");
+            return Outcome::fail(Status::Duplicate,
+                                 "name: a device with that name or address exists");
         }
-        if (sqlite3_changes(db_.get()) == 0) return Outcome::fail(Status::NotFound, "device not found");
+        if (sqlite3_changes(db_.get()) == 0)
+            return Outcome::fail(Status::NotFound, "device not found");
         return Outcome::success();
     }
 
     Outcome delete_device(std::string_view name, std::int64_t now) override {
         auto device = find_device(name);
-        if (!device) return Outcome::fail(Status::NotFound, "device not found: " + std::string(name));
+        if (!device)
+            return Outcome::fail(Status::NotFound, "device not found: " + std::string(name));
         transaction([&] {
             Statement revoke(db_.get(),
                              "UPDATE certificates SET revoked_at = ?2, key_pem = '' "
@@ -205,10 +218,11 @@ public:
     }
 
     Outcome add_certificate(const Certificate& c) override {
-        Statement s(db_.get(),
-                    "INSERT INTO certificates (serial, device_id, common_name, fingerprint, not_before, "
-                    "not_after, cert_pem, key_pem, revoked_at, created_at) "
-                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+        Statement s(
+            db_.get(),
+            "INSERT INTO certificates (serial, device_id, common_name, fingerprint, not_before, "
+            "not_after, cert_pem, key_pem, revoked_at, created_at) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
         s.bind(1, c.serial).bind(2, c.device_id).bind(3, c.common_name).bind(4, c.fingerprint);
         s.bind(5, c.not_before).bind(6, c.not_after).bind(7, c.cert_pem).bind(8, c.key_pem);
         s.bind(9, c.revoked_at).bind(10, c.created_at);
@@ -222,8 +236,10 @@ public:
     }
 
     std::vector<Certificate> certificates_of(std::int64_t device_id) override {
-        Statement s(db_.get(), std::string("SELECT ") + std::string(kCertColumns) +
-                                   " FROM certificates c WHERE c.device_id = ?1 ORDER BY c.created_at, c.serial");
+        Statement s(
+            db_.get(),
+            std::string("SELECT ") + std::string(kCertColumns) +
+                " FROM certificates c WHERE c.device_id = ?1 ORDER BY c.created_at, c.serial");
         s.bind(1, device_id);
         std::vector<Certificate> out;
         while (s.step()) out.push_back(read_cert(s));
@@ -248,7 +264,8 @@ public:
                     "WHERE serial = ?1 AND revoked_at IS NULL");
         s.bind(1, serial).bind(2, now).run();
         if (sqlite3_changes(db_.get()) == 1) return Outcome::success();
-        if (find_by_serial(serial)) return Outcome::fail(Status::Invalid, "serial: already revoked");
+        if (find_by_serial(serial))
+            return Outcome::fail(Status::Invalid, "serial: already revoked");
         return Outcome::fail(Status::NotFound, "serial: no such certificate");
     }
 
@@ -265,16 +282,23 @@ public:
         Statement s(db_.get(),
                     "INSERT INTO activity_log (at, actor, action, object, details) "
                     "VALUES (?1, ?2, ?3, ?4, ?5)");
-        s.bind(1, e.at).bind(2, e.actor).bind(3, e.action).bind(4, e.object).bind(5, e.details).run();
+        s.bind(1, e.at)
+            .bind(2, e.actor)
+            .bind(3, e.action)
+            .bind(4, e.object)
+            .bind(5, e.details)
+            .run();
     }
 
     std::vector<ActivityEntry> activity(std::int64_t since, std::size_t limit) override {
-        Statement s(db_.get(),
-                    "SELECT id, at, actor, action, object, details FROM activity_log WHERE at >= ?1 "
-                    "ORDER BY id DESC LIMIT ?2");
+        Statement s(
+            db_.get(),
+            "SELECT id, at, actor, action, object, details FROM activity_log WHERE at >= ?1 "
+            "ORDER BY id DESC LIMIT ?2");
         s.bind(1, since).bind(2, static_cast<std::int64_t>(limit));
         std::vector<ActivityEntry> out;
-        while (s.step()) out.push_back({s.int64(0), s.int64(1), s.text(2), s.text(3), s.text(4), s.text(5)});
+        while (s.step())
+            out.push_back({s.int64(0), s.int64(1), s.text(2), s.text(3), s.text(4), s.text(5)});
         return out;
     }
 
@@ -330,7 +354,7 @@ public:
         return out;
     }
 
-private:
+  private:
     DbHandle db_;
     Statement by_serial_;
     Statement device_by_id_;
@@ -339,7 +363,9 @@ private:
 
 // Applies migrations newer than the database's version, each in its own transaction.
 std::string migrate(sqlite3* db) {
-    exec(db, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at INTEGER NOT NULL)");
+    exec(db,
+         "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at INTEGER "
+         "NOT NULL)");
     Statement current(db, "SELECT COALESCE(MAX(version), 0) FROM schema_version");
     current.step();
     const int have = static_cast<int>(current.int64(0));
@@ -354,7 +380,9 @@ std::string migrate(sqlite3* db) {
         exec(db, "BEGIN IMMEDIATE");
         try {
             exec(db, m.sql);
-            Statement mark(db, "INSERT INTO schema_version (version, applied_at) VALUES (?1, CAST(strftime('%s','now') AS INTEGER))");
+            Statement mark(db,
+                           "INSERT INTO schema_version (version, applied_at) VALUES (?1, "
+                           "CAST(strftime('%s','now') AS INTEGER))");
             mark.bind(1, std::int64_t{m.version}).run();
             exec(db, "COMMIT");
         } catch (...) {
@@ -369,9 +397,9 @@ std::string migrate(sqlite3* db) {
 
 OpenResult open_sqlite(const std::string& path) {
     sqlite3* raw = nullptr;
-    const int rc = sqlite3_open_v2(path.c_str(), &raw,
-                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                   nullptr);
+    const int rc =
+        sqlite3_open_v2(path.c_str(), &raw,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     DbHandle db(raw);
     if (rc != SQLITE_OK) return {nullptr, "open " + path + ": " + sqlite3_errstr(rc)};
     ::chmod(path.c_str(), 0600);  // holds private keys

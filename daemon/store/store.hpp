@@ -90,7 +90,7 @@ struct Outcome {
 };
 
 class Store {
-public:
+  public:
     virtual ~Store() = default;
 
     // Runs `fn` in one transaction: every change it makes is kept, or none.

@@ -14,8 +14,14 @@ namespace {
 Registry make_registry() {
     Registry r;
     auto ok = [](const Args& a, const Caller&) { return Reply::ok(json::value(a.str("name"))); };
-    r.add({"device.add", Access::Write, "", {{"name", ArgType::String, true}, {"type", ArgType::String, true},
-                                             {"monitor", ArgType::Bool}, {"seats", ArgType::Integer}}, ok});
+    r.add({"device.add",
+           Access::Write,
+           "",
+           {{"name", ArgType::String, true},
+            {"type", ArgType::String, true},
+            {"monitor", ArgType::Bool},
+            {"seats", ArgType::Integer}},
+           ok});
     r.add({"status", Access::Read, "", {}, ok});
     return r;
 }
@@ -26,7 +32,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     static const Registry registry = make_registry();
     Caller caller;
     caller.may_read = caller.may_write = (size % 2) == 0;
-    const Reply reply = registry.dispatch_line(std::string_view(reinterpret_cast<const char*>(data), size), caller);
+    const Reply reply =
+        registry.dispatch_line(std::string_view(reinterpret_cast<const char*>(data), size), caller);
     (void)json::serialize(reply.to_json());
     return 0;
 }

@@ -6,7 +6,8 @@
 #include "daemon/core/config.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    auto result = warden::core::parse_config(std::string_view(reinterpret_cast<const char*>(data), size));
+    auto result =
+        warden::core::parse_config(std::string_view(reinterpret_cast<const char*>(data), size));
     if (!result.config && result.error.empty()) __builtin_trap();
     if (result.config) (void)warden::core::render_config(*result.config);
     return 0;

@@ -35,7 +35,8 @@ inline bool send_all(int fd, const std::string& data, std::size_t chunk = 1 << 2
 }
 
 // Reads what is available within `timeout`; nullopt on timeout, "" on EOF.
-inline std::optional<std::string> recv_some(int fd, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+inline std::optional<std::string> recv_some(
+    int fd, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
     pollfd p{fd, POLLIN, 0};
     if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return std::nullopt;
     char buf[65536];

@@ -6,10 +6,12 @@ using namespace warden;
 
 TEST_CASE("log lines are message plus key=value fields, quoted when needed") {
     log::set_prefix("");
-    CHECK(log::format(log::Level::Info, "client admitted", {{"device", "r1"}, {"ip", "10.8.0.2"}}) ==
-          "info client admitted device=r1 ip=10.8.0.2\n");
+    CHECK(
+        log::format(log::Level::Info, "client admitted", {{"device", "r1"}, {"ip", "10.8.0.2"}}) ==
+        "info client admitted device=r1 ip=10.8.0.2\n");
     CHECK(log::format(log::Level::Warning, "refused", {{"reason", "cert revoked"}}) ==
           "warning refused reason=\"cert revoked\"\n");
-    CHECK(log::format(log::Level::Error, "x", {{"v", "a\nb\"c"}}) == "error x v=\"a\\x0ab\\\"c\"\n");
+    CHECK(log::format(log::Level::Error, "x", {{"v", "a\nb\"c"}}) ==
+          "error x v=\"a\\x0ab\\\"c\"\n");
     CHECK(log::format(log::Level::Info, "x", {{"v", ""}}) == "info x v=\"\"\n");
 }

@@ -1,8 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
 #include <fstream>
 #include <sstream>
-#include <sys/stat.h>
 
 #include "common/text.hpp"
 

@@ -87,7 +87,9 @@ TEST_CASE("malformed frames are errors, never crashes") {
         return d.next(m);
     };
     const std::string good = encode(sample(1));
-    SECTION("too short a frame") { CHECK(status_of(frame_with_payload("abc")) == DecodeStatus::Error); }
+    SECTION("too short a frame") {
+        CHECK(status_of(frame_with_payload("abc")) == DecodeStatus::Error);
+    }
     SECTION("too large a frame") {
         CHECK(status_of(std::string("\x7f\xff\xff\xff", 4)) == DecodeStatus::Error);
     }

@@ -51,12 +51,14 @@ struct Fixture {
         Authority::create(config.pki_dir(), "test CA", 30, 30, clock);
         authority = std::make_unique<Authority>(config.pki_dir(), 30, 30);
         store = std::move(store::open_sqlite(config.database_path()).store);
-        services = std::make_unique<Services>(Services{config, *store, *authority, sessions, [this] { return clock; }});
+        services = std::make_unique<Services>(
+            Services{config, *store, *authority, sessions, [this] { return clock; }});
         register_all_commands(registry, *services);
     }
 
     Reply run(const std::string& command, json::object args = {}) {
-        return registry.dispatch(json::object{{"command", command}, {"args", std::move(args)}}, root);
+        return registry.dispatch(json::object{{"command", command}, {"args", std::move(args)}},
+                                 root);
     }
 };
 
@@ -70,7 +72,9 @@ TEST_CASE("device add issues a certificate and an address; export is a complete 
     const std::string serial(added.result.at("certificate").as_string());
     CHECK(serial.size() >= 16);  // >= 64 bits
 
-    auto second = f.run("device.add", {{"name", "router-1"}, {"type", "router"}, {"network", "192.168.10.0/255.255.255.0"}});
+    auto second = f.run(
+        "device.add",
+        {{"name", "router-1"}, {"type", "router"}, {"network", "192.168.10.0/255.255.255.0"}});
     REQUIRE(second.code == Code::Ok);
     CHECK(second.result.at("vpn_ip").as_string() == "10.8.0.3");
     CHECK(second.result.at("network").as_string() == "192.168.10.0/24");
@@ -78,9 +82,11 @@ TEST_CASE("device add issues a certificate and an address; export is a complete 
     auto exported = f.run("device.export", {{"name", "laptop-1"}});
     REQUIRE(exported.code == Code::Ok);
     const std::string profile(exported.result.at("profile").as_string());
-    for (const char* needle : {"client\n", "remote vpn.example.net 1194\n", "proto udp\n", "remote-cert-tls server\n",
-                               "<ca>\n-----BEGIN CERTIFICATE-----", "<cert>\n-----BEGIN CERTIFICATE-----",
-                               "<key>\n-----BEGIN PRIVATE KEY-----", "<tls-crypt>\n", "-----BEGIN OpenVPN Static key V1-----"}) {
+    for (const char* needle :
+         {"client\n", "remote vpn.example.net 1194\n", "proto udp\n", "remote-cert-tls server\n",
+          "<ca>\n-----BEGIN CERTIFICATE-----", "<cert>\n-----BEGIN CERTIFICATE-----",
+          "<key>\n-----BEGIN PRIVATE KEY-----", "<tls-crypt>\n",
+          "-----BEGIN OpenVPN Static key V1-----"}) {
         INFO(needle);
         CHECK(profile.find(needle) != std::string::npos);
     }
@@ -93,8 +99,12 @@ TEST_CASE("device add issues a certificate and an address; export is a complete 
 
 TEST_CASE("invalid device input is refused naming the field, and changes nothing") {
     Fixture f;
-    REQUIRE(f.run("device.add", {{"name", "r1"}, {"type", "router"}, {"network", "192.168.1.0/24"}}).code == Code::Ok);
-    struct Case { json::object args; const char* field; };
+    REQUIRE(f.run("device.add", {{"name", "r1"}, {"type", "router"}, {"network", "192.168.1.0/24"}})
+                .code == Code::Ok);
+    struct Case {
+        json::object args;
+        const char* field;
+    };
     const std::vector<Case> cases = {
         {{{"name", ""}, {"type", "pc"}}, "name:"},
         {{{"name", std::string(65, 'a')}, {"type", "pc"}}, "name:"},
@@ -108,7 +118,11 @@ TEST_CASE("invalid device input is refused naming the field, and changes nothing
         {{{"name", "x"}, {"type", "router"}, {"network", "10.8.0.0/16"}}, "network:"},
         {{{"name", "x"}, {"type", "router"}, {"network", "192.168.1.128/25"}}, "network:"},
         {{{"name", "x"}, {"type", "router"}, {"network", "192.168.2.1/24"}}, "network:"},
-        {{{"name", "x"}, {"type", "router"}, {"network", "192.168.2.0/24"}, {"netmap", "10.0.0.0/16"}}, "netmap:"},
+        {{{"name", "x"},
+          {"type", "router"},
+          {"network", "192.168.2.0/24"},
+          {"netmap", "10.0.0.0/16"}},
+         "netmap:"},
     };
     const auto before = f.store->device_count();
     for (const auto& c : cases) {
@@ -135,7 +149,8 @@ TEST_CASE("revoking a certificate ends its session and rewrites the CRL") {
     CHECK(f.run("cert.revoke", {{"name", "pc1"}, {"serial", "xyz"}}).code == Code::Invalid);
     auto certs = f.run("cert.list", {{"name", "pc1"}});
     CHECK(certs.result.as_array().at(0).at("state").as_string() == "revoked");
-    CHECK(f.run("device.export", {{"name", "pc1"}}).code == Code::Invalid);  // no valid certificate left
+    CHECK(f.run("device.export", {{"name", "pc1"}}).code ==
+          Code::Invalid);  // no valid certificate left
     REQUIRE(f.run("cert.new", {{"name", "pc1"}}).code == Code::Ok);
     CHECK(f.run("device.export", {{"name", "pc1"}}).code == Code::Ok);
 }

@@ -8,7 +8,9 @@ namespace {
 
 Registry make_registry(int& calls) {
     Registry r;
-    r.add({"thing.add", Access::Write, "add a thing",
+    r.add({"thing.add",
+           Access::Write,
+           "add a thing",
            {{"name", ArgType::String, true}, {"count", ArgType::Integer}, {"loud", ArgType::Bool}},
            [&calls](const Args& a, const Caller&) {
                ++calls;
@@ -18,21 +20,32 @@ Registry make_registry(int& calls) {
                o["loud"] = a.flag("loud");
                return Reply::ok(o);
            }});
-    r.add({"thing.list", Access::Read, "list things", {}, [](const Args&, const Caller&) { return Reply::ok(json::array{}); }});
-    r.add({"thing.boom", Access::Read, "throws", {}, [](const Args&, const Caller&) -> Reply { throw std::runtime_error("x"); }});
+    r.add({"thing.list", Access::Read, "list things", {}, [](const Args&, const Caller&) {
+               return Reply::ok(json::array{});
+           }});
+    r.add({"thing.boom", Access::Read, "throws", {}, [](const Args&, const Caller&) -> Reply {
+               throw std::runtime_error("x");
+           }});
     return r;
 }
 
-Caller admin() { return {0, "root", true, true}; }
-Caller viewer() { return {1000, "alice", true, false}; }
-Caller stranger() { return {1001, "bob", false, false}; }
+Caller admin() {
+    return {0, "root", true, true};
+}
+Caller viewer() {
+    return {1000, "alice", true, false};
+}
+Caller stranger() {
+    return {1001, "bob", false, false};
+}
 
 }  // namespace
 
 TEST_CASE("registry dispatches valid requests") {
     int calls = 0;
     auto r = make_registry(calls);
-    auto reply = r.dispatch_line(R"({"command":"thing.add","args":{"name":"x","count":3,"loud":true}})", admin());
+    auto reply = r.dispatch_line(
+        R"({"command":"thing.add","args":{"name":"x","count":3,"loud":true}})", admin());
     REQUIRE(reply.code == Code::Ok);
     CHECK(reply.result.at("count").as_int64() == 3);
     CHECK(reply.result.at("loud").as_bool());
@@ -44,7 +57,11 @@ TEST_CASE("registry dispatches valid requests") {
 TEST_CASE("registry refuses invalid requests before any handler runs") {
     int calls = 0;
     auto r = make_registry(calls);
-    struct Case { const char* line; Code code; const char* text; };
+    struct Case {
+        const char* line;
+        Code code;
+        const char* text;
+    };
     const Case cases[] = {
         {"not json", Code::Usage, "malformed JSON"},
         {"[1,2]", Code::Usage, "JSON object"},
@@ -55,9 +72,12 @@ TEST_CASE("registry refuses invalid requests before any handler runs") {
         {R"({"command":"thing.add","args":[]})", Code::Usage, "args must be an object"},
         {R"({"command":"thing.add","args":{}})", Code::Usage, "missing argument name"},
         {R"({"command":"thing.add","args":{"name":1}})", Code::Usage, "name must be a string"},
-        {R"({"command":"thing.add","args":{"name":"x","count":"3"}})", Code::Usage, "count must be an integer"},
-        {R"({"command":"thing.add","args":{"name":"x","loud":1}})", Code::Usage, "loud must be true or false"},
-        {R"({"command":"thing.add","args":{"name":"x","bogus":1}})", Code::Usage, "unknown argument bogus"},
+        {R"({"command":"thing.add","args":{"name":"x","count":"3"}})", Code::Usage,
+         "count must be an integer"},
+        {R"({"command":"thing.add","args":{"name":"x","loud":1}})", Code::Usage,
+         "loud must be true or false"},
+        {R"({"command":"thing.add","args":{"name":"x","bogus":1}})", Code::Usage,
+         "unknown argument bogus"},
     };
     for (const auto& c : cases) {
         INFO(c.line);

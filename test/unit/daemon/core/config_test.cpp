@@ -44,7 +44,10 @@ TEST_CASE("rendered configs parse back to the same values") {
 }
 
 TEST_CASE("invalid configs are refused with the line and key") {
-    struct Case { const char* text; const char* expect; };
+    struct Case {
+        const char* text;
+        const char* expect;
+    };
     const Case cases[] = {
         {"[vpn]\nremote = \"x\"\nport = 0\n", "line 3: vpn.port"},
         {"[vpn]\nremote = \"x\"\nproto = \"sctp\"\n", "vpn.proto"},

@@ -40,15 +40,21 @@ TEST_CASE("everything else is refused with a reason") {
         const char* reason;
     };
     const std::vector<Case> cases = {
-        {"no serial", [](auto&, auto& serial, auto&) { serial = ""; }, "no client certificate serial"},
-        {"garbage serial", [](auto&, auto& serial, auto&) { serial = "zz"; }, "no client certificate serial"},
-        {"unknown certificate", [](auto& b, auto&, auto&) { b.reset(); }, "certificate not registered"},
-        {"revoked", [](auto& b, auto&, auto&) { b->cert.revoked_at = 1500; }, "certificate revoked"},
+        {"no serial", [](auto&, auto& serial, auto&) { serial = ""; },
+         "no client certificate serial"},
+        {"garbage serial", [](auto&, auto& serial, auto&) { serial = "zz"; },
+         "no client certificate serial"},
+        {"unknown certificate", [](auto& b, auto&, auto&) { b.reset(); },
+         "certificate not registered"},
+        {"revoked", [](auto& b, auto&, auto&) { b->cert.revoked_at = 1500; },
+         "certificate revoked"},
         {"expired", [](auto&, auto&, auto& now) { now = 5001; }, "certificate expired"},
         {"not yet valid", [](auto&, auto&, auto& now) { now = 999; }, "certificate not yet valid"},
         {"device deleted", [](auto& b, auto&, auto&) { b->device.reset(); }, "device deleted"},
-        {"deactivated", [](auto& b, auto&, auto&) { b->device->active = false; }, "device deactivated"},
-        {"outside pool", [](auto& b, auto&, auto&) { b->device->vpn_ip = 0x0a090001; }, "device address outside the VPN pool"},
+        {"deactivated", [](auto& b, auto&, auto&) { b->device->active = false; },
+         "device deactivated"},
+        {"outside pool", [](auto& b, auto&, auto&) { b->device->vpn_ip = 0x0a090001; },
+         "device address outside the VPN pool"},
     };
     for (const auto& c : cases) {
         SECTION(c.name) {

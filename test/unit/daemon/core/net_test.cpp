@@ -7,7 +7,8 @@ using namespace warden::net;
 TEST_CASE("IPv4 addresses parse strictly") {
     CHECK(parse_ipv4("10.8.0.1") == 0x0a080001u);
     CHECK(parse_ipv4("255.255.255.255") == 0xffffffffu);
-    for (const char* bad : {"", "10.8.0", "10.8.0.1.", "10.8.0.256", "01.2.3.4", "1.2.3.4 ", "a.b.c.d", "1..2.3"})
+    for (const char* bad :
+         {"", "10.8.0", "10.8.0.1.", "10.8.0.256", "01.2.3.4", "1.2.3.4 ", "a.b.c.d", "1..2.3"})
         CHECK_FALSE(parse_ipv4(bad));
     CHECK(format_ipv4(0x0a080001u) == "10.8.0.1");
 }
@@ -24,7 +25,8 @@ TEST_CASE("networks accept a prefix or a netmask") {
     CHECK(c->address == a->address);
     CHECK(a->to_string() == "192.168.1.0/24");
     CHECK(a->netmask() == 0xffffff00u);
-    for (const char* bad : {"192.168.1.1/24", "192.168.1.0/33", "192.168.1.0/255.0.255.0", "192.168.1.0", "192.168.1.0/", "x/24", "192.168.1.0/24x"})
+    for (const char* bad : {"192.168.1.1/24", "192.168.1.0/33", "192.168.1.0/255.0.255.0",
+                            "192.168.1.0", "192.168.1.0/", "x/24", "192.168.1.0/24x"})
         CHECK_FALSE(parse_network(bad));
 }
 

@@ -20,8 +20,13 @@ struct Running {
     server::AdminServer server;
     std::thread thread;
 
-    Running() : server(io, dir.file("admin.sock"), registry, {"warden-admin-test-none", "warden-view-test-none"}) {
-        registry.add({"echo", control::Access::Read, "echo", {{"text", control::ArgType::String, true}},
+    Running()
+        : server(io, dir.file("admin.sock"), registry,
+                 {"warden-admin-test-none", "warden-view-test-none"}) {
+        registry.add({"echo",
+                      control::Access::Read,
+                      "echo",
+                      {{"text", control::ArgType::String, true}},
                       [](const control::Args& a, const control::Caller& c) {
                           json::object o;
                           o["text"] = a.str("text");
@@ -32,7 +37,10 @@ struct Running {
         thread = std::thread([this] { io.run(); });
     }
     ~Running() {
-        boost::asio::post(io, [this] { server.stop(); io.stop(); });
+        boost::asio::post(io, [this] {
+            server.stop();
+            io.stop();
+        });
         thread.join();
     }
 };
@@ -59,7 +67,10 @@ TEST_CASE("admin server answers requests in tiny pieces, several per connection"
     auto fd = connect_unix(r.dir.file("admin.sock"));
     REQUIRE(fd);
     for (int round = 0; round < 3; ++round) {
-        REQUIRE(send_all(fd.get(), R"({"command":"echo","args":{"text":"hi"}})" "\n", 1));
+        REQUIRE(send_all(fd.get(),
+                         R"({"command":"echo","args":{"text":"hi"}})"
+                         "\n",
+                         1));
         auto reply = read_reply(fd.get());
         REQUIRE(reply);
         CHECK(reply->at("status").as_string() == "ok");
@@ -84,7 +95,8 @@ TEST_CASE("malformed admin requests get an error reply; the daemon serves others
     REQUIRE(too_big);
     CHECK(too_big->at("message").as_string() == "request too large");
 
-    REQUIRE(send_all(fd.get(), R"({"command":"nope"})" "\n"));
+    REQUIRE(send_all(fd.get(), R"({"command":"nope"})"
+                               "\n"));
     reply = read_reply(fd.get());
     REQUIRE(reply);
     CHECK(reply->at("code").as_string() == "usage");
@@ -94,7 +106,8 @@ TEST_CASE("callers are identified by uid and group") {
     auto root = server::caller_for_uid(0, {"x", "y"});
     CHECK(root.user == "root");
     CHECK(root.may_write);
-    auto nobody = server::caller_for_uid(65534, {"warden-admin-test-none", "warden-view-test-none"});
+    auto nobody =
+        server::caller_for_uid(65534, {"warden-admin-test-none", "warden-view-test-none"});
     CHECK_FALSE(nobody.may_read);
     CHECK_FALSE(nobody.may_write);
     auto unknown = server::caller_for_uid(4000000, {"a", "b"});

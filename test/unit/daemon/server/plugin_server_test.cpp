@@ -13,10 +13,13 @@ namespace {
 
 // Answers every request with allow, echoing the common name as the reason.
 struct EchoRequests : core::PluginRequests {
-    std::optional<wire::Message> handle(const wire::Message& msg, const std::string& instance) override {
+    std::optional<wire::Message> handle(const wire::Message& msg,
+                                        const std::string& instance) override {
         if (msg.type == wire::Type::Disconnect) return std::nullopt;
         wire::Message reply(wire::Type::Verdict, msg.id);
-        reply.set("result", "allow").set("reason", msg.get_or("common_name", "")).set("instance", instance);
+        reply.set("result", "allow")
+            .set("reason", msg.get_or("common_name", ""))
+            .set("instance", instance);
         return reply;
     }
 };
@@ -34,7 +37,10 @@ struct Running {
         thread = std::thread([this] { io.run(); });
     }
     ~Running() {
-        boost::asio::post(io, [this] { server.stop(); io.stop(); });
+        boost::asio::post(io, [this] {
+            server.stop();
+            io.stop();
+        });
         thread.join();
     }
     std::string path() const { return dir.file("plugin.sock"); }
@@ -67,7 +73,8 @@ TEST_CASE("plugin server answers requests sent one byte at a time") {
     Running r;
     auto fd = connect_unix(r.path());
     REQUIRE(fd);
-    REQUIRE(send_all(fd.get(), wire::encode(wire::Message(wire::Type::Hello, 0).set("instance", "east")), 1));
+    REQUIRE(send_all(fd.get(),
+                     wire::encode(wire::Message(wire::Type::Hello, 0).set("instance", "east")), 1));
     REQUIRE(send_all(fd.get(), auth_frame(9, "dev-a"), 1));
     auto msgs = read_messages(fd.get(), 1);
     REQUIRE(msgs.size() == 1);
@@ -85,7 +92,8 @@ TEST_CASE("plugin server answers pipelined requests, each with its id") {
     REQUIRE(send_all(fd.get(), burst, 7));
     auto msgs = read_messages(fd.get(), 500);
     REQUIRE(msgs.size() == 500);
-    for (std::uint32_t i = 0; i < 500; ++i) CHECK(msgs[i].get("reason") == "d" + std::to_string(msgs[i].id));
+    for (std::uint32_t i = 0; i < 500; ++i)
+        CHECK(msgs[i].get("reason") == "d" + std::to_string(msgs[i].id));
 }
 
 TEST_CASE("a malformed frame gets an error and a close; other plugins keep being served") {
@@ -93,8 +101,10 @@ TEST_CASE("a malformed frame gets an error and a close; other plugins keep being
     auto good = connect_unix(r.path());
     auto bad = connect_unix(r.path());
     const std::string garbage_cases[] = {
-        std::string("\x00\x00\x00\x03" "abc", 7),          // shorter than a header
-        std::string("\x00\x10\x00\x00", 4),               // larger than the 1 KiB limit
+        std::string("\x00\x00\x00\x03"
+                    "abc",
+                    7),                      // shorter than a header
+        std::string("\x00\x10\x00\x00", 4),  // larger than the 1 KiB limit
         std::string("\x00\x00\x00\x08\x07\x02\x00\x00\x00\x01\x00\x00", 12),  // wrong version
     };
     for (const auto& garbage : garbage_cases) {
@@ -121,5 +131,6 @@ TEST_CASE("verdict delay postpones replies without blocking other work") {
     REQUIRE(msgs.size() == 2);
     const auto elapsed = std::chrono::steady_clock::now() - start;
     CHECK(elapsed >= std::chrono::milliseconds(100));
-    CHECK(elapsed < std::chrono::milliseconds(180));  // delayed concurrently, not one after the other
+    CHECK(elapsed <
+          std::chrono::milliseconds(180));  // delayed concurrently, not one after the other
 }
