@@ -8,12 +8,12 @@
 #   * storm:  time from releasing N started, held clients at once until every one of them
 #             has logged "Initialization Sequence Completed" (median over --rounds fresh
 #             servers; see --no-hold);
-#   * single: median connect time of one client alone (launch -> that line), --single-rounds
-#             times against one server.
+#   * single: median connect time of one client alone (process launch -> that line) over
+#             --single-rounds rounds, each against a fresh server.
 # Clients use `dev null` and ignore pushed ifconfig/route/tun-mtu, so no tun per client;
-# only the server has a tun device. The server is restarted before every storm round and
-# the single-client rounds end each client with SIGTERM + explicit-exit-notify, so no stale
-# session holds a pool address.
+# only the server has a tun device. The server is restarted for every round, so no stale
+# session holds a pool address. With a plugin run, baseline and plugin rounds alternate, so drift on the
+# machine hits both alike.
 #
 # Without a plugin hook it measures the baseline only (throwaway ECDSA P-256 PKI from
 # test/e2e/lib.sh). With a hook it measures baseline and plugin run, interleaved round by
@@ -22,7 +22,7 @@
 #
 # Options:
 #   --rounds R            storm rounds per configuration (default 5; the median is reported)
-#   --single-rounds K     single-client rounds per configuration (default 7)
+#   --single-rounds K     single-client rounds per configuration (default 15)
 #   --timeout S           bound for one storm round / one single connect (default 60)
 #   --plugin-cmd CMD      plugin hook (also: env STORM_PLUGIN_CMD), see below
 #   --pki DIR             use this PKI instead of a throwaway one (same files as below)
@@ -78,7 +78,7 @@ source "$repo/test/e2e/lib.sh"
 
 n=200
 rounds=5
-single_rounds=7
+single_rounds=15
 timeout_s=60
 plugin_cmd="${STORM_PLUGIN_CMD:-}"
 pki=""
@@ -352,46 +352,43 @@ storm_round() { # CONFIG ROUND
   STORM_T=$(fsub "$last" "$t0")
 }
 
-# Single-client rounds against one server; sets SINGLE_TS to the connect times (s).
-SINGLE_TS=""
-single_rounds() { # CONFIG
-  local cfg="$1" dir="$work/single-$1" fifo r t0 t1 line pid fd deadline left
-  SINGLE_TS=""
+# One single-client round against a fresh server; sets SINGLE_T to the connect time (s).
+SINGLE_T=""
+single_round() { # CONFIG ROUND
+  local cfg="$1" r="$2" dir="$work/single-$1-$2" fifo t0 t1 line pid fd deadline left
   mkdir -p "$dir"
   start_server "$cfg" "$dir/server.log"
   fifo="$dir/client.fifo"
   mkfifo "$fifo"
-  for ((r = 1; r <= single_rounds; r++)); do
-    # Read the client's output as it comes (a FIFO held open read-write by us, so
-    # OpenVPN never blocks or gets EPIPE) and take the time when the Init line arrives.
-    exec {fd}<>"$fifo"
-    t0=$(now)
-    ip netns exec "$ns_cli" "$E2E_OPENVPN" --config "$work/clients/c-1.conf" >"$fifo" 2>&1 </dev/null &
-    pid=$!
-    t1=""
-    deadline=$((${t0%.*} + timeout_s))
-    while :; do
-      left=$((deadline - EPOCHSECONDS))
-      [ "$left" -gt 0 ] || break
-      IFS= read -r -t "$left" -u "$fd" line || break
-      printf '%s\n' "$line" >>"$dir/client-$r.log"
-      case "$line" in *"$INIT"*) t1=$(now); break ;; esac
-    done
-    if [ -z "$t1" ]; then
-      log "single $cfg round $r: no '$INIT' within ${timeout_s}s"
-      tail -n 20 "$dir/client-$r.log" >&2 || true
-      e2e_stop "$pid" 1
-      exec {fd}>&-
-      e2e_fail "single-client connect timed out ($cfg)"
-    fi
-    # End it cleanly (explicit-exit-notify frees the server's instance), bounded.
-    e2e_stop "$pid" 15
-    while IFS= read -r -t 0.05 -u "$fd" line; do printf '%s\n' "$line" >>"$dir/client-$r.log"; done || true
-    exec {fd}>&-
-    SINGLE_TS+="$(fsub "$t1" "$t0") "
+  # Read the client's output as it comes (a FIFO held open read-write by us, so OpenVPN
+  # never blocks or gets EPIPE) and take the time when the Init line arrives.
+  exec {fd}<>"$fifo"
+  t0=$(now)
+  # (The server is restarted next: no need for the 2 s of explicit-exit-notify on SIGTERM.)
+  ip netns exec "$ns_cli" "$E2E_OPENVPN" --config "$work/clients/c-1.conf" --explicit-exit-notify 0 \
+    >"$fifo" 2>&1 </dev/null &
+  pid=$!
+  t1=""
+  deadline=$((${t0%.*} + timeout_s))
+  while :; do
+    left=$((deadline - EPOCHSECONDS))
+    [ "$left" -gt 0 ] || break
+    IFS= read -r -t "$left" -u "$fd" line || break
+    printf '%s\n' "$line" >>"$dir/client.log"
+    case "$line" in *"$INIT"*) t1=$(now); break ;; esac
   done
-  stop_clients KILL
+  if [ -z "$t1" ]; then
+    log "single $cfg round $r: no '$INIT' within ${timeout_s}s"
+    tail -n 20 "$dir/client.log" >&2 || true
+    e2e_stop "$pid" 1
+    exec {fd}>&-
+    e2e_fail "single-client connect timed out ($cfg)"
+  fi
+  e2e_stop "$pid" 5
+  while IFS= read -r -t 0.05 -u "$fd" line; do printf '%s\n' "$line" >>"$dir/client.log"; done || true
+  exec {fd}>&-
   stop_server
+  SINGLE_T=$(fsub "$t1" "$t0")
 }
 
 # --- measurement ------------------------------------------------------------------------------
@@ -405,10 +402,12 @@ for ((r = 1; r <= rounds; r++)); do
     log "  storm  $c round $r: all $n connected in $(f3 "$STORM_T") s"
   done
 done
-for c in "${configs[@]}"; do
-  single_rounds "$c"
-  single_times[$c]="$SINGLE_TS"
-  log "  single $c: $(for t in $SINGLE_TS; do printf '%s ' "$(f3 "$t")"; done)s"
+for ((r = 1; r <= single_rounds; r++)); do
+  for c in "${configs[@]}"; do
+    single_round "$c" "$r"
+    single_times[$c]+="$SINGLE_T "
+    log "  single $c round $r: connected in $(f3 "$SINGLE_T") s"
+  done
 done
 
 declare -A storm_med=() single_med=()
@@ -419,8 +418,10 @@ for c in "${configs[@]}"; do
   single_med[$c]=$(median ${single_times[$c]})
   rs=""
   for t in ${storm_times[$c]}; do rs+="$(f3 "$t") "; done
-  printf '%-9s storm N=%d all connected %s s (rounds %s); single median %s s (%d rounds)\n' \
-    "$c:" "$n" "$(f3 "${storm_med[$c]}")" "${rs% }" "$(f3 "${single_med[$c]}")" "$single_rounds"
+  rc=""
+  for t in ${single_times[$c]}; do rc+="$(f3 "$t") "; done
+  printf '%-9s storm N=%d all connected %s s (rounds %s); single median %s s (rounds %s)\n' \
+    "$c:" "$n" "$(f3 "${storm_med[$c]}")" "${rs% }" "$(f3 "${single_med[$c]}")" "${rc% }"
 done
 if [ -n "${storm_med[plugin]:-}" ]; then
   awk -v sp="${storm_med[plugin]}" -v sb="${storm_med[baseline]}" -v cp="${single_med[plugin]}" -v cb="${single_med[baseline]}" \

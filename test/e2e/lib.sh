@@ -415,3 +415,25 @@ EOF
   done
   { [ -s "$dir/tls-crypt.key" ] && [ -s "$dir/server.crt" ]; } || e2e_fail "e2e_make_test_pki: incomplete PKI in $dir"
 }
+
+# --- warden binaries ----------------------------------------------------------------------
+
+# e2e_warden_bin NAME: print the path of a built warden program (wardend, wardenctl,
+# openvpn-plugin-warden.so), looked up in $WARDEN_BUILD_DIR (set by ctest to the build
+# tree), then build/default of the repo; return 1 if it is not built.
+e2e_warden_bin() {
+  local name="$1" root b rel
+  root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+  case "$name" in
+    wardend) rel=daemon/app/wardend ;;
+    wardenctl) rel=cli/wardenctl ;;
+    openvpn-plugin-warden.so) rel=plugin/openvpn-plugin-warden.so ;;
+    *) rel="$name" ;;
+  esac
+  for b in "${WARDEN_BUILD_DIR:-}" "$root/build/default"; do
+    [ -n "$b" ] || continue
+    if [ -f "$b/$rel" ]; then printf '%s\n' "$b/$rel"; return 0; fi
+  done
+  e2e_log "$name is not built (looked in ${WARDEN_BUILD_DIR:+$WARDEN_BUILD_DIR and }$root/build/default)"
+  return 1
+}

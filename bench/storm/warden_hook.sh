@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Plugin hook for bench/connect_storm.sh: the plugin run uses warden for real.
+#   bench/connect_storm.sh 200 --plugin-cmd bench/storm/warden_hook.sh
+#
+#   warden_hook.sh setup DIR N      wardend init (PKI, database, server.conf) in DIR/state,
+#                                   start wardend inside the server namespace, add N pc
+#                                   devices bench-1..bench-N, export their profiles and
+#                                   take the client certs/keys from them; write plugin.conf
+#                                   and common.conf from the server.conf wardend wrote.
+#   warden_hook.sh teardown DIR     stop wardend.
+#
+# Binaries: $WARDEN_BUILD_DIR (default build/default) daemon/app/wardend, cli/wardenctl,
+# plugin/openvpn-plugin-warden.so. Environment from connect_storm.sh: STORM_SERVER_NS,
+# STORM_SERVER_IP, STORM_PORT, STORM_POOL, STORM_REPO.
+#
+# plugin.conf (plugin run only): the `server ... nopool`, `auth-user-pass-optional` and
+# `plugin` lines of warden's server.conf (the plugin assigns the addresses).
+# common.conf (both runs): `crl-verify` and `management` (wardend follows the sessions on
+# the management interface in both runs, so only the plugin differs).
+set -euo pipefail
+action="$1" dir="$2"
+E2E_NAME=warden_hook
+# shellcheck source=SCRIPTDIR/../../test/e2e/lib.sh
+source "${STORM_REPO:-$(cd "$(dirname "$0")/../.." && pwd)}/test/e2e/lib.sh"
+state="$dir/state"
+
+case "$action" in
+  setup)
+    n="$3"
+    wardend=$(e2e_warden_bin wardend) || exit 1
+    wardenctl=$(e2e_warden_bin wardenctl) || exit 1
+    plugin=$(e2e_warden_bin openvpn-plugin-warden.so) || exit 1
+    "$wardend" init --dir "$state" --remote "$STORM_SERVER_IP:$STORM_PORT" --proto udp \
+      --pool "$STORM_POOL" --plugin "$plugin"
+    # Inside the server namespace: whatever wardend does to the network (nftables) stays there.
+    ip netns exec "$STORM_SERVER_NS" "$wardend" --config "$state/wardend.conf" >>"$dir/wardend.log" 2>&1 </dev/null &
+    echo $! >"$dir/wardend.pid"
+    disown
+    e2e_wait_for "[ -S '$state/admin.sock' ] && [ -S '$state/plugin.sock' ]" 15 || {
+      tail -n 20 "$dir/wardend.log" >&2
+      exit 1
+    }
+    export WARDEN_SOCKET="$state/admin.sock"
+    for ((i = 1; i <= n; i++)); do
+      "$wardenctl" device add "bench-$i" --type pc >/dev/null
+      "$wardenctl" device export "bench-$i" -o "$dir/client-$i.ovpn"
+      sed -n '/^<cert>$/,/^<\/cert>$/{/^<\/\{0,1\}cert>$/d;p}' "$dir/client-$i.ovpn" >"$dir/client-$i.crt"
+      sed -n '/^<key>$/,/^<\/key>$/{/^<\/\{0,1\}key>$/d;p}' "$dir/client-$i.ovpn" >"$dir/client-$i.key"
+      chmod 600 "$dir/client-$i.key"
+      if [ ! -s "$dir/client-$i.crt" ] || [ ! -s "$dir/client-$i.key" ]; then
+        echo "warden_hook: no <cert>/<key> in $dir/client-$i.ovpn" >&2
+        exit 1
+      fi
+    done
+    for f in ca.crt server.crt server.key tls-crypt.key; do cp "$state/pki/$f" "$dir/$f"; done
+    grep -E '^(server |auth-user-pass-optional|plugin )' "$state/server.conf" >"$dir/plugin.conf"
+    grep -E '^(crl-verify |management )' "$state/server.conf" >"$dir/common.conf" || true
+    grep -q '^plugin ' "$dir/plugin.conf" || { echo "warden_hook: no plugin line in $state/server.conf" >&2; exit 1; }
+    ;;
+  teardown)
+    if [ -f "$dir/wardend.pid" ]; then
+      e2e_stop "$(cat "$dir/wardend.pid")" 10
+      rm -f "$dir/wardend.pid"
+    fi
+    ;;
+  *)
+    echo "warden_hook: unknown action $action (setup DIR N | teardown DIR)" >&2
+    exit 2
+    ;;
+esac
