@@ -1,0 +1,26 @@
+// Arguments of the `plugin` directive:
+//
+//   plugin openvpn-plugin-warden.so socket=/run/warden/plugin.sock [instance=NAME]
+//          [budget_ms=2] [timeout_s=10]
+//
+// A bad argument is a configuration error: open fails and OpenVPN does not start,
+// which is better than a server that admits nobody (or everybody) for a typo.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+namespace warden::plugin {
+
+struct Config {
+    std::string socket_path;                            // daemon's plugin socket (required)
+    std::string instance = "default";                   // which OpenVPN instance we are
+    std::chrono::microseconds budget{2000};             // longest wait on OpenVPN's thread
+    std::chrono::milliseconds timeout{10000};           // deferred verdict deadline
+};
+
+// Parses argv[1..] (argv[0] is the library path; the array ends with nullptr).
+// Returns an error text naming the argument, empty on success.
+std::string parse_config(const char* const* argv, Config& out);
+
+}  // namespace warden::plugin

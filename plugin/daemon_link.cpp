@@ -1,0 +1,247 @@
+// DaemonLink: the request table and the calls made from OpenVPN's thread. The socket
+// side (I/O thread) is in link_io.cpp.
+#include "plugin/daemon_link.hpp"
+
+#include <sys/eventfd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "plugin/request.hpp"
+
+namespace warden::plugin {
+namespace {
+
+DaemonLink::Result refused(std::string reason) {
+    DaemonLink::Result r;
+    r.state = DaemonLink::Result::State::Refused;
+    r.outcome.allow = false;
+    r.outcome.reason = std::move(reason);
+    return r;
+}
+
+void wipe_all(std::deque<std::string>& frames) {
+    for (auto& f : frames) wipe(f);
+    frames.clear();
+}
+
+}  // namespace
+
+DaemonLink::DaemonLink(Options options, PluginLog& log) : options_(std::move(options)), log_(log) {}
+
+DaemonLink::~DaemonLink() { stop(); }
+
+std::string DaemonLink::start() {
+    wake_fd_.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+    if (!wake_fd_) return std::string("eventfd: ") + std::strerror(errno);
+    try_connect();
+    try {
+        thread_ = std::thread([this] { run(); });
+    } catch (const std::system_error& e) {
+        sock_.reset();
+        return std::string("cannot start the I/O thread: ") + e.what();
+    }
+    return {};
+}
+
+void DaemonLink::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_ && !thread_.joinable()) return;
+        stopping_ = true;
+    }
+    wake();
+    if (thread_.joinable()) thread_.join();
+    // Only deferred requests can be left (close runs on OpenVPN's thread, so nobody
+    // waits in call()); OpenVPN drops those clients itself when it shuts down.
+    std::lock_guard lock(mutex_);
+    connected_ = false;
+    pending_.clear();
+    expiry_.clear();
+    wipe_all(outbox_);
+    wipe_all(writeq_);
+    sock_.reset();
+}
+
+bool DaemonLink::connected() const {
+    std::lock_guard lock(mutex_);
+    return connected_;
+}
+
+std::size_t DaemonLink::pending_count() const {
+    std::lock_guard lock(mutex_);
+    return pending_.size();
+}
+
+std::uint32_t DaemonLink::next_id_locked() {
+    // 0 is reserved for notifications; after a wrap, skip ids still in flight.
+    do {
+        ++last_id_;
+    } while (last_id_ == 0 || pending_.count(last_id_) != 0);
+    return last_id_;
+}
+
+DaemonLink::Result DaemonLink::call(wire::Message& request, std::chrono::microseconds budget,
+                                    const DeferredTarget* target) {
+    const auto deadline = Clock::now() + budget;
+    auto entry = std::make_shared<Pending>();
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_ || !connected_) {
+            wipe_secrets(request);
+            return refused("daemon not connected");
+        }
+        if (pending_.size() >= options_.max_pending) {
+            wipe_secrets(request);
+            return refused("too many pending requests");
+        }
+        request.id = entry->id = next_id_locked();
+        std::string frame;
+        const bool ok = encode_frame(request, frame);
+        wipe_secrets(request);
+        if (!ok) return refused("request too large");
+        pending_.emplace(entry->id, entry);
+        outbox_.push_back(std::move(frame));
+    }
+    wake();
+
+    std::unique_lock lock(mutex_);
+    entry->cv.wait_until(lock, deadline, [&] { return entry->answered; });
+    Result result;
+    result.id = entry->id;
+    if (entry->answered) {  // the I/O thread already took it out of the table
+        result.state = Result::State::Answered;
+        result.outcome = std::move(entry->outcome);
+        return result;
+    }
+    if (target == nullptr || target->control_file.empty()) {
+        pending_.erase(entry->id);  // a verdict arriving later finds nothing: ignored
+        lock.unlock();
+        auto r = refused("no verdict within the budget and the request cannot be deferred");
+        r.id = entry->id;
+        return r;
+    }
+    entry->deferred = true;
+    entry->target = *target;
+    expiry_.emplace_back(Clock::now() + options_.timeout, entry->id);
+    result.state = Result::State::Deferred;
+    return result;
+}
+
+bool DaemonLink::notify(wire::Message& msg) {
+    msg.id = 0;
+    std::string frame;
+    const bool ok = encode_frame(msg, frame);
+    wipe_secrets(msg);
+    if (!ok) return false;
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_ || !connected_ || outbox_.size() >= options_.max_pending) {
+            wipe(frame);
+            return false;
+        }
+        outbox_.push_back(std::move(frame));
+    }
+    wake();
+    return true;
+}
+
+void DaemonLink::resolve(std::uint32_t id, Outcome outcome) {
+    std::vector<Delivery> deliveries;
+    {
+        std::lock_guard lock(mutex_);
+        const auto it = pending_.find(id);
+        if (it == pending_.end()) {
+            log_.later(log::Level::Debug, "late verdict ignored", {{"id", std::to_string(id)}});
+            return;
+        }
+        PendingPtr entry = std::move(it->second);
+        pending_.erase(it);
+        if (!entry->deferred) {
+            entry->outcome = std::move(outcome);
+            entry->answered = true;
+            entry->cv.notify_one();
+            return;
+        }
+        deliveries.emplace_back(std::move(entry), std::move(outcome));
+    }
+    deliver(deliveries, "verdict");  // file writes outside the lock: callers never wait on disk
+}
+
+void DaemonLink::fail_all(const std::string& reason) {
+    std::vector<Delivery> deliveries;
+    {
+        std::lock_guard lock(mutex_);
+        connected_ = false;
+        for (auto& [id, entry] : pending_) {
+            Outcome deny{false, reason, {}};
+            if (entry->deferred) {
+                deliveries.emplace_back(entry, std::move(deny));
+            } else {
+                entry->outcome = std::move(deny);
+                entry->answered = true;
+                entry->cv.notify_one();
+            }
+        }
+        pending_.clear();
+        expiry_.clear();
+        wipe_all(outbox_);
+    }
+    deliver(deliveries, "connection lost");
+}
+
+void DaemonLink::expire_deferred() {
+    std::vector<Delivery> deliveries;
+    {
+        std::lock_guard lock(mutex_);
+        const auto now = Clock::now();
+        while (!expiry_.empty() && expiry_.front().first <= now) {
+            const auto it = pending_.find(expiry_.front().second);
+            expiry_.pop_front();
+            if (it == pending_.end() || !it->second->deferred) continue;  // answered meanwhile
+            deliveries.emplace_back(std::move(it->second), Outcome{false, "daemon did not answer in time", {}});
+            pending_.erase(it);
+        }
+        // Answered entries stay in expiry_ until their deadline; keep it bounded anyway.
+        if (expiry_.size() > 2 * options_.max_pending) {
+            std::erase_if(expiry_, [this](const auto& e) { return pending_.count(e.second) == 0; });
+        }
+    }
+    deliver(deliveries, "timeout");
+}
+
+DaemonLink::Clock::time_point DaemonLink::next_deadline() const {
+    std::lock_guard lock(mutex_);
+    return expiry_.empty() ? Clock::time_point::max() : expiry_.front().first;
+}
+
+void DaemonLink::deliver(std::vector<Delivery>& deliveries, std::string_view why) {
+    for (auto& [entry, outcome] : deliveries) {
+        const std::string id = std::to_string(entry->id);
+        const char* kind = entry->target.kind == DeferredTarget::Kind::Auth ? "auth" : "connect";
+        const std::string error = deliver_deferred(entry->target, outcome);
+        if (!error.empty()) {
+            log_.later(log::Level::Warning, "deferred verdict not fully written",
+                       {{"kind", kind}, {"id", id}, {"error", error}});
+        }
+        if (outcome.allow) {
+            log_.later(log::Level::Info, "deferred request allowed", {{"kind", kind}, {"id", id}});
+        } else {
+            log_.later(log::Level::Warning, "deferred request refused",
+                       {{"kind", kind}, {"id", id}, {"cause", why}, {"reason", outcome.reason}});
+        }
+    }
+    deliveries.clear();
+}
+
+void DaemonLink::wake() {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] auto n = ::write(wake_fd_.get(), &one, sizeof one);
+}
+
+void DaemonLink::drain_wake() {
+    std::uint64_t value = 0;
+    [[maybe_unused]] auto n = ::read(wake_fd_.get(), &value, sizeof value);
+}
+
+}  // namespace warden::plugin

@@ -1,0 +1,123 @@
+#include "plugin/handlers.hpp"
+
+#include <openvpn/openvpn-plugin.h>
+
+#include "common/protocol.hpp"
+#include "plugin/request.hpp"
+#include "plugin/verdict_files.hpp"
+
+namespace warden::plugin {
+namespace {
+
+using State = DaemonLink::Result::State;
+
+std::string env_or_empty(const char* const* envp, std::string_view name) {
+    return std::string(env_get(envp, name).value_or(""));
+}
+
+DaemonLink::Options link_options(const Config& c) {
+    DaemonLink::Options o;
+    o.socket_path = c.socket_path;
+    o.instance = c.instance;
+    o.timeout = c.timeout;
+    return o;
+}
+
+}  // namespace
+
+Handlers::Handlers(Config config, plugin_log_t log_callback)
+    : config_(std::move(config)), log_(log_callback), link_(link_options(config_), log_) {}
+
+std::string Handlers::start() { return link_.start(); }
+
+void Handlers::stop() {
+    link_.stop();
+    log_.flush();
+}
+
+int Handlers::auth_user_pass_verify(const char* const* envp) {
+    const std::string cn = env_or_empty(envp, "common_name");
+    DeferredTarget target;
+    target.kind = DeferredTarget::Kind::Auth;
+    target.control_file = env_or_empty(envp, "auth_control_file");
+    target.reason_file = env_or_empty(envp, "auth_failed_reason_file");
+
+    wire::Message request = build_message(wire::Type::Auth, config_.instance, envp);
+    const auto r = link_.call(request, config_.budget, &target);
+    if (r.state == State::Deferred) {
+        log_.now(log::Level::Debug, "auth deferred", {{"common_name", cn}, {"id", std::to_string(r.id)}});
+        return OPENVPN_PLUGIN_FUNC_DEFERRED;
+    }
+    if (r.outcome.allow) {
+        log_.now(log::Level::Info, "auth allowed", {{"common_name", cn}});
+        return OPENVPN_PLUGIN_FUNC_SUCCESS;
+    }
+    // OpenVPN shows this reason to the client (AUTH_FAILED,<reason>); best effort.
+    if (!target.reason_file.empty()) write_existing(target.reason_file, r.outcome.reason);
+    log_.now(r.state == State::Refused ? log::Level::Warning : log::Level::Info, "auth refused",
+             {{"common_name", cn}, {"reason", r.outcome.reason}});
+    return OPENVPN_PLUGIN_FUNC_ERROR;
+}
+
+int Handlers::client_connect(const char* const* argv, const char* const* envp) {
+    const std::string cn = env_or_empty(envp, "common_name");
+    DeferredTarget target;
+    target.kind = DeferredTarget::Kind::Connect;
+    target.control_file = env_or_empty(envp, "client_connect_deferred_file");
+    target.config_file = (argv != nullptr && argv[0] != nullptr && argv[1] != nullptr) ? argv[1] : "";
+
+    wire::Message request = build_message(wire::Type::Connect, config_.instance, envp);
+    const auto r = link_.call(request, config_.budget, &target);
+    if (r.state == State::Deferred) {
+        log_.now(log::Level::Debug, "connect deferred", {{"common_name", cn}, {"id", std::to_string(r.id)}});
+        return OPENVPN_PLUGIN_FUNC_DEFERRED;
+    }
+    if (!r.outcome.allow) {
+        log_.now(r.state == State::Refused ? log::Level::Warning : log::Level::Info, "connect refused",
+                 {{"common_name", cn}, {"reason", r.outcome.reason}});
+        return OPENVPN_PLUGIN_FUNC_ERROR;
+    }
+    if (!r.outcome.config.empty()) {
+        // Without its config (address, routes) the client must not be admitted.
+        const std::string error = target.config_file.empty() ? "no config file in argv[1]"
+                                                             : write_existing(target.config_file, r.outcome.config);
+        if (!error.empty()) {
+            log_.now(log::Level::Error, "connect refused",
+                     {{"common_name", cn}, {"reason", "cannot write client config"}, {"error", error}});
+            return OPENVPN_PLUGIN_FUNC_ERROR;
+        }
+    }
+    log_.now(log::Level::Info, "connect allowed", {{"common_name", cn}});
+    return OPENVPN_PLUGIN_FUNC_SUCCESS;
+}
+
+// OpenVPN polls a deferred client-connect through this hook. If it were not
+// registered, OpenVPN would treat the poll as SUCCESS and, with the deferred file still
+// empty, admit the client with whatever is in the config file: fail open. So: still
+// empty (or '2') -> DEFERRED; decided -> SUCCESS and OpenVPN reads '0'/'1' itself.
+int Handlers::client_connect_defer(const char* const* envp) {
+    const std::string path = env_or_empty(envp, "client_connect_deferred_file");
+    if (path.empty()) {
+        log_.now(log::Level::Error, "connect refused", {{"reason", "client_connect_deferred_file not set"}});
+        return OPENVPN_PLUGIN_FUNC_ERROR;
+    }
+    switch (read_control(path)) {
+        case ControlState::Pending: return OPENVPN_PLUGIN_FUNC_DEFERRED;
+        case ControlState::Decided: return OPENVPN_PLUGIN_FUNC_SUCCESS;
+        case ControlState::Unreadable: break;
+    }
+    log_.now(log::Level::Error, "connect refused",
+             {{"common_name", env_or_empty(envp, "common_name")}, {"reason", "deferred file unreadable"}});
+    return OPENVPN_PLUGIN_FUNC_ERROR;
+}
+
+int Handlers::client_disconnect(const char* const* envp) {
+    wire::Message msg = build_message(wire::Type::Disconnect, config_.instance, envp);
+    if (!link_.notify(msg)) {
+        log_.now(log::Level::Warning, "disconnect not reported",
+                 {{"common_name", env_or_empty(envp, "common_name")}, {"reason", "daemon not connected"}});
+    }
+    return OPENVPN_PLUGIN_FUNC_SUCCESS;  // OpenVPN ignores it; the client is gone either way
+}
+
+}  // namespace warden::plugin
