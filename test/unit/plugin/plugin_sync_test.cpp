@@ -83,13 +83,13 @@ TEST_CASE("fast verdicts are returned synchronously within the budget", "[plugin
     auto ok = f.files();
     auto t0 = std::chrono::steady_clock::now();
     CHECK(f.auth("ok-1", ok) == OPENVPN_PLUGIN_FUNC_SUCCESS);
-    CHECK(ms_since(t0) < 50 + 25);
+    CHECK(ms_since(t0) < 50 + 50);
     CHECK(read_file(ok.control).empty());  // nothing deferred, nothing written
 
     auto bad = f.files();
     t0 = std::chrono::steady_clock::now();
     CHECK(f.auth("stranger", bad) == OPENVPN_PLUGIN_FUNC_ERROR);
-    CHECK(ms_since(t0) < 50 + 25);
+    CHECK(ms_since(t0) < 50 + 50);
     CHECK(read_file(bad.reason) == "not registered");
     CHECK(read_file(bad.control).empty());
     CHECK(LogSink::get().contains("auth refused common_name=stranger reason=\"not registered\""));
@@ -111,7 +111,7 @@ TEST_CASE("sync-path latency with the default 2 ms budget", "[plugin][latency]")
     }
     std::sort(ms.begin(), ms.end());
     // The contract: OpenVPN's thread never waits much longer than the budget, answered or not.
-    CHECK(ms.back() < 2 + 25);
+    CHECK(ms.back() < 2 + 50);
     WARN("sync path, 200 auths: answered in time " << sync << "/200, median " << ms[100] << " ms, p99 "
                                                  << ms[197] << " ms, max " << ms.back() << " ms");
 }
@@ -137,7 +137,7 @@ TEST_CASE("daemon down: refused at once with a logged reason", "[plugin]") {
     const auto t0 = std::chrono::steady_clock::now();
     CHECK(f.auth("ok-1", files) == OPENVPN_PLUGIN_FUNC_ERROR);
     CHECK(f.connect("ok-1", files) == OPENVPN_PLUGIN_FUNC_ERROR);
-    CHECK(ms_since(t0) < 20);  // no waiting for the budget
+    CHECK(ms_since(t0) < 50);  // no waiting for the 100 ms budget
     CHECK(LogSink::get().contains("auth refused common_name=ok-1 reason=\"daemon not connected\""));
     CHECK(LogSink::get().contains("connect refused common_name=ok-1 reason=\"daemon not connected\""));
     CHECK(read_file(files.reason) == "daemon not connected");
