@@ -9,7 +9,7 @@ namespace warden::app {
 
 ManagedSessions::ManagedSessions(boost::asio::io_context& io, const core::Config& config,
                                  core::SessionTable& table, store::Store& store)
-    : table_(table), store_(store) {
+    : io_(io), table_(table), store_(store) {
     for (const auto& inst : config.instances) {
         mgmt::ClientOptions options;
         options.poll_interval = std::chrono::milliseconds(config.management_poll_ms);
@@ -68,6 +68,25 @@ std::size_t ManagedSessions::end_sessions_of_device(std::int64_t device_id,
                         why);
 }
 
+// `client-kill CID` tells the client (RESTART), so it reconnects at once and meets the
+// refusal, but OpenVPN then keeps the instance up to 5 s for the client to go away. A
+// client that ignores the message must not keep its tunnel that long: after a short
+// grace, `kill ADDRESS` ends the server side for good. The session may be younger than
+// the last status poll, so a fresh status is asked for first.
+void ManagedSessions::kill_by_address(mgmt::Client& client, const std::string& address) {
+    client.kill_address(address, [address](bool killed, const std::string& msg) {
+        if (!killed) log::warn("session kill failed", {{"address", address}, {"error", msg}});
+    });
+    // Only IPv4 "a.b.c.d:port" goes into a raw `kill` line (2.6 cannot name IPv6 peers).
+    const bool plain_ipv4 = mgmt::is_ipv4_endpoint(address);
+    if (!plain_ipv4) return;
+    auto timer = std::make_shared<boost::asio::steady_timer>(io_, kKillGrace);
+    timer->async_wait([&client, address, timer](auto ec) {
+        // Gone already is the common case; its ERROR reply needs no attention.
+        if (!ec) client.send_command("kill " + address, [](bool, std::vector<std::string>) {});
+    });
+}
+
 std::size_t ManagedSessions::end_matching(
     const std::function<bool(const core::LiveSession&)>& known,
     const std::vector<std::string>& common_names, const std::string& why) {
@@ -80,10 +99,7 @@ std::size_t ManagedSessions::end_matching(
                                      {"device", s.device_name},
                                      {"address", s.real_address},
                                      {"reason", why}});
-        it->second->kill_address(
-            s.real_address, [addr = s.real_address](bool ok, const std::string& msg) {
-                if (!ok) log::warn("session kill failed", {{"address", addr}, {"error", msg}});
-            });
+        kill_by_address(*it->second, s.real_address);
         killed.insert({s.instance, s.real_address});
         ++ended;
     }

@@ -14,6 +14,7 @@
 #include "daemon/core/config.hpp"
 #include "daemon/core/sessions.hpp"
 #include "daemon/mgmt/client.hpp"
+#include "daemon/mgmt/parser.hpp"
 #include "daemon/store/store.hpp"
 
 namespace warden::app {
@@ -31,9 +32,12 @@ class ManagedSessions final : public control::SessionControl {
     std::size_t end_sessions_of_device(std::int64_t device_id, const std::string& why) override;
 
   private:
+    static constexpr auto kKillGrace = std::chrono::milliseconds(250);
+    void kill_by_address(mgmt::Client& client, const std::string& address);
     std::size_t end_matching(const std::function<bool(const core::LiveSession&)>& known,
                              const std::vector<std::string>& common_names, const std::string& why);
 
+    boost::asio::io_context& io_;
     core::SessionTable& table_;
     store::Store& store_;
     std::map<std::string, std::unique_ptr<mgmt::Client>> clients_;  // by instance name
