@@ -1,6 +1,7 @@
 #include "daemon/app/managed_sessions.hpp"
 
 #include <algorithm>
+#include <ctime>
 #include <set>
 
 #include "common/log.hpp"
@@ -9,12 +10,40 @@ namespace warden::app {
 
 ManagedSessions::ManagedSessions(boost::asio::io_context& io, const core::Config& config,
                                  core::SessionTable& table, store::Store& store)
-    : io_(io), table_(table), store_(store) {
+    : io_(io), pool_{config.pool, config.pool.first() + 1}, table_(table), store_(store) {
     for (const auto& inst : config.instances) {
         mgmt::ClientOptions options;
         options.poll_interval = std::chrono::milliseconds(config.management_poll_ms);
-        clients_.emplace(inst.name, std::make_unique<mgmt::Client>(
-                                        io, inst.name, inst.management_socket, options));
+        auto client =
+            std::make_unique<mgmt::Client>(io, inst.name, inst.management_socket, options);
+        const std::string name = inst.name;
+        client->on_connection_change([this, name](bool up) {
+            if (up) reconcile_pending_.insert(name);
+        });
+        client->on_sessions([this, name](const std::vector<mgmt::Session>&) {
+            if (reconcile_pending_.erase(name) > 0) reconcile(name);
+        });
+        clients_.emplace(name, std::move(client));
+    }
+}
+
+// A kill ordered while the management interface was away (OpenVPN restarting, socket
+// not yet up) was lost: once it is back, every session the plugin reported on that
+// instance is checked against the store again and ended if it is no longer allowed.
+void ManagedSessions::reconcile(const std::string& instance) {
+    auto it = clients_.find(instance);
+    if (it == clients_.end()) return;
+    const std::int64_t now = std::time(nullptr);
+    for (const auto& s :
+         table_.matching([&](const core::LiveSession& l) { return l.instance == instance; })) {
+        const auto verdict =
+            core::decide(s.serial, store_.find_by_serial(s.serial), pool_, now, false);
+        if (verdict.allow) continue;
+        log::info("ending session", {{"instance", instance},
+                                     {"device", s.device_name},
+                                     {"address", s.real_address},
+                                     {"reason", verdict.reason}});
+        kill_by_address(*it->second, s.real_address);
     }
 }
 
@@ -74,17 +103,29 @@ std::size_t ManagedSessions::end_sessions_of_device(std::int64_t device_id,
 // grace, `kill ADDRESS` ends the server side for good. The session may be younger than
 // the last status poll, so a fresh status is asked for first.
 void ManagedSessions::kill_by_address(mgmt::Client& client, const std::string& address) {
-    client.kill_address(address, [address](bool killed, const std::string& msg) {
-        if (!killed) log::warn("session kill failed", {{"address", address}, {"error", msg}});
-    });
-    // Only IPv4 "a.b.c.d:port" goes into a raw `kill` line (2.6 cannot name IPv6 peers).
-    const bool plain_ipv4 = mgmt::is_ipv4_endpoint(address);
-    if (!plain_ipv4) return;
-    auto timer = std::make_shared<boost::asio::steady_timer>(io_, kKillGrace);
-    timer->async_wait([&client, address, timer](auto ec) {
-        // Gone already is the common case; its ERROR reply needs no attention.
-        if (!ec) client.send_command("kill " + address, [](bool, std::vector<std::string>) {});
-    });
+    auto hard_kill = [&client, address] {
+        // 2.6's `kill` takes only IPv4 "a.b.c.d:port"; "gone already" needs no attention.
+        if (mgmt::is_ipv4_endpoint(address))
+            client.send_command("kill " + address, [](bool, std::vector<std::string>) {});
+    };
+    client.send_command(
+        "status 3", [this, &client, address, hard_kill](bool ok, std::vector<std::string> lines) {
+            std::optional<std::uint64_t> cid;
+            if (ok) {
+                for (const auto& s : mgmt::parse_status3(lines, client.instance()).sessions) {
+                    if (s.real_address == address) cid = s.client_id;
+                }
+            }
+            if (!cid) return hard_kill();
+            client.kill_client(*cid, [address](bool killed, const std::string& msg) {
+                if (!killed)
+                    log::warn("session kill failed", {{"address", address}, {"error", msg}});
+            });
+            auto timer = std::make_shared<boost::asio::steady_timer>(io_, kKillGrace);
+            timer->async_wait([timer, hard_kill](auto ec) {
+                if (!ec) hard_kill();
+            });
+        });
 }
 
 std::size_t ManagedSessions::end_matching(

@@ -9,9 +9,11 @@
 
 #include <map>
 #include <memory>
+#include <set>
 
 #include "daemon/control/services.hpp"
 #include "daemon/core/config.hpp"
+#include "daemon/core/decision.hpp"
 #include "daemon/core/sessions.hpp"
 #include "daemon/mgmt/client.hpp"
 #include "daemon/mgmt/parser.hpp"
@@ -34,10 +36,13 @@ class ManagedSessions final : public control::SessionControl {
   private:
     static constexpr auto kKillGrace = std::chrono::milliseconds(250);
     void kill_by_address(mgmt::Client& client, const std::string& address);
+    void reconcile(const std::string& instance);
     std::size_t end_matching(const std::function<bool(const core::LiveSession&)>& known,
                              const std::vector<std::string>& common_names, const std::string& why);
 
     boost::asio::io_context& io_;
+    core::VpnPool pool_;
+    std::set<std::string> reconcile_pending_;  // instances whose management just came up
     core::SessionTable& table_;
     store::Store& store_;
     std::map<std::string, std::unique_ptr<mgmt::Client>> clients_;  // by instance name
