@@ -48,7 +48,8 @@ class Client::Impl : public std::enable_shared_from_this<Impl> {
         retry_timer_.cancel();
         bool was_ready = state_ == State::Ready;
         teardown("stopped");
-        if (was_ready) log::info("management disconnected", {{"instance", instance_}, {"reason", "stopped"}});
+        if (was_ready)
+            log::info("management disconnected", {{"instance", instance_}, {"reason", "stopped"}});
     }
 
     void refresh() {
@@ -64,7 +65,8 @@ class Client::Impl : public std::enable_shared_from_this<Impl> {
         }
         // While connecting the command waits for the greeting; with no connection at all
         // (OpenVPN down, between retries) it fails now rather than waiting for a restart.
-        if (!running_ || state_ == State::Idle) return post_failure(std::move(done), "not connected");
+        if (!running_ || state_ == State::Idle)
+            return post_failure(std::move(done), "not connected");
         queue_.push_back({std::move(cmd), std::move(done), false});
         dispatch();
     }
@@ -121,16 +123,18 @@ class Client::Impl : public std::enable_shared_from_this<Impl> {
     }
 
     CommandDone kill_reply(KillDone done) {
-        return [weak = weak_from_this(), done = std::move(done)](bool ok, std::vector<std::string> l) {
-            if (done) done(ok, l.empty() ? std::string() : l.front());
-            // OpenVPN ends the instance a moment later; the poll confirms it.
-            if (auto self = weak.lock(); ok && self) self->refresh();
-        };
+        return
+            [weak = weak_from_this(), done = std::move(done)](bool ok, std::vector<std::string> l) {
+                if (done) done(ok, l.empty() ? std::string() : l.front());
+                // OpenVPN ends the instance a moment later; the poll confirms it.
+                if (auto self = weak.lock(); ok && self) self->refresh();
+            };
     }
 
     void post_failure(CommandDone done, std::string why) {
         if (!done) return;
-        asio::post(io_, [self = shared_from_this(), done = std::move(done), why = std::move(why)]() mutable {
+        asio::post(io_, [self = shared_from_this(), done = std::move(done),
+                         why = std::move(why)]() mutable {
             self->invoke("command", done, false, std::vector<std::string>{why});
         });
     }
@@ -161,7 +165,8 @@ class Client::Impl : public std::enable_shared_from_this<Impl> {
     // retry, so a stopped OpenVPN does not flood the journal.
     void attempt_failed(const std::string& why) {
         if (!failure_logged_) {
-            log::warn("management connect failed", {{"instance", instance_}, {"path", path_}, {"error", why}});
+            log::warn("management connect failed",
+                      {{"instance", instance_}, {"path", path_}, {"error", why}});
             failure_logged_ = true;
         } else {
             log::debug("management connect failed", {{"instance", instance_}, {"error", why}});
@@ -210,10 +215,11 @@ class Client::Impl : public std::enable_shared_from_this<Impl> {
 
     void arm_deadline(std::chrono::milliseconds after, const char* why) {
         deadline_.expires_after(after);
-        deadline_.async_wait([self = shared_from_this(), seq = ++deadline_seq_, why](error_code ec) {
-            if (ec || seq != self->deadline_seq_) return;
-            self->connection_lost(why);
-        });
+        deadline_.async_wait(
+            [self = shared_from_this(), seq = ++deadline_seq_, why](error_code ec) {
+                if (ec || seq != self->deadline_seq_) return;
+                self->connection_lost(why);
+            });
     }
 
     void read() {
@@ -336,7 +342,8 @@ class Client::Impl : public std::enable_shared_from_this<Impl> {
         }
         auto parsed = parse_status3(response.lines, instance_);
         if (!parsed.ok()) {
-            log::warn("management status unparseable", {{"instance", instance_}, {"error", parsed.error}});
+            log::warn("management status unparseable",
+                      {{"instance", instance_}, {"error", parsed.error}});
             return;
         }
         sessions_ = std::move(parsed.sessions);
@@ -383,7 +390,8 @@ class Client::Impl : public std::enable_shared_from_this<Impl> {
 
 Client::Client(boost::asio::io_context& io, std::string instance, std::string socket_path,
                ClientOptions options)
-    : impl_(std::make_shared<Impl>(io, std::move(instance), std::move(socket_path), std::move(options))) {}
+    : impl_(std::make_shared<Impl>(io, std::move(instance), std::move(socket_path),
+                                   std::move(options))) {}
 
 Client::~Client() {
     impl_->dead_ = true;
@@ -392,14 +400,28 @@ Client::~Client() {
     impl_->on_connection_ = nullptr;
 }
 
-void Client::start() { impl_->start(); }
-void Client::stop() { impl_->stop(); }
-bool Client::connected() const { return impl_->state_ == Impl::State::Ready; }
-const std::string& Client::instance() const { return impl_->instance_; }
-const std::vector<Session>& Client::sessions() const { return impl_->sessions_; }
-void Client::refresh() { impl_->refresh(); }
+void Client::start() {
+    impl_->start();
+}
+void Client::stop() {
+    impl_->stop();
+}
+bool Client::connected() const {
+    return impl_->state_ == Impl::State::Ready;
+}
+const std::string& Client::instance() const {
+    return impl_->instance_;
+}
+const std::vector<Session>& Client::sessions() const {
+    return impl_->sessions_;
+}
+void Client::refresh() {
+    impl_->refresh();
+}
 
-void Client::kill_client(std::uint64_t cid, KillDone done) { impl_->kill_client(cid, std::move(done)); }
+void Client::kill_client(std::uint64_t cid, KillDone done) {
+    impl_->kill_client(cid, std::move(done));
+}
 
 void Client::kill_address(const std::string& real_address, KillDone done) {
     impl_->kill_address(real_address, std::move(done));

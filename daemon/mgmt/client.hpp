@@ -63,11 +63,17 @@ class Client {
     // Queues a `status 3` now (coalesced with one already waiting to be sent).
     void refresh();
 
-    // `client-kill CID`. `message` is OpenVPN's text after "SUCCESS: "/"ERROR: ".
+    // Two ways to end a session, with different effects (measured on OpenVPN 2.6.14):
+    //  - `client-kill CID` sends the client a RESTART: it reconnects at once (and meets
+    //    whatever refused it), but the server keeps the old instance until then, or until
+    //    its scheduled exit (`scheduled_exit_interval`, 5 s), so it stays in `status`;
+    //  - `kill IP:port` halts the server-side instance at once (gone from the next
+    //    `status`) without telling the client, which notices only at its ping-restart.
+    // `message` is OpenVPN's text after "SUCCESS: "/"ERROR: ", or why nothing was sent.
     void kill_client(std::uint64_t cid, KillDone done);
-    // Ends the session whose real address (as in `status 3`, "IP:port") is given: an IPv4
-    // address goes to `kill IP:port` (OpenVPN 2.6's syntax); other forms, which `kill`
-    // cannot parse, are resolved to a client id through the session list.
+    // `real_address` as in `status 3`. An IPv4 "a.b.c.d:port" goes to `kill IP:port`
+    // (2.6's syntax; it splits at ':' and has no form for IPv6); any other form is
+    // resolved to a client id through sessions() and sent as `client-kill`.
     void kill_address(const std::string& real_address, KillDone done);
 
     // Any single-line command. ok is false on "ERROR:", on a disconnect, on a timeout,

@@ -105,8 +105,7 @@ std::string parse_row(const std::vector<std::string_view>& fields, const Columns
         return "bad bytes received";
     if (cols.bytes_sent != kNone && !parse_number(at(cols.bytes_sent), s.bytes_sent))
         return "bad bytes sent";
-    if (cols.connected_since != kNone &&
-        !parse_number(at(cols.connected_since), s.connected_since))
+    if (cols.connected_since != kNone && !parse_number(at(cols.connected_since), s.connected_since))
         return "bad connected-since time";
     // The peer id is informational only (and not numeric in every OpenVPN build), so an
     // odd value does not cost us the whole list.
@@ -121,8 +120,8 @@ std::vector<std::string> LineSplitter::feed(std::string_view bytes) {
     std::size_t pos = 0;
     while (pos < bytes.size()) {
         auto nl = bytes.find('\n', pos);
-        auto chunk = bytes.substr(pos, nl == std::string_view::npos ? std::string_view::npos
-                                                                    : nl - pos);
+        auto chunk =
+            bytes.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
         pos = nl == std::string_view::npos ? bytes.size() : nl + 1;
         if (discarding_) {
             if (nl != std::string_view::npos) discarding_ = false;
@@ -146,7 +145,9 @@ std::vector<std::string> LineSplitter::feed(std::string_view bytes) {
     return lines;
 }
 
-void LineSplitter::clear_partial() { partial_.clear(); }
+void LineSplitter::clear_partial() {
+    partial_.clear();
+}
 
 void LineSplitter::reset() {
     partial_.clear();
@@ -159,8 +160,8 @@ Line classify(std::string_view line) {
     if (!line.empty() && line.front() == '>') {
         out.kind = LineKind::Notification;
         auto colon = line.find(':');
-        out.type = line.substr(1, colon == std::string_view::npos ? std::string_view::npos
-                                                                  : colon - 1);
+        out.type =
+            line.substr(1, colon == std::string_view::npos ? std::string_view::npos : colon - 1);
         out.payload = colon == std::string_view::npos ? std::string_view{} : line.substr(colon + 1);
         return out;
     }

@@ -117,12 +117,19 @@ TEST_CASE("kills report OpenVPN's SUCCESS and ERROR, answers matched in order") 
 
     Reply live, gone, by_addr, addr_gone, bad_addr;
     std::vector<int> order;
-    rig.client->kill_client(16, [&](bool ok, std::string t) { live = {true, ok, t, {}}; order.push_back(1); });
-    rig.client->kill_client(99, [&](bool ok, std::string t) { gone = {true, ok, t, {}}; order.push_back(2); });
+    rig.client->kill_client(16, [&](bool ok, std::string t) {
+        live = {true, ok, t, {}};
+        order.push_back(1);
+    });
+    rig.client->kill_client(99, [&](bool ok, std::string t) {
+        gone = {true, ok, t, {}};
+        order.push_back(2);
+    });
     rig.client->kill_address("127.0.0.1:35498", rig.into(by_addr));
     rig.client->kill_address("127.0.0.1:1", rig.into(addr_gone));
     rig.client->kill_address("1.2.3.4:5\nsignal SIGTERM", rig.into(bad_addr));
-    REQUIRE(rig.run_until([&] { return live.done && gone.done && by_addr.done && addr_gone.done && bad_addr.done; }));
+    REQUIRE(rig.run_until(
+        [&] { return live.done && gone.done && by_addr.done && addr_gone.done && bad_addr.done; }));
 
     CHECK(live.ok);
     CHECK(live.text == "client-kill command succeeded");
@@ -195,7 +202,8 @@ TEST_CASE("an OpenVPN restart is followed by a reconnect and a fresh session lis
 
     rig.server.status = kOneSession;
     rig.server.listen();
-    REQUIRE(rig.run_until([&] { return rig.changes.size() == 3 && rig.client->sessions().size() == 1; }));
+    REQUIRE(rig.run_until(
+        [&] { return rig.changes.size() == 3 && rig.client->sessions().size() == 1; }));
     CHECK(rig.changes.back());
     CHECK(rig.client->sessions()[0].common_name == "zoe");
     CHECK(rig.server.accepted == 2);

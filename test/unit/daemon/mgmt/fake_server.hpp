@@ -21,19 +21,20 @@ class FakeMgmtServer {
     static constexpr const char* kGreeting =
         ">INFO:OpenVPN Management Interface Version 5 -- type 'help' for more info\r\n";
 
-    FakeMgmtServer(boost::asio::io_context& io, std::string path) : io_(io), path_(std::move(path)) {
+    FakeMgmtServer(boost::asio::io_context& io, std::string path)
+        : io_(io), path_(std::move(path)) {
         listen();
     }
     ~FakeMgmtServer() { close(); }
 
     // What to answer; may be changed between requests.
-    std::string status;                  // full `status 3` answer, through "END\r\n"
-    std::set<std::string> live_cids;     // client-kill succeeds for these
+    std::string status;                    // full `status 3` answer, through "END\r\n"
+    std::set<std::string> live_cids;       // client-kill succeeds for these
     std::set<std::string> live_addresses;  // kill IP:port succeeds for these
-    std::string inject;                  // notification lines slipped into every answer
-    std::size_t chunk = 0;               // 0: one write per answer; n: pieces of n bytes
-    std::string password;                // non-empty: ask for it first
-    bool answer = true;                  // false: read commands, never answer
+    std::string inject;                    // notification lines slipped into every answer
+    std::size_t chunk = 0;                 // 0: one write per answer; n: pieces of n bytes
+    std::string password;                  // non-empty: ask for it first
+    bool answer = true;                    // false: read commands, never answer
 
     std::vector<std::string> received;  // every command line, in order
     int accepted = 0;
@@ -89,18 +90,18 @@ class FakeMgmtServer {
     }
 
     void read(std::shared_ptr<Conn> c) {
-        c->socket.async_read_some(boost::asio::buffer(c->buf), [this, c](boost::system::error_code ec,
-                                                                         std::size_t n) {
-            if (ec || c != conn_) return;
-            c->in.append(c->buf.data(), n);
-            for (auto nl = c->in.find('\n'); nl != std::string::npos; nl = c->in.find('\n')) {
-                std::string line = c->in.substr(0, nl);
-                c->in.erase(0, nl + 1);
-                if (!line.empty() && line.back() == '\r') line.pop_back();
-                on_line(c, line);
-            }
-            read(c);
-        });
+        c->socket.async_read_some(
+            boost::asio::buffer(c->buf), [this, c](boost::system::error_code ec, std::size_t n) {
+                if (ec || c != conn_) return;
+                c->in.append(c->buf.data(), n);
+                for (auto nl = c->in.find('\n'); nl != std::string::npos; nl = c->in.find('\n')) {
+                    std::string line = c->in.substr(0, nl);
+                    c->in.erase(0, nl + 1);
+                    if (!line.empty() && line.back() == '\r') line.pop_back();
+                    on_line(c, line);
+                }
+                read(c);
+            });
     }
 
     void on_line(const std::shared_ptr<Conn>& c, const std::string& line) {
@@ -127,7 +128,8 @@ class FakeMgmtServer {
         }
         if (line.rfind("kill ", 0) == 0) {
             auto a = line.substr(5);
-            if (live_addresses.count(a)) return "SUCCESS: 1 client(s) at address " + a + " killed\r\n";
+            if (live_addresses.count(a))
+                return "SUCCESS: 1 client(s) at address " + a + " killed\r\n";
             return "ERROR: client at address " + a + " not found\r\n";
         }
         if (line == "version") {
@@ -141,7 +143,8 @@ class FakeMgmtServer {
     void send(const std::shared_ptr<Conn>& c, const std::string& data) {
         bool idle = c->out.empty();
         std::size_t step = chunk == 0 ? data.size() : chunk;
-        for (std::size_t pos = 0; pos < data.size(); pos += step) c->out.push_back(data.substr(pos, step));
+        for (std::size_t pos = 0; pos < data.size(); pos += step)
+            c->out.push_back(data.substr(pos, step));
         if (idle && !c->out.empty()) write(c);
     }
 

@@ -86,7 +86,8 @@ TEST_CASE("columns are found by the header's names") {
 
 TEST_CASE("without a header the 2.6 column order is assumed") {
     std::vector<std::string> body = {
-        "CLIENT_LIST\tdave\t198.51.100.4:5000\t10.8.0.4\t\t1\t2\t2024-01-01 00:00:00\t1704067200\tUNDEF\t5\t6\tAES-256-GCM",
+        "CLIENT_LIST\tdave\t198.51.100.4:5000\t10.8.0.4\t\t1\t2\t2024-01-01 "
+        "00:00:00\t1704067200\tUNDEF\t5\t6\tAES-256-GCM",
     };
     auto r = parse_status3(body);
     REQUIRE(r.ok());
