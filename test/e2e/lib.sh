@@ -223,9 +223,15 @@ e2e_start_bg() {
 # e2e_start_openvpn NS CONFIG LOGFILE [EXTRA_ARGS...]: start OpenVPN (foreground mode, not
 # --daemon) in NS with --config CONFIG, log in LOGFILE, --writepid LOGFILE%.log.pid.
 # Sets E2E_PID and prints it; stopped at exit.
+# With E2E_OPENVPN_PRELOAD (sanitizer builds: the plugin is instrumented, openvpn is not)
+# those runtimes are preloaded into openvpn, with leak checks of openvpn itself off.
 e2e_start_openvpn() {
   local ns="$1" conf="$2" log="$3"; shift 3
-  e2e_start_bg "$ns" "$log" "$E2E_OPENVPN" --config "$conf" --writepid "${log%.log}.pid" "$@"
+  local pre=()
+  if [ -n "${E2E_OPENVPN_PRELOAD:-}" ]; then
+    pre=(env "LD_PRELOAD=$E2E_OPENVPN_PRELOAD" "ASAN_OPTIONS=detect_leaks=0")
+  fi
+  e2e_start_bg "$ns" "$log" "${pre[@]}" "$E2E_OPENVPN" --config "$conf" --writepid "${log%.log}.pid" "$@"
 }
 
 # --- waiting ------------------------------------------------------------------------------
