@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -62,6 +63,8 @@ void run_connection(const Settings& s, const std::vector<std::string>& serials, 
     sent_at.reserve(1 << 20);
     std::atomic<std::uint64_t> sent{0}, received{0};
     std::atomic<bool> sending_done{false};
+    std::mutex window_mutex;
+    std::condition_variable window_cv;
 
     std::thread reader([&] {
         wire::Decoder decoder;
@@ -78,32 +81,39 @@ void run_connection(const Settings& s, const std::vector<std::string>& serials, 
                 (m.get_or("result", "") == "allow" ? out.allowed : out.denied)++;
                 received++;
             }
+            std::lock_guard lock(window_mutex);
+            window_cv.notify_one();
         }
     });
     const double per_conn_rate = s.rate / s.connections;
     std::uint64_t i = 0;
     std::string batch;
-    while (Clock::now() < end && sent_at.size() < sent_at.capacity()) {
-        if (per_conn_rate > 0) {
-            const auto due = start + std::chrono::duration_cast<Clock::duration>(
-                                         std::chrono::duration<double>(i / per_conn_rate));
-            while (Clock::now() < due) std::this_thread::yield();
-        } else {
-            while (sent - received >= static_cast<std::uint64_t>(s.window))
-                std::this_thread::yield();
-        }
+    auto add_request = [&] {
         const std::string& serial =
             serials[(i * 7919 + static_cast<std::uint64_t>(index) * 104729) % serials.size()];
         wire::Message req(wire::Type::Auth, static_cast<std::uint32_t>(i + 1));
         req.set("instance", "bench").set("common_name", "bench").set("tls_serial_hex_0", serial);
-        req.set("untrusted_ip", "10.99.0.2")
-            .set("untrusted_port", std::to_string(10000 + i % 50000));
-        batch.clear();
+        req.set("untrusted_ip", "10.99.0.2").set("untrusted_port", std::to_string(10000 + i % 50000));
         wire::encode(req, batch);
         sent_at.push_back(Clock::now());
-        ::send(fd.get(), batch.data(), batch.size(), MSG_NOSIGNAL);
         ++i;
-        sent++;
+    };
+    while (Clock::now() < end && sent_at.size() + s.window < sent_at.capacity()) {
+        batch.clear();
+        if (per_conn_rate > 0) {
+            // Open loop: one request at its due time, whatever the replies do.
+            std::this_thread::sleep_until(start + std::chrono::duration_cast<Clock::duration>(
+                                                      std::chrono::duration<double>(i / per_conn_rate)));
+            add_request();
+        } else {
+            // Closed loop: top the window up, in one write, once replies made room.
+            std::unique_lock lock(window_mutex);
+            window_cv.wait(lock, [&] { return sent - received < static_cast<std::uint64_t>(s.window); });
+            lock.unlock();
+            while (sent_at.size() - received < static_cast<std::uint64_t>(s.window)) add_request();
+        }
+        sent = i;
+        ::send(fd.get(), batch.data(), batch.size(), MSG_NOSIGNAL);
     }
     sending_done = true;
     const auto drain_deadline = Clock::now() + std::chrono::seconds(5);

@@ -3,7 +3,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <deque>
 
 #include "common/log.hpp"
 #include "common/protocol.hpp"
@@ -24,14 +23,14 @@ class PluginConnection : public std::enable_shared_from_this<PluginConnection> {
         socket_.shutdown(stream::socket::shutdown_both, ignored);
         socket_.close(ignored);
     }
+    // Replies are appended to one buffer and written together: under load a single
+    // write() carries every verdict decided since the last one finished.
     void send(const wire::Message& msg) {
-        std::string frame;
-        if (!wire::encode(msg, frame, server_.options_.max_frame)) {
+        if (!wire::encode(msg, pending_, server_.options_.max_frame)) {
             log::error("plugin reply too large", {{"instance", instance_}});
             return;
         }
-        queue_.push_back(std::move(frame));
-        if (queue_.size() == 1) write_next();
+        if (!writing_) write_next();
     }
 
   private:
@@ -87,11 +86,14 @@ class PluginConnection : public std::enable_shared_from_this<PluginConnection> {
     }
 
     void write_next() {
-        asio::async_write(socket_, asio::buffer(queue_.front()),
+        in_flight_.swap(pending_);
+        pending_.clear();
+        writing_ = true;
+        asio::async_write(socket_, asio::buffer(in_flight_),
                           [self = shared_from_this()](auto ec, std::size_t) {
+                              self->writing_ = false;
                               if (ec) return self->finish(ec.message());
-                              self->queue_.pop_front();
-                              if (!self->queue_.empty()) return self->write_next();
+                              if (!self->pending_.empty()) return self->write_next();
                               if (self->closing_) self->finish("");
                           });
     }
@@ -110,7 +112,9 @@ class PluginConnection : public std::enable_shared_from_this<PluginConnection> {
     stream::socket socket_;
     wire::Decoder decoder_;
     std::array<char, 16384> buffer_{};
-    std::deque<std::string> queue_;
+    std::string pending_;    // encoded frames waiting for the next write
+    std::string in_flight_;  // what the current async_write is sending
+    bool writing_ = false;
     std::string instance_ = "unknown";
     bool closing_ = false;
     bool done_ = false;
