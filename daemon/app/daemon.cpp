@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "common/log.hpp"
+#include "daemon/app/batch_writer.hpp"
 #include "daemon/app/managed_sessions.hpp"
 #include "daemon/control/authority.hpp"
 #include "daemon/control/registry.hpp"
@@ -28,9 +29,11 @@ std::int64_t wall_clock() {
 
 class Daemon {
   public:
-    explicit Daemon(const core::Config& config, std::unique_ptr<store::Store> store)
+    Daemon(const core::Config& config, std::unique_ptr<store::Store> store,
+           std::unique_ptr<store::Store> writer_store)
         : config_(config),
           store_(std::move(store)),
+          writer_(std::move(writer_store)),
           authority_(config.pki_dir(), config.cert_days, config.crl_days),
           auth_(*store_, table_, core::VpnPool{config.pool, config.pool.first() + 1}, wall_clock),
           sessions_(io_, config, table_, *store_),
@@ -77,13 +80,7 @@ class Daemon {
         });
     }
 
-    void flush() {
-        try {
-            auth_.flush();
-        } catch (const std::exception& e) {
-            log::error("connection log write failed", {{"error", e.what()}});
-        }
-    }
+    void flush() { writer_.submit(auth_.take_batch()); }
 
     void shutdown() {
         ::sd_notify(0, "STOPPING=1");
@@ -96,6 +93,7 @@ class Daemon {
     asio::io_context io_;
     const core::Config& config_;
     std::unique_ptr<store::Store> store_;
+    BatchWriter writer_;
     control::Authority authority_;
     core::SessionTable table_;
     core::AuthService auth_;
@@ -112,11 +110,14 @@ class Daemon {
 
 int run_daemon(const core::Config& config) {
     auto opened = store::open_sqlite(config.database_path());
-    if (!opened.store) {
-        log::error("cannot open state", {{"error", opened.error}});
+    auto for_writer =
+        opened.store ? store::open_sqlite(config.database_path()) : store::OpenResult{};
+    if (!opened.store || !for_writer.store) {
+        log::error("cannot open state",
+                   {{"error", opened.error.empty() ? for_writer.error : opened.error}});
         return 1;
     }
-    Daemon daemon(config, std::move(opened.store));
+    Daemon daemon(config, std::move(opened.store), std::move(for_writer.store));
     return daemon.run();
 }
 

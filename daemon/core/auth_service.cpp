@@ -131,30 +131,26 @@ void AuthService::on_disconnect(const wire::Message& msg, const std::string& ins
 }
 
 void AuthService::record(store::ConnectionEntry entry) {
-    pending_log_.push_back(std::move(entry));
+    pending_.log.push_back(std::move(entry));
 }
 
 void AuthService::set_state(std::int64_t device_id, const char* state) {
-    pending_state_.emplace_back(device_id, state);
+    pending_.states.emplace_back(device_id, state);
 }
 
-std::size_t AuthService::flush() {
-    if (pending_log_.empty() && pending_state_.empty()) return 0;
-    const std::size_t n = pending();
-    const std::int64_t now = now_();
-    store_.transaction([&] {
-        for (const auto& e : pending_log_) store_.log_connection(e);
-        for (const auto& [id, state] : pending_state_) {
-            auto device = store_.find_device(id);
-            if (!device || device->state == state) continue;
-            device->state = state;
-            device->state_since = now;
-            store_.update_device(*device);
-        }
+AuthService::Batch AuthService::take_batch() {
+    Batch out = std::move(pending_);
+    pending_ = Batch{};
+    out.at = now_();
+    return out;
+}
+
+void AuthService::write_batch(store::Store& store, const Batch& batch) {
+    if (batch.empty()) return;
+    store.transaction([&] {
+        for (const auto& e : batch.log) store.log_connection(e);
+        for (const auto& [id, state] : batch.states) store.set_device_state(id, state, batch.at);
     });
-    pending_log_.clear();
-    pending_state_.clear();
-    return n;
 }
 
 }  // namespace warden::core

@@ -1,7 +1,7 @@
 // Answers the plugin: Auth and Connect get a verdict from decide(), Disconnect updates
-// the session table and the connection log. Connection-log rows are buffered and
-// written by flush() in one transaction, so a storm of connects does not pay one
-// fsync each on the event loop.
+// the session table and the connection log. Connection-log rows and device state
+// changes are collected into batches that the daemon writes elsewhere (write_batch on
+// its own connection and thread), so a verdict never waits for the disk.
 #pragma once
 
 #include <functional>
@@ -23,9 +23,17 @@ class AuthService final : public PluginRequests {
     std::optional<wire::Message> handle(const wire::Message& msg,
                                         const std::string& instance) override;
 
-    // Writes buffered connection-log rows and device state changes; returns how many.
-    std::size_t flush();
-    std::size_t pending() const { return pending_log_.size() + pending_state_.size(); }
+    struct Batch {
+        std::vector<store::ConnectionEntry> log;
+        std::vector<std::pair<std::int64_t, std::string>> states;  // device id, state
+        std::int64_t at = 0;
+        bool empty() const { return log.empty() && states.empty(); }
+    };
+
+    // What was collected since the last call.
+    Batch take_batch();
+    // Writes a batch in one transaction.
+    static void write_batch(store::Store& store, const Batch& batch);
 
   private:
     wire::Message verdict_reply(const wire::Message& msg, const std::string& instance,
@@ -38,8 +46,7 @@ class AuthService final : public PluginRequests {
     SessionTable& sessions_;
     VpnPool pool_;
     Clock now_;
-    std::vector<store::ConnectionEntry> pending_log_;
-    std::vector<std::pair<std::int64_t, std::string>> pending_state_;
+    Batch pending_;
 };
 
 // "ip:port" of the client as OpenVPN's status shows it.

@@ -176,6 +176,13 @@ class SqliteStore final : public Store {
         return Outcome::success();
     }
 
+    void set_device_state(std::int64_t id, std::string_view state, std::int64_t since) override {
+        Statement s(
+            db_.get(),
+            "UPDATE devices SET state = ?2, state_since = ?3 WHERE id = ?1 AND state <> ?2");
+        s.bind(1, id).bind(2, state).bind(3, since).run();
+    }
+
     Outcome delete_device(std::string_view name, std::int64_t now) override {
         auto device = find_device(name);
         if (!device)

@@ -103,6 +103,8 @@ class Store {
     virtual std::vector<Device> list_devices() = 0;
     virtual std::size_t device_count() = 0;
     virtual Outcome update_device(const Device& device) = 0;
+    // Only state and since: safe beside concurrent edits of the other columns.
+    virtual void set_device_state(std::int64_t id, std::string_view state, std::int64_t since) = 0;
     // Deletes the device and revokes its certificates (they stay listed for the CRL).
     virtual Outcome delete_device(std::string_view name, std::int64_t now) = 0;
     // A free address in [first, last]: one past the highest in use, or the lowest gap once

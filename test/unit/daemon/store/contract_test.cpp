@@ -99,6 +99,17 @@ TEST_CASE("store: devices are added, found, listed, updated and deleted") {
         a.name = "beta";
         CHECK(store->update_device(a).status == Status::Duplicate);
     }
+    SECTION("state changes touch only state and since") {
+        a.active = false;
+        REQUIRE(store->update_device(a).ok());
+        store->set_device_state(a.id, "online", 777);
+        auto got = store->find_device(a.id);
+        CHECK(got->state == "online");
+        CHECK(got->state_since == 777);
+        CHECK_FALSE(got->active);
+        store->set_device_state(a.id, "online", 999);  // unchanged state keeps its since
+        CHECK(store->find_device(a.id)->state_since == 777);
+    }
     SECTION("delete revokes the device's certificates") {
         REQUIRE(store->add_certificate(make_cert("abc", a.id)).ok());
         REQUIRE(store->delete_device("alpha", 500).ok());

@@ -1,0 +1,37 @@
+// Writes the auth service's batches (connection log, device state) on a thread of its
+// own, through a SQLite connection of its own, so fsyncs never stall the event loop
+// that answers the plugin. WAL lets it write while the main connection reads.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "daemon/core/auth_service.hpp"
+#include "daemon/store/store.hpp"
+
+namespace warden::app {
+
+class BatchWriter {
+  public:
+    explicit BatchWriter(std::unique_ptr<store::Store> store);
+    ~BatchWriter();  // writes what is queued, then stops
+    BatchWriter(const BatchWriter&) = delete;
+    BatchWriter& operator=(const BatchWriter&) = delete;
+
+    void submit(core::AuthService::Batch batch);
+
+  private:
+    void run();
+
+    std::unique_ptr<store::Store> store_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::deque<core::AuthService::Batch> queue_;
+    bool stopping_ = false;
+    std::thread thread_;
+};
+
+}  // namespace warden::app
