@@ -59,7 +59,7 @@ e2e_pass "unregistered certificate refused"
 # 3. Revocation ends the live session within 1 s; the reconnect is refused.
 serial=$(w_serial laptop)
 [ -n "$serial" ] || e2e_fail "no certificate serial for laptop"
-before=$(grep -c 'client disconnected' "$E2E_DIR/wardend.log" || true)
+before=$(grep -c 'client disconnected.*device=laptop' "$E2E_DIR/wardend.log" || true)
 start_ms=$(_e2e_now_ms)
 "$WARDENCTL" cert revoke laptop "$serial" >/dev/null || e2e_fail "cert revoke failed"
 e2e_wait_for "[ \$(grep -c 'client disconnected.*device=laptop' '$E2E_DIR/wardend.log') -gt $before ]" 1 ||

@@ -15,14 +15,14 @@ TEST_CASE("open_v3 rejects bad arguments with a logged reason", "[plugin]") {
     TempDir dir;
     const std::string sock = "socket=" + dir.file("s.sock");
     const std::vector<std::vector<std::string>> bad = {
-        {},                                   // socket missing
-        {sock, "colour=blue"},                // unknown
-        {sock, "budget_ms=abc"},              // malformed
+        {},                       // socket missing
+        {sock, "colour=blue"},    // unknown
+        {sock, "budget_ms=abc"},  // malformed
         {sock, "budget_ms=-1"},
-        {sock, "budget_ms=5000"},             // above the cap
+        {sock, "budget_ms=5000"},  // above the cap
         {sock, "timeout_s=0"},
         {sock, "instance=bad name"},
-        {sock, "socket=/tmp/other"},          // duplicate
+        {sock, "socket=/tmp/other"},  // duplicate
         {sock, "noequals"},
         {"socket=/" + std::string(200, 'x')},  // longer than sun_path
     };
@@ -95,6 +95,20 @@ TEST_CASE("fast verdicts are returned synchronously within the budget", "[plugin
     CHECK(LogSink::get().contains("auth refused common_name=stranger reason=\"not registered\""));
 }
 
+TEST_CASE("a client without credentials passes auth without a daemon round trip", "[plugin]") {
+    PluginFixture f;
+    f.daemon.set_responder(by_name());
+    f.start({"budget_ms=50"});
+    auto files = f.files();
+    CArray env{"common_name=stranger", "untrusted_ip=192.0.2.7", "untrusted_port=51000",
+               "tls_serial_hex_0=0a:1b", "auth_control_file=" + files.control};
+    // Judged at CLIENT_CONNECT instead, where "stranger" is refused.
+    CHECK(f.plugin.call(OPENVPN_PLUGIN_AUTH_USER_PASS_VERIFY, env) == OPENVPN_PLUGIN_FUNC_SUCCESS);
+    CHECK(f.daemon.count(wire::Type::Auth) == 0);
+    CHECK(f.connect("stranger", files) == OPENVPN_PLUGIN_FUNC_ERROR);
+    CHECK(f.daemon.count(wire::Type::Connect) == 1);
+}
+
 TEST_CASE("sync-path latency with the default 2 ms budget", "[plugin][latency]") {
     PluginFixture f;
     f.daemon.set_responder(by_name());
@@ -112,17 +126,20 @@ TEST_CASE("sync-path latency with the default 2 ms budget", "[plugin][latency]")
     std::sort(ms.begin(), ms.end());
     // The contract: OpenVPN's thread never waits much longer than the budget, answered or not.
     CHECK(ms.back() < 2 + 50);
-    WARN("sync path, 200 auths: answered in time " << sync << "/200, median " << ms[100] << " ms, p99 "
-                                                 << ms[197] << " ms, max " << ms.back() << " ms");
+    WARN("sync path, 200 auths: answered in time "
+         << sync << "/200, median " << ms[100] << " ms, p99 " << ms[197] << " ms, max " << ms.back()
+         << " ms");
 }
 
 TEST_CASE("connect fast path writes the config file and succeeds", "[plugin]") {
     PluginFixture f;
-    f.daemon.set_responder(by_name(0ms, "ifconfig-push 10.8.0.5 255.255.255.0\npush \"route 10.9.0.0 255.255.0.0\"\n"));
+    f.daemon.set_responder(by_name(
+        0ms, "ifconfig-push 10.8.0.5 255.255.255.0\npush \"route 10.9.0.0 255.255.0.0\"\n"));
     f.start({"budget_ms=50"});
     auto ok = f.files();
     CHECK(f.connect("ok-router", ok) == OPENVPN_PLUGIN_FUNC_SUCCESS);
-    CHECK(read_file(ok.config) == "ifconfig-push 10.8.0.5 255.255.255.0\npush \"route 10.9.0.0 255.255.0.0\"\n");
+    CHECK(read_file(ok.config) ==
+          "ifconfig-push 10.8.0.5 255.255.255.0\npush \"route 10.9.0.0 255.255.0.0\"\n");
     CHECK(read_file(ok.control).empty());
 
     auto bad = f.files();
@@ -139,7 +156,8 @@ TEST_CASE("daemon down: refused at once with a logged reason", "[plugin]") {
     CHECK(f.connect("ok-1", files) == OPENVPN_PLUGIN_FUNC_ERROR);
     CHECK(ms_since(t0) < 50);  // no waiting for the 100 ms budget
     CHECK(LogSink::get().contains("auth refused common_name=ok-1 reason=\"daemon not connected\""));
-    CHECK(LogSink::get().contains("connect refused common_name=ok-1 reason=\"daemon not connected\""));
+    CHECK(LogSink::get().contains(
+        "connect refused common_name=ok-1 reason=\"daemon not connected\""));
     CHECK(read_file(files.reason) == "daemon not connected");
 
     CArray env{"common_name=ok-1", "bytes_received=1"};
@@ -162,7 +180,8 @@ TEST_CASE("Error replies are refusals", "[plugin]") {
     CHECK(read_file(files.reason) == "store unavailable");
 }
 
-TEST_CASE("what the daemon receives: Hello, forwarded env with the password, Disconnect", "[plugin]") {
+TEST_CASE("what the daemon receives: Hello, forwarded env with the password, Disconnect",
+          "[plugin]") {
     PluginFixture f;
     f.daemon.set_responder(by_name());
     f.start({"instance=site-b", "budget_ms=50"});
@@ -175,7 +194,8 @@ TEST_CASE("what the daemon receives: Hello, forwarded env with the password, Dis
 
     auto files = f.files();
     REQUIRE(f.auth("ok-7", files) == OPENVPN_PLUGIN_FUNC_SUCCESS);
-    CArray env{"common_name=ok-7", "bytes_received=1234", "bytes_sent=99", "time_duration=60", "password=x"};
+    CArray env{"common_name=ok-7", "bytes_received=1234", "bytes_sent=99", "time_duration=60",
+               "password=x"};
     f.plugin.call(OPENVPN_PLUGIN_CLIENT_DISCONNECT, env);
     REQUIRE(f.daemon.wait_count(wire::Type::Disconnect, 1));
 
@@ -197,7 +217,8 @@ TEST_CASE("what the daemon receives: Hello, forwarded env with the password, Dis
         }
     }
     // Passwords never reach the log.
-    for (const auto& line : LogSink::get().lines()) CHECK(line.find("hunter2") == std::string::npos);
+    for (const auto& line : LogSink::get().lines())
+        CHECK(line.find("hunter2") == std::string::npos);
 }
 
 TEST_CASE("Ping is answered with Pong, Notice is logged", "[plugin]") {
@@ -205,8 +226,9 @@ TEST_CASE("Ping is answered with Pong, Notice is logged", "[plugin]") {
     f.start();
     f.daemon.send(wire::Message(wire::Type::Ping, 4242));
     REQUIRE(f.daemon.wait_until([](const auto& all) {
-        return std::any_of(all.begin(), all.end(),
-                           [](const auto& m) { return m.type == wire::Type::Pong && m.id == 4242; });
+        return std::any_of(all.begin(), all.end(), [](const auto& m) {
+            return m.type == wire::Type::Pong && m.id == 4242;
+        });
     }));
     wire::Message notice(wire::Type::Notice, 0);
     notice.set("text", "shutting down for upgrade");
