@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/log.hpp"
+#include "daemon/server/unix_listener.hpp"
 
 namespace warden::server {
 
@@ -131,22 +132,14 @@ AdminServer::~AdminServer() {
 }
 
 void AdminServer::start() {
-    ::unlink(path_.c_str());
-    acceptor_.open(stream());
-    acceptor_.bind(stream::endpoint(path_));
     // Everyone may connect; what they may do is decided per request from SO_PEERCRED.
-    ::chmod(path_.c_str(), 0666);
-    acceptor_.listen();
+    listen_unix(acceptor_, path_, 0666);
     accept_next();
     log::info("admin socket listening", {{"path", path_}});
 }
 
 void AdminServer::stop() {
-    boost::system::error_code ignored;
-    if (acceptor_.is_open()) {
-        acceptor_.close(ignored);
-        ::unlink(path_.c_str());
-    }
+    close_unix(acceptor_, path_);
     for (const auto& c : connections_) c->close();
     connections_.clear();
 }

@@ -3,9 +3,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-
 #include "common/log.hpp"
 #include "common/protocol.hpp"
+#include "daemon/server/unix_listener.hpp"
 
 namespace warden::server {
 
@@ -133,22 +133,14 @@ PluginServer::~PluginServer() {
 }
 
 void PluginServer::start() {
-    ::unlink(path_.c_str());
-    acceptor_.open(stream());
-    acceptor_.bind(stream::endpoint(path_));
     // Only root (OpenVPN before it drops privileges) and the socket's group may connect.
-    ::chmod(path_.c_str(), 0660);
-    acceptor_.listen(asio::socket_base::max_listen_connections);
+    listen_unix(acceptor_, path_, 0660);
     accept_next();
     log::info("plugin socket listening", {{"path", path_}});
 }
 
 void PluginServer::stop() {
-    boost::system::error_code ignored;
-    if (acceptor_.is_open()) {
-        acceptor_.close(ignored);
-        ::unlink(path_.c_str());
-    }
+    close_unix(acceptor_, path_);
     for (const auto& c : connections_) c->close();
     connections_.clear();
 }
