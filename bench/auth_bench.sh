@@ -17,7 +17,7 @@ trap cleanup EXIT
 "$build/daemon/app/wardend" init --dir "$work/state" --remote 127.0.0.1 --pool 10.64.0.0/12 >/dev/null
 start=$(date +%s.%N)
 "$build/bench/seed_devices" "$work/state/warden.db" "$devices" "$work/serials" 10.64.0.0/12 >/dev/null
-echo "seeded $devices devices in $(echo "$(date +%s.%N) - $start" | bc) s"
+echo "seeded $devices devices in $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
 "$build/daemon/app/wardend" --config "$work/state/wardend.conf" 2>"$work/wardend.log" &
 pid=$!
 for _ in $(seq 1 500); do [ -S "$work/state/plugin.sock" ] && break; sleep 0.01; done
