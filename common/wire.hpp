@@ -25,7 +25,7 @@ namespace warden::wire {
 inline constexpr std::uint8_t kVersion = 1;
 inline constexpr std::size_t kHeaderSize = 4;              // length prefix
 inline constexpr std::size_t kMinPayload = 1 + 1 + 4 + 2;  // version type id count
-inline constexpr std::size_t kDefaultMaxFrame = 64 * 1024;
+inline constexpr std::size_t kDefaultMaxFrame = std::size_t{64} * 1024;
 
 enum class Type : std::uint8_t {
     Hello = 1,       // plugin -> daemon, first message: instance, plugin version

@@ -108,24 +108,23 @@ void ManagedSessions::kill_by_address(mgmt::Client& client, const std::string& a
         if (mgmt::is_ipv4_endpoint(address))
             client.send_command("kill " + address, [](bool, std::vector<std::string>) {});
     };
-    client.send_command(
-        "status 3", [this, &client, address, hard_kill](bool ok, std::vector<std::string> lines) {
-            std::optional<std::uint64_t> cid;
-            if (ok) {
-                for (const auto& s : mgmt::parse_status3(lines, client.instance()).sessions) {
-                    if (s.real_address == address) cid = s.client_id;
-                }
+    client.send_command("status 3", [this, &client, address, hard_kill](
+                                        bool ok, const std::vector<std::string>& lines) {
+        std::optional<std::uint64_t> cid;
+        if (ok) {
+            for (const auto& s : mgmt::parse_status3(lines, client.instance()).sessions) {
+                if (s.real_address == address) cid = s.client_id;
             }
-            if (!cid) return hard_kill();
-            client.kill_client(*cid, [address](bool killed, const std::string& msg) {
-                if (!killed)
-                    log::warn("session kill failed", {{"address", address}, {"error", msg}});
-            });
-            auto timer = std::make_shared<boost::asio::steady_timer>(io_, kKillGrace);
-            timer->async_wait([timer, hard_kill](auto ec) {
-                if (!ec) hard_kill();
-            });
+        }
+        if (!cid) return hard_kill();
+        client.kill_client(*cid, [address](bool killed, const std::string& msg) {
+            if (!killed) log::warn("session kill failed", {{"address", address}, {"error", msg}});
         });
+        auto timer = std::make_shared<boost::asio::steady_timer>(io_, kKillGrace);
+        timer->async_wait([timer, hard_kill](auto ec) {
+            if (!ec) hard_kill();
+        });
+    });
 }
 
 std::size_t ManagedSessions::end_matching(

@@ -5,7 +5,8 @@
 namespace warden::control {
 namespace {
 
-constexpr std::int64_t kExpirySoon = 30 * 24 * 3600;  // flag certificates expiring within 30 days
+constexpr std::int64_t kExpirySoon =
+    std::int64_t{30} * 24 * 3600;  // flag certificates expiring within 30 days
 
 std::string cert_state(const store::Certificate& c, std::int64_t now) {
     if (c.revoked_at) return "revoked";

@@ -30,9 +30,11 @@ bool has_type(const json::value& v, ArgType t) {
 }
 
 std::optional<std::string> validate_args(const Command& cmd, const json::object& args) {
-    for (const auto& [key, value] : args) {
+    for (const auto& entry : args) {
+        const std::string_view key = entry.key();
+        const json::value& value = entry.value();
         auto spec = std::find_if(cmd.args.begin(), cmd.args.end(),
-                                 [&](const ArgSpec& s) { return s.name == key; });
+                                 [key](const ArgSpec& s) { return s.name == key; });
         if (spec == cmd.args.end())
             return "unknown argument " + std::string(key) + " for " + cmd.name;
         if (!has_type(value, spec->type))

@@ -25,7 +25,7 @@ class AdminConnection;
 
 class AdminServer {
   public:
-    static constexpr std::size_t kMaxRequest = 1024 * 1024;
+    static constexpr std::size_t kMaxRequest = std::size_t{1024} * 1024;
 
     AdminServer(boost::asio::io_context& io, std::string socket_path,
                 const control::Registry& registry, AccessPolicy policy);
