@@ -29,7 +29,9 @@ void wipe_all(std::deque<std::string>& frames) {
 
 DaemonLink::DaemonLink(Options options, PluginLog& log) : options_(std::move(options)), log_(log) {}
 
-DaemonLink::~DaemonLink() { stop(); }
+DaemonLink::~DaemonLink() {
+    stop();
+}
 
 std::string DaemonLink::start() {
     wake_fd_.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
@@ -44,11 +46,44 @@ std::string DaemonLink::start() {
     return {};
 }
 
+void DaemonLink::record_latency(std::array<std::uint64_t, 32>& buckets, Clock::duration elapsed) {
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
+    std::size_t bucket = 0;
+    for (auto v = static_cast<std::uint64_t>(std::max<std::int64_t>(us, 0)); v > 0 && bucket < 31;
+         v >>= 1)
+        ++bucket;
+    ++buckets[bucket];
+}
+
+// "count=N p50<=X p99<=Y max<=Z" (upper bounds of the buckets, in microseconds).
+std::string DaemonLink::summarize(const std::array<std::uint64_t, 32>& buckets) {
+    std::uint64_t total = 0;
+    for (auto n : buckets) total += n;
+    if (total == 0) return "count=0";
+    auto bound = [](std::size_t b) {
+        return std::to_string(b == 0 ? 0 : (std::uint64_t{1} << b) - 1);
+    };
+    auto quantile = [&](double q) {
+        std::uint64_t seen = 0;
+        for (std::size_t b = 0; b < buckets.size(); ++b) {
+            seen += buckets[b];
+            if (static_cast<double>(seen) >= q * static_cast<double>(total)) return bound(b);
+        }
+        return bound(buckets.size() - 1);
+    };
+    std::size_t top = buckets.size() - 1;
+    while (top > 0 && buckets[top] == 0) --top;
+    return "count=" + std::to_string(total) + " p50<=" + quantile(0.5) +
+           "us p99<=" + quantile(0.99) + "us max<=" + bound(top) + "us";
+}
+
 void DaemonLink::stop() {
     {
         std::lock_guard lock(mutex_);
         if (stopping_ && !thread_.joinable()) return;
         stopping_ = true;
+        log_.later(log::Level::Info, "verdict latency",
+                   {{"in_time", summarize(in_time_us_)}, {"deferred", summarize(deferred_us_)}});
     }
     wake();
     if (thread_.joinable()) thread_.join();
@@ -96,6 +131,7 @@ DaemonLink::Result DaemonLink::call(wire::Message& request, std::chrono::microse
             return refused("too many pending requests");
         }
         request.id = entry->id = next_id_locked();
+        entry->sent_at = Clock::now();
         std::string frame;
         const bool ok = encode_frame(request, frame);
         wipe_secrets(request);
@@ -157,6 +193,7 @@ void DaemonLink::resolve(std::uint32_t id, Outcome outcome) {
         }
         PendingPtr entry = std::move(it->second);
         pending_.erase(it);
+        record_latency(entry->deferred ? deferred_us_ : in_time_us_, Clock::now() - entry->sent_at);
         if (!entry->deferred) {
             entry->outcome = std::move(outcome);
             entry->answered = true;
@@ -199,7 +236,8 @@ void DaemonLink::expire_deferred() {
             const auto it = pending_.find(expiry_.front().second);
             expiry_.pop_front();
             if (it == pending_.end() || !it->second->deferred) continue;  // answered meanwhile
-            deliveries.emplace_back(std::move(it->second), Outcome{false, "daemon did not answer in time", {}});
+            deliveries.emplace_back(std::move(it->second),
+                                    Outcome{false, "daemon did not answer in time", {}});
             pending_.erase(it);
         }
         // Answered entries stay in expiry_ until their deadline; keep it bounded anyway.

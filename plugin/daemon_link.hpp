@@ -14,6 +14,7 @@
 // ignored, so a late or duplicate reply can never touch freed memory.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -34,7 +35,7 @@
 namespace warden::plugin {
 
 class DaemonLink {
-public:
+  public:
     using Clock = std::chrono::steady_clock;
 
     struct Options {
@@ -68,16 +69,18 @@ public:
     // Sends `request` (an Auth or Connect; its id is assigned here, its secrets wiped)
     // and waits up to `budget` for the verdict. Not answered by then: with a target the
     // I/O thread takes the request over (Deferred), without one it is refused.
-    Result call(wire::Message& request, std::chrono::microseconds budget, const DeferredTarget* target);
+    Result call(wire::Message& request, std::chrono::microseconds budget,
+                const DeferredTarget* target);
     // Queues a notification (id 0) without waiting. False when not connected or full.
     bool notify(wire::Message& msg);
 
     bool connected() const;
     std::size_t pending_count() const;
 
-private:
+  private:
     struct Pending {
         std::uint32_t id = 0;
+        Clock::time_point sent_at{};
         bool answered = false;  // outcome is final (for the waiting caller)
         bool deferred = false;  // the I/O thread writes the verdict to `target`
         Outcome outcome;
@@ -86,6 +89,9 @@ private:
     };
     using PendingPtr = std::shared_ptr<Pending>;
     using Delivery = std::pair<PendingPtr, Outcome>;
+
+    static void record_latency(std::array<std::uint64_t, 32>& buckets, Clock::duration elapsed);
+    static std::string summarize(const std::array<std::uint64_t, 32>& buckets);
 
     // Shared with OpenVPN's thread (link_state.cpp).
     void resolve(std::uint32_t id, Outcome outcome);
@@ -121,6 +127,10 @@ private:
     std::unordered_map<std::uint32_t, PendingPtr> pending_;
     std::deque<std::pair<Clock::time_point, std::uint32_t>> expiry_;  // deferred, by deadline
     std::deque<std::string> outbox_;                                  // frames for the I/O thread
+    // Time from request to verdict, in power-of-two microsecond buckets (bucket b holds
+    // [2^(b-1), 2^b) us), for verdicts in time and for deferred ones; logged at close.
+    std::array<std::uint64_t, 32> in_time_us_{};
+    std::array<std::uint64_t, 32> deferred_us_{};
 
     // I/O thread only.
     UniqueFd sock_;
