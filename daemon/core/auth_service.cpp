@@ -79,6 +79,7 @@ wire::Message AuthService::verdict_reply(const wire::Message& msg, const std::st
         e.real_address = address;
         e.reason = v.reason;
         record(std::move(e));
+        if (connect) remember_refused(instance, address, now);
         return reply;
     }
     if (!connect) return reply;
@@ -103,8 +104,25 @@ wire::Message AuthService::verdict_reply(const wire::Message& msg, const std::st
     return reply;
 }
 
+// OpenVPN reports a disconnect even for a client whose CLIENT_CONNECT was refused; that
+// client never had a session, and its refusal is already in the log.
+void AuthService::remember_refused(const std::string& instance, const std::string& address,
+                                   std::int64_t now) {
+    if (refused_connects_.size() >= kMaxRememberedRefusals) {
+        for (auto it = refused_connects_.begin(); it != refused_connects_.end();)
+            it = now - it->second > kRefusalMemorySeconds ? refused_connects_.erase(it)
+                                                          : std::next(it);
+        if (refused_connects_.size() >= kMaxRememberedRefusals) refused_connects_.clear();
+    }
+    refused_connects_[{instance, address}] = now;
+}
+
 void AuthService::on_disconnect(const wire::Message& msg, const std::string& instance) {
     const std::string address = real_address_of(msg);
+    if (refused_connects_.erase({instance, address}) > 0 && !sessions_.find(instance, address)) {
+        log::debug("refused client gone", {{"instance", instance}, {"address", address}});
+        return;
+    }
     auto session = sessions_.disconnected(instance, address);
     store::ConnectionEntry e;
     e.at = now_();

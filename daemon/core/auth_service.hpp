@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <vector>
 
 #include "daemon/core/decision.hpp"
@@ -41,12 +42,18 @@ class AuthService final : public PluginRequests {
     void on_disconnect(const wire::Message& msg, const std::string& instance);
     void record(store::ConnectionEntry entry);
     void set_state(std::int64_t device_id, const char* state);
+    void remember_refused(const std::string& instance, const std::string& address,
+                          std::int64_t now);
+
+    static constexpr std::size_t kMaxRememberedRefusals = 10000;
+    static constexpr std::int64_t kRefusalMemorySeconds = 300;
 
     store::Store& store_;
     SessionTable& sessions_;
     VpnPool pool_;
     Clock now_;
     Batch pending_;
+    std::map<std::pair<std::string, std::string>, std::int64_t> refused_connects_;  // -> when
 };
 
 // "ip:port" of the client as OpenVPN's status shows it.

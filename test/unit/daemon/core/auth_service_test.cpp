@@ -98,6 +98,20 @@ TEST_CASE("refusals carry the reason and are logged") {
     CHECK(batch.log[1].device_id == f.device_id);
 }
 
+TEST_CASE("the disconnect of a client refused at connect is not a session end") {
+    Fixture f;
+    REQUIRE(f.store->revoke_certificate("abc123", 4000).ok());
+    f.auth.handle(f.request(wire::Type::Connect, "abc123"), "main");
+    auto bye = f.request(wire::Type::Disconnect, "abc123");
+    bye.id = 0;
+    f.auth.handle(bye, "main");
+    auto batch = f.auth.take_batch();
+    REQUIRE(batch.log.size() == 1);
+    CHECK(batch.log[0].event == "refused");
+    f.auth.handle(bye, "main");  // a second one is an ordinary (unknown) disconnect
+    CHECK(f.auth.take_batch().log.at(0).event == "disconnect");
+}
+
 TEST_CASE("pings are answered; replies never arrive unasked") {
     Fixture f;
     auto pong = f.auth.handle(wire::Message(wire::Type::Ping, 3), "main");
