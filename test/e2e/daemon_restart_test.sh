@@ -10,20 +10,15 @@ source "$(dirname "$0")/warden_lib.sh"
 
 e2e_require_root_netns --tun
 e2e_tmpdir >/dev/null
-ns_srv="e2e-wr-srv-$$"
-ns_a="e2e-wr-a-$$"
-ns_b="e2e-wr-b-$$"
-e2e_make_ns "$ns_srv"
-e2e_make_ns "$ns_a"
-e2e_make_ns "$ns_b"
-e2e_link "$ns_srv" 10.250.20.1/24 "$ns_a" 10.250.20.2/24
-e2e_link "$ns_srv" 10.250.21.1/24 "$ns_b" 10.250.21.2/24
-w_init 10.250.20.1 10.253.0.0/24
+w_topology wr 20
+ns_a="$W_NS_A"
+ns_b="$W_NS_B"
+w_init "$W_SRV_IP_A" 10.253.0.0/24
 w_start_wardend
-w_start_server "$ns_srv"
+w_start_server "$W_NS_SRV"
 w_add_device first
 w_add_device second
-sed -i 's/^remote 10.250.20.1 /remote 10.250.21.1 /' "$E2E_DIR/second.ovpn"
+w_for_client_b "$E2E_DIR/second.ovpn"
 
 w_start_client "$ns_a" "$E2E_DIR/first.ovpn" "$E2E_DIR/first.log"
 first_pid=$E2E_PID

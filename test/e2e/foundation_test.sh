@@ -11,18 +11,12 @@ source "$(dirname "$0")/warden_lib.sh"
 
 e2e_require_root_netns --tun
 e2e_tmpdir >/dev/null
-ns_srv="e2e-wf-srv-$$"
-ns_a="e2e-wf-a-$$"
-ns_b="e2e-wf-b-$$"
-e2e_make_ns "$ns_srv"
-e2e_make_ns "$ns_a"
-e2e_make_ns "$ns_b"
-e2e_link "$ns_srv" 10.250.10.1/24 "$ns_a" 10.250.10.2/24
-e2e_link "$ns_srv" 10.250.11.1/24 "$ns_b" 10.250.11.2/24
-# Client B reaches the server over its own link.
-w_init 10.250.10.1 10.252.0.0/24
+w_topology wf 10
+ns_a="$W_NS_A"
+ns_b="$W_NS_B"
+w_init "$W_SRV_IP_A" 10.252.0.0/24
 w_start_wardend
-w_start_server "$ns_srv"
+w_start_server "$W_NS_SRV"
 
 # 1. A registered device connects, gets its address, pings the server.
 w_add_device laptop
@@ -46,7 +40,7 @@ openssl x509 -req -in "$E2E_DIR/rogue.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key
   -set_serial "0x$(openssl rand -hex 12)" -days 2 -extfile "$E2E_DIR/rogue.ext" -out "$E2E_DIR/rogue.crt" 2>/dev/null
 sed -e '/<cert>/,/<\/cert>/d' -e '/<key>/,/<\/key>/d' "$E2E_DIR/laptop.ovpn" >"$E2E_DIR/rogue.ovpn"
 printf 'cert %s\nkey %s\n' "$E2E_DIR/rogue.crt" "$E2E_DIR/rogue.key" >>"$E2E_DIR/rogue.ovpn"
-sed -i 's/^remote 10.250.10.1 /remote 10.250.11.1 /' "$E2E_DIR/rogue.ovpn"
+w_for_client_b "$E2E_DIR/rogue.ovpn"
 w_start_client "$ns_b" "$E2E_DIR/rogue.ovpn" "$E2E_DIR/rogue.log"
 rogue_pid=$E2E_PID
 e2e_wait_for_log "$E2E_DIR/wardend.log" 'client refused .*common_name=rogue .*reason="certificate not registered"' 15 ||

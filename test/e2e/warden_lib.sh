@@ -9,8 +9,29 @@
 : "${WARDENCTL:?WARDENCTL must name the wardenctl binary}"
 : "${PLUGIN:?PLUGIN must name openvpn-plugin-warden.so}"
 
-# w_setup SERVER_IP POOL: namespace W_NS_SRV, state in $W_STATE, server reachable at
-# SERVER_IP (on a veth to be linked by the caller).
+# w_topology TAG NET: a server namespace W_NS_SRV and two client namespaces W_NS_A and
+# W_NS_B, each client on its own veth link: 10.250.NET.0/24 (server .1, A .2) and
+# 10.250.NET+1.0/24 (server .1, B .2). Sets W_SRV_IP_A and W_SRV_IP_B.
+w_topology() {
+  local tag="$1" net="$2"
+  W_NS_SRV="e2e-$tag-srv-$$"
+  W_NS_A="e2e-$tag-a-$$"
+  W_NS_B="e2e-$tag-b-$$"
+  e2e_make_ns "$W_NS_SRV"
+  e2e_make_ns "$W_NS_A"
+  e2e_make_ns "$W_NS_B"
+  W_SRV_IP_A="10.250.$net.1"
+  W_SRV_IP_B="10.250.$((net + 1)).1"
+  e2e_link "$W_NS_SRV" "$W_SRV_IP_A/24" "$W_NS_A" "10.250.$net.2/24"
+  e2e_link "$W_NS_SRV" "$W_SRV_IP_B/24" "$W_NS_B" "10.250.$((net + 1)).2/24"
+}
+
+# w_for_client_b PROFILE: point a profile at the server's address on client B's link.
+w_for_client_b() {
+  sed -i "s/^remote $W_SRV_IP_A /remote $W_SRV_IP_B /" "$1"
+}
+
+# w_init SERVER_IP POOL: state in $W_STATE (wardend init), clients told to use SERVER_IP.
 w_init() {
   local server_ip="$1" pool="$2"
   W_STATE="$E2E_DIR/state"
