@@ -40,11 +40,11 @@ w_init() {
   export WARDEN_SOCKET="$W_STATE/admin.sock"
 }
 
-# w_start_wardend: start wardend (in the current namespace: it only uses UNIX sockets),
-# wait for its sockets. Sets W_WARDEND_PID.
+# w_start_wardend: start wardend in the server namespace when there is one (whatever it
+# does to the network, nftables later, stays there), wait for its sockets. Sets
+# W_WARDEND_PID.
 w_start_wardend() {
-  rm -f "$W_STATE/admin.sock.ready"
-  e2e_start_bg - "$E2E_DIR/wardend.log" "$WARDEND" --config "$W_STATE/wardend.conf"
+  e2e_start_bg "${W_NS_SRV:--}" "$E2E_DIR/wardend.log" "$WARDEND" --config "$W_STATE/wardend.conf"
   W_WARDEND_PID=$E2E_PID
   e2e_wait_for "[ -S '$W_STATE/admin.sock' ] && '$WARDENCTL' status >/dev/null" 10 ||
     e2e_fail "wardend did not start"
