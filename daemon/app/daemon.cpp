@@ -38,9 +38,9 @@ class Daemon {
           auth_(*store_, table_, core::VpnPool{config.pool, config.pool.first() + 1}, wall_clock),
           sessions_(io_, config, table_, *store_),
           services_{config_, *store_, authority_, sessions_, wall_clock},
-          plugin_server_(
-              io_, config.plugin_socket, auth_,
-              {std::chrono::milliseconds(config.testing_verdict_delay_ms), wire::kDefaultMaxFrame}),
+          plugin_server_(io_, config.plugin_socket, auth_,
+                         {std::chrono::milliseconds(config.testing_verdict_delay_ms),
+                          wire::kDefaultMaxFrame, config.plugin_socket_group}),
           admin_server_(io_, config.admin_socket, registry_,
                         {config.admin_group, config.viewer_group}),
           signals_(io_, SIGTERM, SIGINT),

@@ -116,6 +116,7 @@ ConfigResult parse_config(std::string_view text) {
     TableReader r(root, "", error);
     r.text("state_dir", c.state_dir);
     r.text("plugin_socket", c.plugin_socket);
+    r.text("plugin_socket_group", c.plugin_socket_group);
     r.text("admin_socket", c.admin_socket);
     r.text("admin_group", c.admin_group);
     r.text("viewer_group", c.viewer_group);
@@ -158,6 +159,7 @@ std::string render_config(const Config& c) {
     out << "# wardend configuration (TOML). See README.md.\n"
         << "state_dir = " << quoted(c.state_dir) << "\n"
         << "plugin_socket = " << quoted(c.plugin_socket) << "\n"
+        << "# plugin_socket_group = \"nogroup\"   # when OpenVPN drops privileges (user/group)\n"
         << "admin_socket = " << quoted(c.admin_socket) << "\n"
         << "admin_group = " << quoted(c.admin_group) << "\n"
         << "viewer_group = " << quoted(c.viewer_group) << "\n"

@@ -20,6 +20,9 @@ struct InstanceConfig {
 struct Config {
     std::string state_dir = "/var/lib/warden";  // warden.db and pki/
     std::string plugin_socket = "/run/warden/plugin.sock";
+    // Group that may connect to the plugin socket besides root: OpenVPN's `group` when it
+    // drops privileges (its plugin reconnects as that user). Empty: root only.
+    std::string plugin_socket_group;
     std::string admin_socket = "/run/warden/admin.sock";
     std::string admin_group = "warden-admin";
     std::string viewer_group = "warden-view";

@@ -1,5 +1,6 @@
 #include "daemon/server/plugin_server.hpp"
 
+#include <grp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -135,6 +136,12 @@ PluginServer::~PluginServer() {
 void PluginServer::start() {
     // Only root (OpenVPN before it drops privileges) and the socket's group may connect.
     listen_unix(acceptor_, path_, 0660);
+    if (!options_.socket_group.empty()) {
+        group* g = ::getgrnam(options_.socket_group.c_str());
+        if (g == nullptr || ::chown(path_.c_str(), static_cast<uid_t>(-1), g->gr_gid) != 0)
+            throw std::runtime_error("plugin socket: cannot give it to group " +
+                                     options_.socket_group);
+    }
     accept_next();
     log::info("plugin socket listening", {{"path", path_}});
 }

@@ -25,6 +25,7 @@ class PluginServer {
     struct Options {
         std::chrono::milliseconds verdict_delay{0};  // tests: force the plugin's deferred path
         std::size_t max_frame = wire::kDefaultMaxFrame;
+        std::string socket_group;  // also allowed to connect (mode 0660); empty: root only
     };
 
     PluginServer(boost::asio::io_context& io, std::string socket_path, PluginRequests& requests,

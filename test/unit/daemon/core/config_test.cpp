@@ -8,6 +8,7 @@ TEST_CASE("a full config parses") {
     auto r = parse_config(R"(
 state_dir = "/tmp/w"
 admin_socket = "/tmp/w/admin.sock"
+plugin_socket_group = "nogroup"
 [vpn]
 remote = "vpn.example.com"
 port = 1195
@@ -22,6 +23,7 @@ verdict_delay_ms = 50
     REQUIRE(r.error == "");
     REQUIRE(r.config);
     CHECK(r.config->state_dir == "/tmp/w");
+    CHECK(r.config->plugin_socket_group == "nogroup");
     CHECK(r.config->port == 1195);
     CHECK(r.config->proto == "tcp");
     CHECK(r.config->pool.prefix == 16);

@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <grp.h>
+#include <sys/stat.h>
+
 #include <thread>
 
 #include "common/protocol.hpp"
@@ -120,6 +123,27 @@ TEST_CASE("a malformed frame gets an error and a close; other plugins keep being
     auto msgs = read_messages(good.get(), 1);
     REQUIRE(msgs.size() == 1);
     CHECK(msgs[0].get("reason") == "still-here");
+}
+
+TEST_CASE("the plugin socket can be given to OpenVPN's group") {
+    boost::asio::io_context io;
+    EchoRequests requests;
+    TempDir dir;
+    server::PluginServer::Options options;
+    options.socket_group = "nogroup";
+    server::PluginServer s(io, dir.file("p.sock"), requests, options);
+    if (::geteuid() != 0) {
+        WARN("SKIP: only root may give a socket to another group");
+        return;
+    }
+    s.start();
+    struct stat st {};
+    REQUIRE(::stat(dir.file("p.sock").c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0660);
+    CHECK(st.st_gid == ::getgrnam("nogroup")->gr_gid);
+    options.socket_group = "no-such-group-warden";
+    server::PluginServer bad(io, dir.file("q.sock"), requests, options);
+    CHECK_THROWS(bad.start());
 }
 
 TEST_CASE("verdict delay postpones replies without blocking other work") {
