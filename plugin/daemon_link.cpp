@@ -1,10 +1,13 @@
-// DaemonLink: the request table and the calls made from OpenVPN's thread. The socket
-// side (I/O thread) is in link_io.cpp.
+// DaemonLink: the request table and the calls made from OpenVPN's thread. Socket access
+// shared by both threads is in link_socket.cpp, the I/O thread in link_io.cpp.
 #include "plugin/daemon_link.hpp"
 
 #include <sys/eventfd.h>
 
+#include <unistd.h>
+
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 #include "plugin/request.hpp"
@@ -35,7 +38,8 @@ DaemonLink::~DaemonLink() {
 
 std::string DaemonLink::start() {
     wake_fd_.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
-    if (!wake_fd_) return std::string("eventfd: ") + std::strerror(errno);
+    sync_fd_.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+    if (!wake_fd_ || !sync_fd_) return std::string("eventfd: ") + std::strerror(errno);
     try_connect();
     try {
         thread_ = std::thread([this] { run(); });
@@ -83,19 +87,32 @@ void DaemonLink::stop() {
         if (stopping_ && !thread_.joinable()) return;
         stopping_ = true;
         log_.later(log::Level::Info, "verdict latency",
-                   {{"in_time", summarize(in_time_us_)}, {"deferred", summarize(deferred_us_)}});
+                   {{"in_time", summarize(in_time_us_)},
+                    {"deferred", summarize(deferred_us_)},
+                    {"read_by_caller", std::to_string(read_by_caller_)},
+                    {"read_by_io", std::to_string(read_by_io_)}});
     }
     wake();
     if (thread_.joinable()) thread_.join();
     // Only deferred requests can be left (close runs on OpenVPN's thread, so nobody
-    // waits in call()); OpenVPN drops those clients itself when it shuts down.
-    std::lock_guard lock(mutex_);
-    connected_ = false;
-    pending_.clear();
-    expiry_.clear();
-    wipe_all(outbox_);
-    wipe_all(writeq_);
-    sock_.reset();
+    // waits in call()); OpenVPN drops those clients itself when it shuts down. Verdicts
+    // already read are still written: they are known.
+    std::vector<Delivery> known;
+    {
+        std::lock_guard read_lock(read_mutex_);
+        std::lock_guard write_lock(write_mutex_);
+        std::lock_guard lock(mutex_);
+        connected_ = false;
+        ++conn_gen_;
+        pending_.clear();
+        expiry_.clear();
+        known.swap(handoff_);
+        wipe_all(writeq_);
+        write_offset_ = 0;
+        sock_.reset();
+        retired_.clear();
+    }
+    deliver(known, "verdict");
 }
 
 bool DaemonLink::connected() const {
@@ -106,6 +123,18 @@ bool DaemonLink::connected() const {
 std::size_t DaemonLink::pending_count() const {
     std::lock_guard lock(mutex_);
     return pending_.size();
+}
+
+DaemonLink::Stats DaemonLink::stats() const {
+    Stats s;
+    {
+        std::lock_guard lock(mutex_);
+        s.read_by_caller = read_by_caller_;
+        s.read_by_io = read_by_io_;
+    }
+    std::lock_guard write_lock(write_mutex_);
+    s.sends_queued = sends_queued_;
+    return s;
 }
 
 std::uint32_t DaemonLink::next_id_locked() {
@@ -120,6 +149,8 @@ DaemonLink::Result DaemonLink::call(wire::Message& request, std::chrono::microse
                                     const DeferredTarget* target) {
     const auto deadline = Clock::now() + budget;
     auto entry = std::make_shared<Pending>();
+    std::string frame;
+    ConnRef conn;
     {
         std::lock_guard lock(mutex_);
         if (stopping_ || !connected_) {
@@ -131,36 +162,47 @@ DaemonLink::Result DaemonLink::call(wire::Message& request, std::chrono::microse
             return refused("too many pending requests");
         }
         request.id = entry->id = next_id_locked();
-        entry->sent_at = Clock::now();
-        std::string frame;
         const bool ok = encode_frame(request, frame);
         wipe_secrets(request);
         if (!ok) return refused("request too large");
+        entry->sent_at = Clock::now();
         pending_.emplace(entry->id, entry);
-        outbox_.push_back(std::move(frame));
+        conn = ConnRef{sock_.get(), conn_gen_};
+        ++pollers_;  // keeps conn.fd open until finish_call()
     }
-    wake();
+    try {
+        // Not sent only when the connection was dropped meanwhile, which failed the entry.
+        send_frame(std::move(frame), conn.gen, SIZE_MAX);
+        await_verdict(*entry, conn, deadline);
+    } catch (...) {  // bad_alloc: still release the poller and the entry
+        finish_call(entry, nullptr);
+        throw;
+    }
+    return finish_call(entry, target);
+}
 
-    std::unique_lock lock(mutex_);
-    entry->cv.wait_until(lock, deadline, [&] { return entry->answered; });
+DaemonLink::Result DaemonLink::finish_call(const PendingPtr& entry, const DeferredTarget* target) {
     Result result;
     result.id = entry->id;
-    if (entry->answered) {  // the I/O thread already took it out of the table
-        result.state = Result::State::Answered;
-        result.outcome = std::move(entry->outcome);
-        return result;
+    bool wake_io = false;
+    {
+        std::lock_guard lock(mutex_);
+        wake_io = --pollers_ == 0 && !retired_.empty();  // the I/O thread may close them now
+        if (entry->answered) {  // a reader already took it out of the table
+            result.state = Result::State::Answered;
+            result.outcome = std::move(entry->outcome);
+        } else if (target == nullptr || target->control_file.empty()) {
+            pending_.erase(entry->id);  // a verdict arriving later finds nothing: ignored
+            result = refused("no verdict within the budget and the request cannot be deferred");
+            result.id = entry->id;
+        } else {
+            entry->deferred = true;
+            entry->target = *target;
+            expiry_.emplace_back(Clock::now() + options_.timeout, entry->id);
+            result.state = Result::State::Deferred;
+        }
     }
-    if (target == nullptr || target->control_file.empty()) {
-        pending_.erase(entry->id);  // a verdict arriving later finds nothing: ignored
-        lock.unlock();
-        auto r = refused("no verdict within the budget and the request cannot be deferred");
-        r.id = entry->id;
-        return r;
-    }
-    entry->deferred = true;
-    entry->target = *target;
-    expiry_.emplace_back(Clock::now() + options_.timeout, entry->id);
-    result.state = Result::State::Deferred;
+    if (wake_io) wake();
     return result;
 }
 
@@ -170,20 +212,24 @@ bool DaemonLink::notify(wire::Message& msg) {
     const bool ok = encode_frame(msg, frame);
     wipe_secrets(msg);
     if (!ok) return false;
+    std::uint64_t gen = 0;
     {
         std::lock_guard lock(mutex_);
-        if (stopping_ || !connected_ || outbox_.size() >= options_.max_pending) {
+        if (stopping_ || !connected_) {
             wipe(frame);
             return false;
         }
-        outbox_.push_back(std::move(frame));
+        gen = conn_gen_;
     }
-    wake();
-    return true;
+    return send_frame(std::move(frame), gen, options_.max_pending);
 }
 
-void DaemonLink::resolve(std::uint32_t id, Outcome outcome) {
-    std::vector<Delivery> deliveries;
+// Called by whichever thread read the reply; `self` is that thread's own waiting entry
+// (nullptr on the I/O thread). Deferred verdicts are returned in `deferred`: their
+// files are written by the I/O thread, outside every lock.
+void DaemonLink::resolve(std::uint32_t id, Outcome outcome, const Pending* self,
+                         std::vector<Delivery>& deferred) {
+    bool signal = false;
     {
         std::lock_guard lock(mutex_);
         const auto it = pending_.find(id);
@@ -194,37 +240,37 @@ void DaemonLink::resolve(std::uint32_t id, Outcome outcome) {
         PendingPtr entry = std::move(it->second);
         pending_.erase(it);
         record_latency(entry->deferred ? deferred_us_ : in_time_us_, Clock::now() - entry->sent_at);
-        if (!entry->deferred) {
-            entry->outcome = std::move(outcome);
-            entry->answered = true;
-            entry->cv.notify_one();
+        if (entry->deferred) {
+            deferred.emplace_back(std::move(entry), std::move(outcome));
             return;
         }
-        deliveries.emplace_back(std::move(entry), std::move(outcome));
+        entry->outcome = std::move(outcome);
+        entry->answered.store(true, std::memory_order_release);
+        ++(self != nullptr ? read_by_caller_ : read_by_io_);
+        signal = entry.get() != self;  // its caller is (or will be) waiting in poll()
     }
-    deliver(deliveries, "verdict");  // file writes outside the lock: callers never wait on disk
+    if (signal) {
+        const std::uint64_t one = 1;
+        [[maybe_unused]] auto n = ::write(sync_fd_.get(), &one, sizeof one);
+    }
 }
 
-void DaemonLink::fail_all(const std::string& reason) {
-    std::vector<Delivery> deliveries;
-    {
-        std::lock_guard lock(mutex_);
-        connected_ = false;
-        for (auto& [id, entry] : pending_) {
-            Outcome deny{false, reason, {}};
-            if (entry->deferred) {
-                deliveries.emplace_back(entry, std::move(deny));
-            } else {
-                entry->outcome = std::move(deny);
-                entry->answered = true;
-                entry->cv.notify_one();
-            }
+// Refuses every request in flight; returns whether a waiting caller must be woken.
+bool DaemonLink::fail_all_locked(const std::string& reason, std::vector<Delivery>& deferred) {
+    bool callers = false;
+    for (auto& [id, entry] : pending_) {
+        Outcome deny{false, reason, {}};
+        if (entry->deferred) {
+            deferred.emplace_back(entry, std::move(deny));
+        } else {
+            entry->outcome = std::move(deny);
+            entry->answered.store(true, std::memory_order_release);
+            callers = true;
         }
-        pending_.clear();
-        expiry_.clear();
-        wipe_all(outbox_);
     }
-    deliver(deliveries, "connection lost");
+    pending_.clear();
+    expiry_.clear();
+    return callers;
 }
 
 void DaemonLink::expire_deferred() {
@@ -275,11 +321,6 @@ void DaemonLink::deliver(std::vector<Delivery>& deliveries, std::string_view why
 void DaemonLink::wake() {
     const std::uint64_t one = 1;
     [[maybe_unused]] auto n = ::write(wake_fd_.get(), &one, sizeof one);
-}
-
-void DaemonLink::drain_wake() {
-    std::uint64_t value = 0;
-    [[maybe_unused]] auto n = ::read(wake_fd_.get(), &value, sizeof value);
 }
 
 }  // namespace warden::plugin

@@ -1,22 +1,40 @@
 // The plugin's one connection to wardend, and the table of requests waiting for it.
 //
-// Threads: OpenVPN's thread calls call() / notify(); one I/O thread owns the socket,
-// (re)connects with backoff, sends frames, reads replies and delivers verdicts.
+// Threads: OpenVPN's thread calls call() / notify(); one I/O thread owns the connection's
+// lifetime: it (re)connects with backoff, sends what could not be sent at once, reads
+// replies nobody else is reading, expires deferred requests and writes deferred verdicts
+// to their files.
 //
-// Ownership of a request: the table holds a shared_ptr<Pending>, and so does the
-// OpenVPN thread while it waits. Whoever takes the entry out of the table (under the
-// mutex) decides what happens to it:
-//   * the I/O thread, on a verdict: a waiting caller gets the outcome through the
-//     entry's condition variable; a deferred entry's verdict is written to its files;
+// The fast path needs no wake-up of the I/O thread: the caller writes its frame itself
+// (when nothing is queued ahead of it) and then waits in poll() both on the socket and
+// on sync_fd_. Whichever thread is woken first reads and dispatches the replies; the I/O
+// thread signals sync_fd_ when it answered a waiting caller. A verdict in time thus
+// waits for two wake-ups (wardend, the caller) instead of four in a row (I/O thread to
+// send, wardend, I/O thread to read, caller): under CPU saturation each costs scheduling
+// latency. (The reply wakes the I/O thread too, but nobody waits for it any more.)
+//
+// Locks, always taken in this order:
+//   read_mutex_   decoder_, read_error_, recv() on the socket
+//   write_mutex_  writeq_, write_offset_, send() on the socket
+//   mutex_        the request table and the rest of the shared state
+// sock_ and conn_gen_ change only on the I/O thread with all three held, so other threads
+// may read them under any one of them. Only the I/O thread closes a socket, and never
+// one that a caller may still be polling (pollers_, retired_).
+//
+// Ownership of a request: the table holds a shared_ptr<Pending>, and so does the caller
+// while it waits. Whoever takes the entry out of the table (under mutex_) decides what
+// happens to it:
+//   * a reader (either thread), on a verdict: a waiting caller finds `answered` set; a
+//     deferred entry's verdict is written to its files by the I/O thread;
 //   * the caller, when the budget runs out and it cannot defer: it abandons the entry;
-//   * the I/O thread again, on disconnect, timeout or stop.
-// A verdict whose id is no longer in the table (answered, abandoned, failed) is
-// ignored, so a late or duplicate reply can never touch freed memory.
+//   * the I/O thread, on disconnect, timeout or stop.
+// A verdict whose id is no longer in the table (answered, abandoned, failed) is ignored,
+// so a late or duplicate reply can never touch freed memory.
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -45,6 +63,9 @@ class DaemonLink {
         std::size_t max_pending = 10000;           // requests in flight (and queued notifications)
         std::chrono::milliseconds backoff_min{50};
         std::chrono::milliseconds backoff_max{1000};
+        // false: a waiting caller never reads the socket itself, only the I/O thread does
+        // (the slower path before callers read; kept for tests and as a fallback).
+        bool caller_reads = true;
     };
 
     struct Result {
@@ -52,6 +73,13 @@ class DaemonLink {
         State state = State::Refused;
         Outcome outcome;  // Answered: the verdict; Refused: allow=false and why
         std::uint32_t id = 0;
+    };
+
+    // Who did the work on the fast path (logged at close, read by tests).
+    struct Stats {
+        std::uint64_t read_by_caller = 0;  // verdicts in time read by a waiting caller itself
+        std::uint64_t read_by_io = 0;      // verdicts in time read by the I/O thread
+        std::uint64_t sends_queued = 0;    // frames a caller left to the I/O thread to send
     };
 
     DaemonLink(Options options, PluginLog& log);
@@ -63,61 +91,96 @@ class DaemonLink {
     // finishes loading plugins), then starts the I/O thread. Returns an error text.
     std::string start();
     // Stops the I/O thread (prompt: it only ever blocks in poll on a wake fd) and drops
-    // every pending request. Idempotent.
+    // every pending request. Idempotent. Not concurrent with call() / notify().
     void stop();
 
     // Sends `request` (an Auth or Connect; its id is assigned here, its secrets wiped)
     // and waits up to `budget` for the verdict. Not answered by then: with a target the
     // I/O thread takes the request over (Deferred), without one it is refused.
+    // Meant for one calling thread (OpenVPN's); concurrent callers are safe but may see
+    // a wake-up meant for another and then wait until they read their verdict themselves.
     Result call(wire::Message& request, std::chrono::microseconds budget,
                 const DeferredTarget* target);
-    // Queues a notification (id 0) without waiting. False when not connected or full.
+    // Sends a notification (id 0) without waiting. False when not connected or full.
     bool notify(wire::Message& msg);
 
     bool connected() const;
     std::size_t pending_count() const;
+    Stats stats() const;
 
   private:
     struct Pending {
         std::uint32_t id = 0;
         Clock::time_point sent_at{};
-        bool answered = false;  // outcome is final (for the waiting caller)
+        // outcome is final. Set under mutex_ after outcome; the waiting caller checks it
+        // without the lock (a holder preempted on a busy CPU would stall it).
+        std::atomic<bool> answered{false};
         bool deferred = false;  // the I/O thread writes the verdict to `target`
         Outcome outcome;
         DeferredTarget target;
-        std::condition_variable cv;
     };
     using PendingPtr = std::shared_ptr<Pending>;
     using Delivery = std::pair<PendingPtr, Outcome>;
+    // The connection a caller sent on: the fd it may poll, and which connection that was.
+    struct ConnRef {
+        int fd = -1;
+        std::uint64_t gen = 0;
+    };
+    enum class CallerRead { Done, Busy, Broken };
 
     static void record_latency(std::array<std::uint64_t, 32>& buckets, Clock::duration elapsed);
     static std::string summarize(const std::array<std::uint64_t, 32>& buckets);
 
-    // Shared with OpenVPN's thread (link_state.cpp).
-    void resolve(std::uint32_t id, Outcome outcome);
-    void fail_all(const std::string& reason);
+    // The request table (daemon_link.cpp).
+    std::uint32_t next_id_locked();
+    Result finish_call(const PendingPtr& entry, const DeferredTarget* target);
+    void resolve(std::uint32_t id, Outcome outcome, const Pending* self,
+                 std::vector<Delivery>& deferred);
+    bool fail_all_locked(const std::string& reason, std::vector<Delivery>& deferred);
     void expire_deferred();
     void deliver(std::vector<Delivery>& deliveries, std::string_view why);
-    std::uint32_t next_id_locked();
     Clock::time_point next_deadline() const;
+
+    // The socket, from either thread (link_socket.cpp).
+    bool send_frame(std::string frame, std::uint64_t gen, std::size_t limit);
+    std::string flush_locked();
+    void read_locked(int max_reads, const Pending* self, std::vector<Delivery>& deferred);
+    void dispatch(const wire::Message& msg, const Pending* self, std::vector<Delivery>& deferred);
+    void await_verdict(const Pending& entry, ConnRef conn, Clock::time_point deadline);
+    CallerRead read_as_caller(std::uint64_t gen, const Pending* self);
 
     // I/O thread only (link_io.cpp).
     void run();
     bool try_connect();
     void serve_connection();
     void wait_backoff(std::chrono::milliseconds backoff);
-    bool read_available();
-    bool flush_writes();
-    void dispatch(const wire::Message& msg);
+    std::string read_replies(bool readable);
+    std::string flush_writes();
     void drop_connection(const std::string& reason);
-    void take_outbox();
+    void housekeeping();
+
     void wake();
-    void drain_wake();
 
     Options options_;
     PluginLog& log_;
-    UniqueFd wake_fd_;  // eventfd: new frames or stop
+    UniqueFd wake_fd_;  // eventfd: wakes the I/O thread (work for it, stop)
+    UniqueFd sync_fd_;  // eventfd: the I/O thread answered a caller waiting in call()
     std::thread thread_;
+
+    // Changed with read_mutex_, write_mutex_ and mutex_ held (see above).
+    UniqueFd sock_;
+    std::uint64_t conn_gen_ = 0;  // bumped on every connect and drop
+
+    // Guarded by read_mutex_.
+    std::mutex read_mutex_;
+    wire::Decoder decoder_;
+    std::string read_error_;  // the stream is broken; the I/O thread drops the connection
+
+    // Guarded by write_mutex_.
+    mutable std::mutex write_mutex_;
+    std::deque<std::string> writeq_;  // frames not yet fully sent, in order
+    std::size_t write_offset_ = 0;    // bytes of writeq_.front() already sent
+    std::uint64_t sends_queued_ = 0;
 
     // Guarded by mutex_.
     mutable std::mutex mutex_;
@@ -126,17 +189,17 @@ class DaemonLink {
     std::uint32_t last_id_ = 0;
     std::unordered_map<std::uint32_t, PendingPtr> pending_;
     std::deque<std::pair<Clock::time_point, std::uint32_t>> expiry_;  // deferred, by deadline
-    std::deque<std::string> outbox_;                                  // frames for the I/O thread
+    std::vector<Delivery> handoff_;  // deferred verdicts a caller read: the I/O thread writes them
+    int pollers_ = 0;                // callers that may be polling the socket
+    std::vector<UniqueFd> retired_;  // dropped sockets, closed once pollers_ is 0
     // Time from request to verdict, in power-of-two microsecond buckets (bucket b holds
     // [2^(b-1), 2^b) us), for verdicts in time and for deferred ones; logged at close.
     std::array<std::uint64_t, 32> in_time_us_{};
     std::array<std::uint64_t, 32> deferred_us_{};
+    std::uint64_t read_by_caller_ = 0;
+    std::uint64_t read_by_io_ = 0;
 
     // I/O thread only.
-    UniqueFd sock_;
-    wire::Decoder decoder_;
-    std::deque<std::string> writeq_;
-    std::size_t write_offset_ = 0;
     bool reported_down_ = false;
     std::string last_connect_error_;
 };

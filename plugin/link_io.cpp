@@ -1,6 +1,6 @@
-// DaemonLink's I/O thread: connect with backoff, write queued frames, read and
-// dispatch replies, expire deferred requests. It blocks only in poll(), always with
-// the wake eventfd in the set, so stop() is prompt.
+// DaemonLink's I/O thread: connect with backoff, send what callers left queued, read
+// replies no caller is reading, expire deferred requests, write deferred verdicts. It
+// blocks only in poll(), always with the wake eventfd in the set, so stop() is prompt.
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -21,7 +21,6 @@ using std::chrono::milliseconds;
 
 // Longest poll: a safety net so a lost wakeup can never park the thread for good.
 constexpr milliseconds kMaxPoll{1000};
-constexpr std::size_t kReadChunk = 16384;
 constexpr int kMaxReadsPerWakeup = 16;  // fairness: let writes and expiry run too
 
 int poll_timeout(DaemonLink::Clock::time_point deadline, milliseconds cap) {
@@ -31,14 +30,14 @@ int poll_timeout(DaemonLink::Clock::time_point deadline, milliseconds cap) {
     return static_cast<int>(std::min(left, cap).count());
 }
 
-Outcome outcome_of(const wire::Message& msg) {
-    if (msg.type == wire::Type::Error) {
-        return Outcome{false, msg.get_or(protocol::field::reason, "daemon could not handle the request"), {}};
-    }
-    const std::string result = msg.get_or(protocol::field::result, "");
-    if (result == protocol::kAllow) return Outcome{true, {}, msg.get_or(protocol::field::config, "")};
-    if (result == protocol::kDeny) return Outcome{false, msg.get_or(protocol::field::reason, "denied"), {}};
-    return Outcome{false, "invalid verdict from daemon", {}};
+void drain(int eventfd) {
+    std::uint64_t value = 0;
+    [[maybe_unused]] auto n = ::read(eventfd, &value, sizeof value);
+}
+
+void wipe_all(std::deque<std::string>& frames) {
+    for (auto& f : frames) wipe(f);
+    frames.clear();
 }
 
 }  // namespace
@@ -50,6 +49,7 @@ void DaemonLink::run() {
             std::lock_guard lock(mutex_);
             if (stopping_) break;
         }
+        housekeeping();
         if (sock_) {
             serve_connection();
             backoff = options_.backoff_min;
@@ -59,7 +59,19 @@ void DaemonLink::run() {
         wait_backoff(backoff);
         backoff = std::min(backoff * 2, options_.backoff_max);
     }
-    sock_.reset();  // stop() wipes what is still queued
+}
+
+// Deferred verdicts that callers read (their files), and dropped sockets no caller
+// polls any more.
+void DaemonLink::housekeeping() {
+    std::vector<Delivery> known;
+    std::vector<UniqueFd> closing;
+    {
+        std::lock_guard lock(mutex_);
+        known.swap(handoff_);
+        if (pollers_ == 0) closing.swap(retired_);
+    }
+    deliver(known, "verdict");
 }
 
 bool DaemonLink::try_connect() {
@@ -70,16 +82,26 @@ bool DaemonLink::try_connect() {
     if (fd && ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
         wire::Message hello(wire::Type::Hello, 0);
         hello.set(std::string(protocol::field::instance), options_.instance);
-        hello.set(std::string(protocol::field::plugin_version), std::string(protocol::kPluginVersion));
+        hello.set(std::string(protocol::field::plugin_version),
+                  std::string(protocol::kPluginVersion));
         hello.set(std::string(protocol::field::pid), std::to_string(::getpid()));
-        sock_ = std::move(fd);
-        decoder_ = wire::Decoder();
-        writeq_.clear();
-        write_offset_ = 0;
-        writeq_.push_back(wire::encode(hello));  // always the first frame on a connection
+        std::string frame = wire::encode(hello);
         {
+            std::lock_guard read_lock(read_mutex_);
+            std::lock_guard write_lock(write_mutex_);
             std::lock_guard lock(mutex_);
+            sock_ = std::move(fd);
+            ++conn_gen_;
+            decoder_ = wire::Decoder();
+            read_error_.clear();
+            writeq_.push_back(std::move(frame));  // always the first frame on a connection
             connected_ = true;
+        }
+        {
+            // Sent now, so callers find the queue empty and send directly. A send error
+            // shows again in serve_connection(), which drops the connection.
+            std::lock_guard write_lock(write_mutex_);
+            [[maybe_unused]] const std::string error = flush_locked();
         }
         reported_down_ = false;
         log_.later(log::Level::Info, "daemon connected", {{"socket", options_.socket_path}});
@@ -87,7 +109,8 @@ bool DaemonLink::try_connect() {
     }
     // A UNIX connect does not block: refused, missing or backlog full (EAGAIN) all
     // mean "try again later". Log once per outage, not every backoff step.
-    const std::string error = fd ? std::strerror(errno) : std::string("socket: ") + std::strerror(errno);
+    const std::string error =
+        fd ? std::strerror(errno) : std::string("socket: ") + std::strerror(errno);
     if (!reported_down_ || error != last_connect_error_) {
         log_.later(log::Level::Warning, "daemon not reachable",
                    {{"socket", options_.socket_path}, {"error", error}});
@@ -107,115 +130,87 @@ void DaemonLink::wait_backoff(milliseconds backoff) {
         const int timeout = poll_timeout(until, kMaxPoll);
         if (timeout == 0) return;
         pollfd p{wake_fd_.get(), POLLIN, 0};
-        if (::poll(&p, 1, timeout) > 0) drain_wake();
+        if (::poll(&p, 1, timeout) > 0) {
+            drain(wake_fd_.get());
+            housekeeping();
+        }
     }
 }
 
-// One poll round on a live connection; drops it on any error.
+// One poll round on a live connection; drops it on any error, its own or one a caller
+// found.
 void DaemonLink::serve_connection() {
-    take_outbox();
-    pollfd fds[2] = {{wake_fd_.get(), POLLIN, 0}, {sock_.get(), POLLIN, 0}};
-    if (!writeq_.empty()) fds[1].events |= POLLOUT;
-    const int n = ::poll(fds, 2, poll_timeout(next_deadline(), kMaxPoll));
-    if (n < 0 && errno != EINTR) return drop_connection(std::string("poll: ") + std::strerror(errno));
-    if (fds[0].revents & POLLIN) drain_wake();
-    if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
-        if (!read_available()) return;
+    bool want_write = false;
+    {
+        std::lock_guard write_lock(write_mutex_);
+        want_write = !writeq_.empty();
     }
-    take_outbox();
-    if (!writeq_.empty() && !flush_writes()) return;
+    pollfd fds[2] = {{wake_fd_.get(), POLLIN, 0},
+                     {sock_.get(), static_cast<short>(POLLIN | (want_write ? POLLOUT : 0)), 0}};
+    const int n = ::poll(fds, 2, poll_timeout(next_deadline(), kMaxPoll));
+    if (n < 0 && errno != EINTR) {
+        return drop_connection(std::string("poll: ") + std::strerror(errno));
+    }
+    const bool woken = (fds[0].revents & POLLIN) != 0;
+    if (woken) drain(wake_fd_.get());
+    // A wake may mean that a caller found the stream broken or left frames to send. The
+    // locks are taken only when needed: a caller may be waiting for them.
+    const bool readable = (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) != 0;
+    std::string error;
+    if (readable || woken) error = read_replies(readable);
+    if (error.empty() && (woken || (fds[1].revents & POLLOUT))) error = flush_writes();
+    if (!error.empty()) return drop_connection(error);
     expire_deferred();
 }
 
-void DaemonLink::take_outbox() {
-    std::lock_guard lock(mutex_);
-    while (!outbox_.empty()) {
-        writeq_.push_back(std::move(outbox_.front()));
-        outbox_.pop_front();
+// Reads if `readable`; returns the stream's error (also one a caller recorded).
+std::string DaemonLink::read_replies(bool readable) {
+    std::vector<Delivery> deferred;
+    std::string error;
+    {
+        // Blocking here is fine: a caller holds the lock only for a non-blocking read.
+        std::lock_guard read_lock(read_mutex_);
+        if (readable) read_locked(kMaxReadsPerWakeup, nullptr, deferred);
+        error = read_error_;
     }
+    deliver(deferred, "verdict");
+    return error;
 }
 
-bool DaemonLink::flush_writes() {
-    while (!writeq_.empty()) {
-        std::string& frame = writeq_.front();
-        const ssize_t n = ::send(sock_.get(), frame.data() + write_offset_, frame.size() - write_offset_,
-                                 MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;  // wait for POLLOUT
-        if (n < 0) {
-            drop_connection(std::string("send: ") + std::strerror(errno));
-            return false;
-        }
-        write_offset_ += static_cast<std::size_t>(n);
-        if (write_offset_ == frame.size()) {
-            wipe(frame);  // it may carry a password
-            writeq_.pop_front();
-            write_offset_ = 0;
-        }
-    }
-    return true;
-}
-
-bool DaemonLink::read_available() {
-    char buf[kReadChunk];
-    for (int round = 0; round < kMaxReadsPerWakeup; ++round) {
-        const ssize_t n = ::recv(sock_.get(), buf, sizeof buf, MSG_DONTWAIT);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
-        if (n < 0) {
-            drop_connection(std::string("recv: ") + std::strerror(errno));
-            return false;
-        }
-        if (n == 0) {
-            drop_connection("daemon closed the connection");
-            return false;
-        }
-        decoder_.feed(buf, static_cast<std::size_t>(n));
-        wire::Message msg;
-        for (;;) {
-            const auto status = decoder_.next(msg);
-            if (status == wire::DecodeStatus::NeedMore) break;
-            if (status == wire::DecodeStatus::Error) {
-                drop_connection("malformed frame from daemon: " + decoder_.error());
-                return false;
-            }
-            dispatch(msg);
-        }
-    }
-    return true;
-}
-
-void DaemonLink::dispatch(const wire::Message& msg) {
-    switch (msg.type) {
-        case wire::Type::Verdict:
-            return resolve(msg.id, outcome_of(msg));
-        case wire::Type::Error:
-            if (msg.id != 0) return resolve(msg.id, outcome_of(msg));
-            return log_.later(log::Level::Warning, "daemon reported an error",
-                              {{"reason", msg.get_or(protocol::field::reason, "")}});
-        case wire::Type::Ping: {
-            writeq_.push_back(wire::encode(wire::Message(wire::Type::Pong, msg.id)));
-            return;
-        }
-        case wire::Type::Notice:
-            return log_.later(log::Level::Info, "daemon notice", {{"text", msg.get_or(protocol::field::text, "")}});
-        case wire::Type::Pong:
-            return;
-        default:
-            return log_.later(log::Level::Warning, "unexpected message from daemon",
-                              {{"type", wire::type_name(msg.type)}, {"id", std::to_string(msg.id)}});
-    }
+std::string DaemonLink::flush_writes() {
+    std::lock_guard write_lock(write_mutex_);
+    return flush_locked();
 }
 
 void DaemonLink::drop_connection(const std::string& reason) {
-    sock_.reset();
-    for (auto& f : writeq_) wipe(f);
-    writeq_.clear();
-    write_offset_ = 0;
+    std::vector<Delivery> deferred;
+    std::size_t failed = 0;
+    bool callers = false;
+    {
+        std::lock_guard read_lock(read_mutex_);
+        std::lock_guard write_lock(write_mutex_);
+        std::lock_guard lock(mutex_);
+        ++conn_gen_;  // frames still on their way to send_frame() are dropped there
+        connected_ = false;
+        decoder_ = wire::Decoder();
+        read_error_.clear();
+        wipe_all(writeq_);
+        write_offset_ = 0;
+        // A caller may be in poll() on this fd: it stays open (housekeeping closes it) so
+        // the number cannot be reused under the caller.
+        if (pollers_ > 0) retired_.push_back(std::move(sock_));
+        sock_.reset();
+        failed = pending_.size();
+        // Every request in flight is refused: its verdict can no longer arrive.
+        callers = fail_all_locked("daemon connection lost", deferred);
+    }
+    if (callers) {
+        const std::uint64_t one = 1;
+        [[maybe_unused]] auto n = ::write(sync_fd_.get(), &one, sizeof one);
+    }
     log_.later(log::Level::Error, "daemon connection lost",
-               {{"error", reason}, {"failed_requests", std::to_string(pending_count())}});
-    // Every request in flight is refused: its verdict can no longer arrive.
-    fail_all("daemon connection lost");
+               {{"error", reason}, {"failed_requests", std::to_string(failed)}});
+    deliver(deferred, "connection lost");
 }
 
 }  // namespace warden::plugin

@@ -20,6 +20,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "common/fd.hpp"
@@ -77,7 +78,21 @@ public:
         responder_ = std::move(r);
     }
 
+    // false: stop reading from the plugin (its frames pile up in the socket buffer).
+    void set_reading(bool on) {
+        std::lock_guard lock(mutex_);
+        reading_ = on;
+        [[maybe_unused]] auto n = ::write(stop_w_.get(), "r", 1);
+    }
+    // Closes the current connection (the plugin sees EOF) but keeps listening.
+    void drop_client() {
+        std::lock_guard lock(mutex_);
+        drop_client_ = true;
+        [[maybe_unused]] auto n = ::write(stop_w_.get(), "d", 1);
+    }
+
     // Sends raw bytes / a message on the current connection (from the daemon thread).
+    // Bytes passed in one call go out in one send().
     void send_raw(std::string bytes) {
         std::lock_guard lock(mutex_);
         scheduled_.push_back({Clock::now(), std::move(bytes)});
@@ -129,9 +144,12 @@ private:
         wire::Decoder decoder;
         for (;;) {
             int timeout = 20;
+            bool reading = true;
             {
                 std::lock_guard lock(mutex_);
                 if (stopping_) return;
+                reading = reading_;
+                if (std::exchange(drop_client_, false)) client_.reset();
                 const auto now = Clock::now();
                 for (const auto& s : scheduled_) {
                     const auto left = std::chrono::ceil<std::chrono::milliseconds>(s.at - now).count();
@@ -139,7 +157,7 @@ private:
                 }
             }
             pollfd fds[3] = {{stop_r_.get(), POLLIN, 0}, {listen_.get(), POLLIN, 0}, {client_.get(), POLLIN, 0}};
-            ::poll(fds, client_ ? 3 : 2, timeout);
+            ::poll(fds, client_ && reading ? 3 : 2, timeout);
             if (fds[0].revents & POLLIN) {
                 char buf[64];
                 while (::read(stop_r_.get(), buf, sizeof buf) > 0) {
@@ -212,6 +230,8 @@ private:
     mutable std::mutex mutex_;
     std::condition_variable cv_;
     bool stopping_ = false;
+    bool reading_ = true;
+    bool drop_client_ = false;
     Responder responder_;
     std::vector<wire::Message> received_;
     std::vector<Scheduled> scheduled_;
