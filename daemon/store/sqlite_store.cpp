@@ -4,6 +4,7 @@
 
 #include "daemon/store/migrations.hpp"
 #include "daemon/store/sqlite_handles.hpp"
+#include "daemon/store/sqlite_store_groups.hpp"
 #include "daemon/store/store.hpp"
 
 namespace warden::store {
@@ -222,6 +223,18 @@ class SqliteStore final : public Store {
         Statement s(db_.get(), "SELECT 1 FROM groups WHERE name = ?1");
         s.bind(1, name);
         return s.step();
+    }
+
+    // Groups and rules live in sqlite_store_groups.cpp.
+    Outcome add_group(Group& g) override { return sqlite_groups::add_group(db_.get(), g); }
+    std::vector<Group> list_groups() override { return sqlite_groups::list_groups(db_.get()); }
+    Outcome delete_group(std::string_view name) override {
+        return sqlite_groups::delete_group(db_.get(), name);
+    }
+    Outcome add_rule(Rule& r) override { return sqlite_groups::add_rule(db_.get(), r); }
+    std::vector<Rule> list_rules() override { return sqlite_groups::list_rules(db_.get()); }
+    Outcome delete_rule(std::int64_t id) override {
+        return sqlite_groups::delete_rule(db_.get(), id);
     }
 
     Outcome add_certificate(const Certificate& c) override {

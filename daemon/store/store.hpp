@@ -79,6 +79,26 @@ struct ConnectionEntry {
     std::string reason;
 };
 
+// A group of devices; rules allow traffic between groups (SPEC §7).
+struct Group {
+    std::int64_t id = 0;
+    std::string name;
+    std::int64_t created_at = 0;
+    std::size_t devices = 0;  // filled by list_groups
+    std::size_t rules = 0;    // rules naming it (from or to), filled by list_groups
+};
+
+// Allows new connections from devices of from_group to devices of to_group (and back when
+// `both`); the same group twice allows traffic inside it.
+struct Rule {
+    std::int64_t id = 0;
+    std::string from_group, to_group;  // names
+    bool both = false;
+    std::string proto;  // "" (any), "tcp", "udp", "icmp"
+    std::string ports;  // canonical "80,443,1000-2000"; "" = any
+    std::int64_t created_at = 0;
+};
+
 enum class Status { Ok, NotFound, Duplicate, Invalid };
 
 struct Outcome {
@@ -118,6 +138,15 @@ class Store {
     virtual std::optional<CertBinding> find_by_serial(std::string_view serial) = 0;
     virtual Outcome revoke_certificate(std::string_view serial, std::int64_t now) = 0;
     virtual std::vector<RevokedSerial> revoked_serials() = 0;
+
+    // Groups and rules. add_group/add_rule fill in the id. delete_group refuses a group
+    // that devices or rules still use, and the default group.
+    virtual Outcome add_group(Group& group) = 0;
+    virtual std::vector<Group> list_groups() = 0;  // by name
+    virtual Outcome delete_group(std::string_view name) = 0;
+    virtual Outcome add_rule(Rule& rule) = 0;
+    virtual std::vector<Rule> list_rules() = 0;  // by id
+    virtual Outcome delete_rule(std::int64_t id) = 0;
 
     // Logs.
     virtual void log_activity(const ActivityEntry& entry) = 0;

@@ -1,0 +1,152 @@
+#include "daemon/firewall/ruleset.hpp"
+
+#include <algorithm>
+
+#include "daemon/firewall/ports.hpp"
+
+namespace warden::firewall {
+namespace {
+
+// What the rules between one source and one destination group allow, before rendering.
+struct Allowance {
+    bool any = false;                                       // every protocol and port
+    std::map<std::string, std::vector<PortRange>> by_proto;  // tcp/udp/icmp -> ports
+};
+
+struct Block {
+    net::Network network;
+    std::int64_t group = 0;
+    std::string owner;  // device name, for the skipped note
+};
+
+std::string address_text(const net::Network& n) {
+    return n.prefix == 32 ? net::format_ipv4(n.address) : n.to_string();
+}
+
+// CIDR blocks are either disjoint or nested: sorting by start (bigger first) and keeping
+// each block not inside the last kept one leaves a disjoint list.
+template <typename Note>
+std::vector<Block> disjoint(std::vector<Block> blocks, Note note) {
+    std::sort(blocks.begin(), blocks.end(), [](const Block& a, const Block& b) {
+        if (a.network.address != b.network.address) return a.network.address < b.network.address;
+        return a.network.prefix < b.network.prefix;
+    });
+    std::vector<Block> out;
+    for (auto& b : blocks) {
+        if (!out.empty() && out.back().network.overlaps(b.network)) {
+            note(b, out.back());
+            continue;
+        }
+        out.push_back(std::move(b));
+    }
+    return out;
+}
+
+void add_rule(Allowance& acc, const store::Rule& rule, std::vector<std::string>& skipped) {
+    if (rule.proto.empty() && rule.ports.empty()) {
+        acc.any = true;
+        return;
+    }
+    std::vector<PortRange> ports{{0, 65535}};
+    if (!rule.ports.empty() && rule.proto != "icmp") {
+        auto parsed = parse_ports(rule.ports);
+        if (!parsed.ok()) {
+            skipped.push_back("rule " + std::to_string(rule.id) + ": " + parsed.error);
+            return;
+        }
+        ports = parsed.ranges;
+    }
+    // Ports without a protocol mean TCP and UDP: only they have ports.
+    const std::vector<std::string> protos =
+        rule.proto.empty() ? std::vector<std::string>{"tcp", "udp"}
+                           : std::vector<std::string>{rule.proto};
+    for (const auto& p : protos) {
+        auto& list = acc.by_proto[p];
+        list.insert(list.end(), ports.begin(), ports.end());
+    }
+}
+
+// Always a range, also for one port ("443-443"): nftables 1.0.6 cannot delete an element
+// of a concatenated interval set whose parts are all single values (ENOENT), so every
+// element keeps at least one range part and a rule change can remove what it added.
+std::string port_text(const PortRange& r) {
+    return std::to_string(r.first) + "-" + std::to_string(r.last);
+}
+
+void render_allowance(std::int64_t source, const Allowance& acc, std::set<std::string>& out) {
+    const std::string src = std::to_string(source) + " . ";
+    if (acc.any) {
+        out.insert(src + "0-255 . 0-65535");
+        return;
+    }
+    for (const auto& [proto, ranges] : acc.by_proto) {
+        for (const auto& r : merge_ranges(ranges)) out.insert(src + proto + " . " + port_text(r));
+    }
+}
+
+}  // namespace
+
+std::vector<std::int64_t> Ruleset::group_ids() const {
+    std::vector<std::int64_t> ids;
+    for (const auto& [id, elements] : allowed) ids.push_back(id);
+    return ids;
+}
+
+std::size_t Ruleset::element_count() const {
+    std::size_t n = participants.size() + 2 * members.size();  // member and inbound maps
+    for (const auto& [id, elements] : allowed) n += elements.size();
+    return n;
+}
+
+Ruleset build_ruleset(const FirewallInput& input, const std::string& table) {
+    Ruleset rs;
+    rs.table = table;
+    std::map<std::string, std::int64_t, std::less<>> group_ids;
+    for (const auto& g : input.groups) {
+        group_ids[g.name] = g.id;
+        rs.allowed[g.id];
+    }
+
+    std::vector<Block> members;
+    std::vector<Block> participants{{input.pool, 0, "VPN pool"}};
+    for (const auto& d : input.devices) {
+        auto group = group_ids.find(d.group);
+        if (group == group_ids.end()) {
+            rs.skipped.push_back("device " + d.name + ": unknown group " + d.group);
+            continue;
+        }
+        if (d.vpn_ip != 0) {
+            members.push_back({{d.vpn_ip, 32}, group->second, d.name});
+            participants.push_back({{d.vpn_ip, 32}, 0, d.name});
+        }
+        if (auto network = net::parse_network(d.network)) {
+            members.push_back({*network, group->second, d.name});
+            participants.push_back({*network, 0, d.name});
+        }
+    }
+    for (const auto& b : disjoint(std::move(members), [&](const Block& b, const Block& kept) {
+             rs.skipped.push_back("device " + b.owner + ": " + address_text(b.network) +
+                                  " overlaps " + address_text(kept.network) + " of " + kept.owner);
+         })) {
+        rs.members.emplace_back(address_text(b.network), b.group);
+    }
+    // A VPN IP inside the pool is covered by it: nothing to note.
+    for (const auto& b : disjoint(std::move(participants), [](const Block&, const Block&) {}))
+        rs.participants.push_back(address_text(b.network));
+
+    std::map<std::pair<std::int64_t, std::int64_t>, Allowance> pairs;  // (to, from)
+    for (const auto& r : input.rules) {
+        auto from = group_ids.find(r.from_group);
+        auto to = group_ids.find(r.to_group);
+        if (from == group_ids.end() || to == group_ids.end()) {
+            rs.skipped.push_back("rule " + std::to_string(r.id) + ": unknown group");
+            continue;
+        }
+        add_rule(pairs[{to->second, from->second}], r, rs.skipped);
+        if (r.both) add_rule(pairs[{from->second, to->second}], r, rs.skipped);
+    }
+    for (const auto& [key, acc] : pairs) render_allowance(key.second, acc, rs.allowed[key.first]);
+    return rs;
+}
+
+}  // namespace warden::firewall

@@ -1,0 +1,213 @@
+// The pure builder: store state in, nftables script text out (golden strings), and the
+// kernel's own check of that text when the test runs as root.
+#include <catch2/catch.hpp>
+
+#include <sched.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "daemon/firewall/applier.hpp"
+#include "daemon/firewall/script.hpp"
+#include "support/unix_client.hpp"
+
+using namespace warden;
+using namespace warden::firewall;
+
+namespace {
+
+store::Device device(const std::string& name, const std::string& group, const char* ip,
+                     const std::string& network = {}) {
+    store::Device d;
+    d.name = name;
+    d.group = group;
+    d.vpn_ip = *net::parse_ipv4(ip);
+    d.network = network;
+    return d;
+}
+
+store::Rule rule(std::int64_t id, const std::string& from, const std::string& to,
+                 const std::string& proto = {}, const std::string& ports = {}, bool both = false) {
+    store::Rule r;
+    r.id = id;
+    r.from_group = from;
+    r.to_group = to;
+    r.proto = proto;
+    r.ports = ports;
+    r.both = both;
+    return r;
+}
+
+// default(1): cam; pcs(2): laptop; routers(3): r1 with a LAN.
+FirewallInput small_site() {
+    FirewallInput in;
+    in.pool = *net::parse_network("10.8.0.0/24");
+    in.groups = {{1, "default"}, {2, "pcs"}, {3, "routers"}};
+    in.devices = {device("laptop", "pcs", "10.8.0.2"),
+                  device("r1", "routers", "10.8.0.3", "192.168.10.0/24"),
+                  device("cam", "default", "10.8.0.4")};
+    in.rules = {rule(1, "pcs", "routers", "tcp", "443,80", true), rule(2, "routers", "routers"),
+                rule(3, "default", "pcs", "icmp")};
+    return in;
+}
+
+const char* const kSmallSite = R"(add table inet warden
+delete table inet warden
+table inet warden {
+	set participants {
+		type ipv4_addr
+		flags interval
+		elements = { 10.8.0.0/24, 192.168.10.0/24 }
+	}
+	map member {
+		type ipv4_addr : mark
+		flags interval
+		elements = { 10.8.0.2 : 2, 10.8.0.3 : 3, 10.8.0.4 : 1, 192.168.10.0/24 : 3 }
+	}
+	map inbound {
+		type ipv4_addr : verdict
+		flags interval
+		elements = { 10.8.0.2 : jump in_2, 10.8.0.3 : jump in_3, 10.8.0.4 : jump in_1, 192.168.10.0/24 : jump in_3 }
+	}
+	set allow_1 {
+		type mark . inet_proto . inet_service
+		flags interval
+	}
+	chain in_1 {
+		meta mark . meta l4proto . th dport @allow_1 accept
+	}
+	set allow_2 {
+		type mark . inet_proto . inet_service
+		flags interval
+		elements = { 1 . icmp . 0-65535, 3 . tcp . 443-443, 3 . tcp . 80-80 }
+	}
+	chain in_2 {
+		meta mark . meta l4proto . th dport @allow_2 accept
+	}
+	set allow_3 {
+		type mark . inet_proto . inet_service
+		flags interval
+		elements = { 2 . tcp . 443-443, 2 . tcp . 80-80, 3 . 0-255 . 0-65535 }
+	}
+	chain in_3 {
+		meta mark . meta l4proto . th dport @allow_3 accept
+	}
+	chain forward {
+		type filter hook forward priority filter; policy accept;
+		ct state established,related accept
+		ip saddr != @participants return
+		ip daddr != @participants return
+		meta mark set ip saddr map @member ip daddr vmap @inbound
+		counter drop
+	}
+}
+)";
+
+// Runs the rest of the test in a fresh network namespace (root only), so nothing the
+// test applies touches the host's tables.
+bool enter_private_netns() {
+    return ::geteuid() == 0 && ::unshare(CLONE_NEWNET) == 0;
+}
+
+}  // namespace
+
+TEST_CASE("firewall: a small site renders to the expected table") {
+    auto rs = build_ruleset(small_site(), "warden");
+    CHECK(rs.skipped.empty());
+    CHECK(render_full(rs) == kSmallSite);
+    CHECK(rule_count(rs) == 8);
+}
+
+TEST_CASE("firewall: rules between the same groups merge into disjoint elements") {
+    FirewallInput in = small_site();
+    in.rules = {rule(1, "pcs", "routers", "tcp", "80-443"), rule(2, "pcs", "routers", "tcp", "400-500"),
+                rule(3, "pcs", "routers", "", "53"),  // no protocol: TCP and UDP
+                rule(4, "default", "routers", "icmp"), rule(5, "default", "routers", "udp"),
+                rule(6, "default", "routers")};  // any protocol subsumes the others
+    auto rs = build_ruleset(in, "warden");
+    CHECK(rs.allowed.at(3) == std::set<std::string>{"1 . 0-255 . 0-65535", "2 . tcp . 53-53",
+                                                     "2 . tcp . 80-500", "2 . udp . 53-53"});
+    CHECK(rs.allowed.at(1).empty());
+    CHECK(rs.allowed.at(2).empty());  // one-way: nothing back to the pcs
+}
+
+TEST_CASE("firewall: a rule within one group, and both ways, allow exactly those directions") {
+    FirewallInput in = small_site();
+    in.rules = {rule(1, "pcs", "pcs", "udp", "5000"), rule(2, "default", "routers", {}, {}, true)};
+    auto rs = build_ruleset(in, "warden");
+    CHECK(rs.allowed.at(2) == std::set<std::string>{"2 . udp . 5000-5000"});
+    CHECK(rs.allowed.at(3) == std::set<std::string>{"1 . 0-255 . 0-65535"});
+    CHECK(rs.allowed.at(1) == std::set<std::string>{"3 . 0-255 . 0-65535"});
+}
+
+TEST_CASE("firewall: overlapping or unknown input is skipped with a note, never rendered") {
+    FirewallInput in = small_site();
+    in.devices.push_back(device("r2", "routers", "10.8.0.5", "192.168.10.128/25"));
+    in.devices.push_back(device("ghost", "nope", "10.8.0.6"));
+    in.devices.push_back(device("outside", "pcs", "10.9.0.7"));  // VPN IP outside the pool
+    in.rules.push_back(rule(9, "pcs", "gone"));
+    auto rs = build_ruleset(in, "warden");
+    REQUIRE(rs.skipped.size() == 3);
+    CHECK(rs.skipped[0] == "device ghost: unknown group nope");
+    CHECK(rs.skipped[1] == "device r2: 192.168.10.128/25 overlaps 192.168.10.0/24 of r1");
+    CHECK(rs.skipped[2] == "rule 9: unknown group");
+    CHECK(rs.participants ==
+          std::vector<std::string>{"10.8.0.0/24", "10.9.0.7", "192.168.10.0/24"});
+    CHECK(rs.members.size() == 6);  // r2's VPN IP stays, its network does not
+}
+
+TEST_CASE("firewall: a rule change is a delta of elements; a device change is a full rebuild") {
+    const auto before = build_ruleset(small_site(), "warden");
+    CHECK(render_delta(before, before) == std::string());
+
+    FirewallInput changed = small_site();
+    changed.rules.erase(changed.rules.begin());  // pcs <-> routers web rule gone
+    changed.rules.push_back(rule(4, "pcs", "default", "tcp", "22"));
+    const auto after = build_ruleset(changed, "warden");
+    CHECK(render_delta(before, after) ==
+          "delete element inet warden allow_2 { 3 . tcp . 443-443, 3 . tcp . 80-80 }\n"
+          "delete element inet warden allow_3 { 2 . tcp . 443-443, 2 . tcp . 80-80 }\n"
+          "add element inet warden allow_1 { 2 . tcp . 22-22 }\n");
+
+    FirewallInput moved = small_site();
+    moved.devices[0].group = "default";
+    CHECK_FALSE(render_delta(before, build_ruleset(moved, "warden")));
+    FirewallInput grown = small_site();
+    grown.groups.push_back({4, "new"});
+    CHECK_FALSE(render_delta(before, build_ruleset(grown, "warden")));
+    CHECK_FALSE(render_delta(before, build_ruleset(small_site(), "other")));
+}
+
+TEST_CASE("firewall: the kernel accepts the table, the delta and the removal (root)") {
+    if (!enter_private_netns()) {
+        WARN("not root (or no network namespaces): kernel check skipped");
+        return;
+    }
+    const auto before = build_ruleset(small_site(), "warden_test");
+    testing::TempDir dir;
+    const auto path = (dir.path / "table.nft").string();
+    std::ofstream(path) << render_full(before);
+    // The nft tool's own syntax check of the exact text, as an operator would run it.
+    CHECK(std::system(("nft -c -f " + path).c_str()) == 0);
+
+    NftApplier nft;
+    REQUIRE(nft.apply(render_full(before)) == "");
+    REQUIRE(nft.apply(render_full(before)) == "");  // replacing an existing table works
+    FirewallInput changed = small_site();
+    changed.rules.push_back(rule(4, "pcs", "default", "tcp", "22,8000-8080"));
+    changed.rules.erase(changed.rules.begin());
+    const auto after = build_ruleset(changed, "warden_test");
+    REQUIRE(nft.apply(*render_delta(before, after)) == "");
+    auto listed = nft.run("list set inet warden_test allow_1");
+    REQUIRE(listed.ok);
+    CHECK(listed.output.find("2 . tcp . 8000-8080") != std::string::npos);
+    CHECK(nft.run("list set inet warden_test allow_2").output.find("tcp . 443") ==
+          std::string::npos);
+    // A broken script changes nothing: the previous table stays whole.
+    CHECK_FALSE(nft.apply("add element inet warden_test allow_1 { nonsense }\n").empty());
+    CHECK(nft.run("list set inet warden_test allow_1").output.find("8000-8080") !=
+          std::string::npos);
+    REQUIRE(nft.apply(render_remove("warden_test")) == "");
+    CHECK_FALSE(nft.run("list table inet warden_test").ok);
+}
