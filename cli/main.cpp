@@ -80,6 +80,8 @@ void arg(CLI::App* sub, const std::string& flag, const std::string& key, Invocat
     if (required) opt->required();
 }
 
+void define_group_commands(CLI::App& app, CLI::App& device, Invocation& inv, Options& o);
+
 void define_commands(CLI::App& app, Invocation& inv, Options& o) {
     const std::vector<Column> device_cols = {
         {"name", "NAME"},       {"type", "TYPE"},   {"group", "GROUP"}, {"vpn_ip", "VPN IP"},
@@ -124,6 +126,8 @@ void define_commands(CLI::App& app, Invocation& inv, Options& o) {
     arg(exp, "name", "name", inv, "device name", true);
     exp->add_option("-o,--output", o.output_file, "output file (default: stdout)");
 
+    define_group_commands(app, *device, inv, o);
+
     CLI::App* cert = app.add_subcommand("cert", "manage certificates")->require_subcommand(1);
     arg(leaf(*cert, "list", "list a device's certificates", inv, "cert.list",
              [&o, cert_cols](const json::value& v) { return print_rows(v, o, cert_cols); }),
@@ -139,6 +143,41 @@ void define_commands(CLI::App& app, Invocation& inv, Options& o) {
          [&o, session_cols](const json::value& v) { return print_rows(v, o, session_cols); });
     arg(leaf(*session, "kill", "end a device's session", inv, "session.kill", any), "name", "name",
         inv, "device name", true);
+}
+
+// group add/delete/list, rule add/list/delete, device edit --group.
+void define_group_commands(CLI::App& app, CLI::App& device, Invocation& inv, Options& o) {
+    auto any = [&o](const json::value& v) { return print_any(v, o); };
+    CLI::App* group = app.add_subcommand("group", "manage groups")->require_subcommand(1);
+    arg(leaf(*group, "add", "add a group", inv, "group.add", any), "name", "name", inv,
+        "group name", true);
+    arg(leaf(*group, "delete", "delete an unused group", inv, "group.delete", any), "name", "name",
+        inv, "group name", true);
+    leaf(*group, "list", "list groups", inv, "group.list", [&o](const json::value& v) {
+        return print_rows(v, o, {{"name", "NAME"}, {"devices", "DEVICES"}, {"rules", "RULES"}});
+    });
+
+    CLI::App* rule = app.add_subcommand("rule", "communication rules")->require_subcommand(1);
+    auto* add = leaf(*rule, "add", "allow traffic from one group to another", inv, "rule.add", any);
+    arg(add, "from", "from", inv, "source group", true);
+    arg(add, "to", "to", inv, "destination group (the same group: within it)", true);
+    add->add_flag_callback(
+        "--both", [&inv] { inv.args["both"] = true; }, "allow both directions");
+    arg(add, "--proto", "proto", inv, "tcp, udp or icmp (default: any)");
+    arg(add, "--ports", "ports", inv, "e.g. 80,443,1000-2000 (default: any)");
+    leaf(*rule, "list", "list rules", inv, "rule.list", [&o](const json::value& v) {
+        return print_rows(v, o,
+                          {{"id", "ID"}, {"from", "FROM"}, {"to", "TO"}, {"direction", "DIRECTION"},
+                           {"proto", "PROTO"}, {"ports", "PORTS"}});
+    });
+    auto* del = leaf(*rule, "delete", "delete a rule", inv, "rule.delete", any);
+    del->add_option_function<std::int64_t>(
+           "id", [&inv](std::int64_t id) { inv.args["id"] = id; }, "rule id (rule list)")
+        ->required();
+
+    auto* edit = leaf(device, "edit", "change a device", inv, "device.edit", any);
+    arg(edit, "name", "name", inv, "device name", true);
+    arg(edit, "--group", "group", inv, "new group", true);
 }
 
 int run(int argc, char** argv) {

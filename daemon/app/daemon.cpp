@@ -13,6 +13,7 @@
 #include "daemon/control/registry.hpp"
 #include "daemon/control/services.hpp"
 #include "daemon/core/auth_service.hpp"
+#include "daemon/firewall/firewall.hpp"
 #include "daemon/server/admin_server.hpp"
 #include "daemon/server/plugin_server.hpp"
 
@@ -47,11 +48,24 @@ class Daemon {
           flush_timer_(io_) {
         services_.plugin_connections = [this] { return plugin_server_.connection_count(); };
         control::register_all_commands(registry_, services_);
+        if (config.firewall.enabled) {
+            nft_ = std::make_unique<firewall::NftApplier>();
+            firewall_ = std::make_unique<firewall::Firewall>(config.firewall.table, config.pool,
+                                                             *store_, *nft_);
+            registry_.on_change([this](const control::Command&) { refresh_firewall(); });
+        }
     }
 
     int run() {
         // The CRL on disk must match the store before OpenVPN checks a handshake against it.
         authority_.write_crl(store_->revoked_serials(), wall_clock());
+        // Fail closed: without its firewall the daemon admits no one.
+        if (firewall_ && !firewall_->refresh().ok()) {
+            log::error("wardend not started: the firewall could not be applied",
+                       {{"table", config_.firewall.table},
+                        {"hint", "run as root, or set [firewall] enabled = false"}});
+            return 1;
+        }
         plugin_server_.start();
         admin_server_.start();
         sessions_.start();
@@ -71,6 +85,16 @@ class Daemon {
     }
 
   private:
+    // After every admin change: only what changed reaches the kernel (often nothing).
+    void refresh_firewall() {
+        try {
+            firewall_->refresh();
+        } catch (const std::exception& e) {
+            firewall_->invalidate();
+            log::error("firewall refresh failed", {{"error", e.what()}});
+        }
+    }
+
     void schedule_flush() {
         flush_timer_.expires_after(kLogFlushInterval);
         flush_timer_.async_wait([this](auto ec) {
@@ -88,6 +112,7 @@ class Daemon {
         plugin_server_.stop();
         admin_server_.stop();
         sessions_.stop();
+        if (firewall_ && config_.firewall.remove_on_stop) firewall_->remove();
     }
 
     asio::io_context io_;
@@ -100,6 +125,8 @@ class Daemon {
     ManagedSessions sessions_;
     control::Registry registry_;
     control::Services services_;
+    std::unique_ptr<firewall::NftApplier> nft_;
+    std::unique_ptr<firewall::Firewall> firewall_;
     server::PluginServer plugin_server_;
     server::AdminServer admin_server_;
     asio::signal_set signals_;

@@ -1,5 +1,7 @@
 #include "daemon/control/registry.hpp"
 
+#include <stdexcept>
+
 #include "common/log.hpp"
 
 namespace warden::control {
@@ -114,7 +116,8 @@ bool Args::flag(std::string_view key) const {
 
 void Registry::add(Command command) {
     const std::string name = command.name;
-    commands_.emplace(name, std::move(command));
+    if (!commands_.emplace(name, std::move(command)).second)
+        throw std::logic_error("command registered twice: " + name);
 }
 
 const Command* Registry::find(std::string_view name) const {
@@ -151,7 +154,9 @@ Reply Registry::dispatch(const json::value& request, const Caller& caller) const
     const json::object& args = args_value ? args_value->get_object() : kNoArgs;
     if (auto problem = validate_args(*cmd, args)) return Reply::error(Code::Usage, *problem);
     try {
-        return cmd->handler(Args(args), caller);
+        Reply reply = cmd->handler(Args(args), caller);
+        if (reply.code == Code::Ok && cmd->access == Access::Write && on_change_) on_change_(*cmd);
+        return reply;
     } catch (const std::exception& e) {
         log::error("admin command failed",
                    {{"command", cmd->name}, {"user", caller.user}, {"error", e.what()}});

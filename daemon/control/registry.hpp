@@ -78,7 +78,13 @@ struct Command {
 
 class Registry {
   public:
+    // A name registered twice is a programming error (two branches adding the same
+    // command): it throws instead of silently keeping one of them.
     void add(Command command);
+    // Called after every write command that succeeded, before its reply is sent: state
+    // derived from the store (the firewall) is brought up to date there, so no command
+    // can forget it and the change is in force when the caller sees "done".
+    void on_change(std::function<void(const Command&)> fn) { on_change_ = std::move(fn); }
     const Command* find(std::string_view name) const;
     std::vector<const Command*> commands() const;
 
@@ -89,6 +95,7 @@ class Registry {
 
   private:
     std::map<std::string, Command, std::less<>> commands_;
+    std::function<void(const Command&)> on_change_;
 };
 
 }  // namespace warden::control

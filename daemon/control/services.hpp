@@ -56,6 +56,7 @@ void register_status_commands(Registry& registry, Services& services);
 void register_device_commands(Registry& registry, Services& services);
 void register_cert_commands(Registry& registry, Services& services);
 void register_session_commands(Registry& registry, Services& services);
+void register_group_commands(Registry& registry, Services& services);
 void register_all_commands(Registry& registry, Services& services);
 
 // Helpers shared by the command families.

@@ -1,5 +1,7 @@
 #include "daemon/core/config.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -32,6 +34,15 @@ class TableReader {
                      "expected an integer in " + std::to_string(min) + ".." + std::to_string(max));
             else
                 out = static_cast<int>(*v);
+        }
+    }
+    void boolean(std::string_view key, bool& out) {
+        if (auto node = take(key)) {
+            // as_boolean, not value<bool>: that one would also take 1 or 0.
+            if (const auto* v = node->as_boolean())
+                out = v->get();
+            else
+                fail(key, "expected true or false");
         }
     }
     const toml::node* take(std::string_view key) {
@@ -101,6 +112,28 @@ void read_instances(TableReader& top, Config& c, std::string& error) {
     }
 }
 
+bool table_name_ok(const std::string& name) {
+    if (name.empty() || name.size() > 32 || !std::isalpha(static_cast<unsigned char>(name[0])))
+        return false;
+    return std::all_of(name.begin(), name.end(), [](char ch) {
+        return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_';
+    });
+}
+
+void read_firewall(TableReader& top, Config& c, std::string& error) {
+    const toml::node* node = top.take("firewall");
+    if (!node) return;
+    const toml::table* t = node->as_table();
+    if (!t) return top.fail("firewall", "expected a table");
+    TableReader r(*t, "firewall.", error);
+    r.boolean("enabled", c.firewall.enabled);
+    r.text("table", c.firewall.table);
+    r.boolean("remove_on_stop", c.firewall.remove_on_stop);
+    r.reject_unknown();
+    if (error.empty() && !table_name_ok(c.firewall.table))
+        r.fail("table", "expected 1-32 letters, digits or _, starting with a letter");
+}
+
 }  // namespace
 
 ConfigResult parse_config(std::string_view text) {
@@ -124,6 +157,7 @@ ConfigResult parse_config(std::string_view text) {
     r.integer("management_poll_ms", c.management_poll_ms, 50, 60000);
     read_vpn(r, c, error);
     read_instances(r, c, error);
+    read_firewall(r, c, error);
     if (const toml::node* testing = r.take("testing"); testing && error.empty()) {
         if (const toml::table* t = testing->as_table()) {
             TableReader tr(*t, "testing.", error);
@@ -170,7 +204,13 @@ std::string render_config(const Config& c) {
         << "proto = " << quoted(c.proto) << "\n"
         << "pool = " << quoted(c.pool.to_string()) << "\n"
         << "cert_days = " << c.cert_days << "\n"
-        << "crl_days = " << c.crl_days << "\n";
+        << "crl_days = " << c.crl_days << "\n\n"
+        << "# nftables table of the communication rules, in wardend's network namespace.\n"
+        << "# On stop it stays in force (fail closed) unless remove_on_stop = true.\n"
+        << "[firewall]\n"
+        << "enabled = " << (c.firewall.enabled ? "true" : "false") << "\n"
+        << "table = " << quoted(c.firewall.table) << "\n"
+        << "remove_on_stop = " << (c.firewall.remove_on_stop ? "true" : "false") << "\n";
     for (const auto& inst : c.instances) {
         out << "\n[[instance]]\nname = " << quoted(inst.name)
             << "\nmanagement = " << quoted(inst.management_socket) << "\n";

@@ -17,6 +17,13 @@ struct InstanceConfig {
     std::string management_socket;  // OpenVPN `management PATH unix`
 };
 
+// [firewall]: the nftables table wardend owns (SPEC §7).
+struct FirewallConfig {
+    bool enabled = true;
+    std::string table = "warden";  // family inet
+    bool remove_on_stop = false;   // default: the table stays (fail closed) when wardend stops
+};
+
 struct Config {
     std::string state_dir = "/var/lib/warden";  // warden.db and pki/
     std::string plugin_socket = "/run/warden/plugin.sock";
@@ -37,6 +44,8 @@ struct Config {
 
     std::vector<InstanceConfig> instances;
     int management_poll_ms = 1000;
+
+    FirewallConfig firewall;
 
     int testing_verdict_delay_ms = 0;  // tests only: delay every verdict (deferred path)
 

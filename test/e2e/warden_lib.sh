@@ -40,11 +40,16 @@ w_init() {
   export WARDEN_SOCKET="$W_STATE/admin.sock"
 }
 
-# w_start_wardend: start wardend in the server namespace when there is one (whatever it
-# does to the network, nftables later, stays there), wait for its sockets. Sets
-# W_WARDEND_PID.
+# w_start_wardend: start wardend in the server namespace when there is one, else in a
+# namespace of its own: its nftables table stays out of the host's. Waits for its
+# sockets. Sets W_WARDEND_PID.
 w_start_wardend() {
-  e2e_start_bg "${W_NS_SRV:--}" "$E2E_DIR/wardend.log" "$WARDEND" --config "$W_STATE/wardend.conf"
+  local ns="${W_NS_SRV:-}"
+  if [ -z "$ns" ]; then
+    ns="e2e-wd-$$"
+    e2e_ns_exists "$ns" || e2e_make_ns "$ns"
+  fi
+  e2e_start_bg "$ns" "$E2E_DIR/wardend.log" "$WARDEND" --config "$W_STATE/wardend.conf"
   W_WARDEND_PID=$E2E_PID
   e2e_wait_for "[ -S '$W_STATE/admin.sock' ] && '$WARDENCTL' status >/dev/null" 10 ||
     e2e_fail "wardend did not start"

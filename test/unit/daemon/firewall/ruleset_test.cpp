@@ -157,7 +157,7 @@ TEST_CASE("firewall: overlapping or unknown input is skipped with a note, never 
     CHECK(rs.members.size() == 6);  // r2's VPN IP stays, its network does not
 }
 
-TEST_CASE("firewall: a rule change is a delta of elements; a device change is a full rebuild") {
+TEST_CASE("firewall: a rule change is a delta of elements, a device change is a full rebuild") {
     const auto before = build_ruleset(small_site(), "warden");
     CHECK(render_delta(before, before) == std::string());
 
