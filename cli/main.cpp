@@ -121,10 +121,12 @@ void define_commands(CLI::App& app, Invocation& inv, Options& o) {
 
     // Hidden: only a daemon started with [testing] clock_control knows the command.
     CLI::App* testing = app.add_subcommand("testing", "")->require_subcommand(1);
-    auto* clock = leaf(*testing, "clock", "move the daemon's clock forward", inv, "testing.clock", any);
-    clock->add_option_function<std::int64_t>(
-        "--advance", [&inv](std::int64_t seconds) { inv.args["advance"] = seconds; },
-        "seconds")->required();
+    auto* clock =
+        leaf(*testing, "clock", "move the daemon's clock forward", inv, "testing.clock", any);
+    clock
+        ->add_option_function<std::int64_t>(
+            "--advance", [&inv](std::int64_t seconds) { inv.args["advance"] = seconds; }, "seconds")
+        ->required();
 
     CLI::App* device = app.add_subcommand("device", "manage devices")->require_subcommand(1);
     auto* add = leaf(*device, "add", "add a device", inv, "device.add", any);

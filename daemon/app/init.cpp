@@ -87,8 +87,8 @@ std::string run_init(const InitOptions& o) {
     config.pool = *pool;
     if (auto err = split_remote(o.remote, config.remote, config.port); !err.empty()) return err;
     // Interface names have at most 15 characters.
-    config.instances.push_back(
-        {o.instance, dir + "/openvpn-" + o.instance + ".mgmt", ("tun-" + o.instance).substr(0, 15)});
+    config.instances.push_back({o.instance, dir + "/openvpn-" + o.instance + ".mgmt",
+                                ("tun-" + o.instance).substr(0, 15)});
 
     const std::int64_t now = std::time(nullptr);
     control::Authority::create(config.pki_dir(), "warden CA", config.cert_days, config.crl_days,

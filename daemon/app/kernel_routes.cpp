@@ -12,19 +12,20 @@ namespace {
 
 // `ip -j route show` prints "dst" as "192.168.1.0/24" (or a bare address for /32).
 std::optional<net::Network> parse_dst(std::string_view dst) {
-    if (dst.find('/') == std::string_view::npos) return net::parse_network(std::string(dst) + "/32");
+    if (dst.find('/') == std::string_view::npos)
+        return net::parse_network(std::string(dst) + "/32");
     return net::parse_network(dst);
 }
 
 }  // namespace
 
 bool KernelRoutes::read_present(std::vector<net::Network>& present, Result& failure) {
-    const auto shown = run_process(
-        {"ip", "-j", "-4", "route", "show", "dev", device_, "proto", kProtocol});
+    const auto shown =
+        run_process({"ip", "-j", "-4", "route", "show", "dev", device_, "proto", kProtocol});
     if (shown.exit_code != 0) {
         // iroute2 says "Cannot find device" while OpenVPN has not created its tun yet.
         failure = shown.err.find("Cannot find device") != std::string::npos ? Result::NoDevice
-                                                                             : Result::Failed;
+                                                                            : Result::Failed;
         if (failure == Result::Failed)
             log::warn("cannot read routes", {{"device", device_}, {"error", shown.err}});
         return false;
@@ -54,7 +55,8 @@ KernelRoutes::Result KernelRoutes::sync(const std::vector<core::RoutedNetwork>& 
 
     std::string batch;
     for (const auto& n : changes.add)
-        batch += "route replace " + n.to_string() + " dev " + device_ + " proto " + kProtocol + "\n";
+        batch +=
+            "route replace " + n.to_string() + " dev " + device_ + " proto " + kProtocol + "\n";
     for (const auto& n : changes.remove)
         batch += "route del " + n.to_string() + " dev " + device_ + " proto " + kProtocol + "\n";
     // -force: one bad line (a route someone removed meanwhile) must not stop the others.

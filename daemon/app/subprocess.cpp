@@ -46,7 +46,8 @@ void exchange(Pipe& in, Pipe& out, Pipe& err, const std::string& input, ProcessR
         for (nfds_t i = 0; i < n; ++i) {
             if (fds[i].revents == 0) continue;
             if (in.write && fds[i].fd == in.write.get()) {
-                const ssize_t w = ::write(fds[i].fd, input.data() + written, input.size() - written);
+                const ssize_t w =
+                    ::write(fds[i].fd, input.data() + written, input.size() - written);
                 if (w > 0) written += static_cast<std::size_t>(w);
                 if (w < 0 || written == input.size()) in.write.reset();
                 continue;

@@ -15,8 +15,7 @@ std::string netmap_nftables(const store::Device& device, const std::string& tun_
     // direction needs a rule for the other. Traffic from the LAN is translated only
     // when it leaves through the tunnel.
     std::string s;
-    s += "# warden NETMAP for " + device.name + ": LAN " + l + " appears in the VPN as " + v +
-         "\n";
+    s += "# warden NETMAP for " + device.name + ": LAN " + l + " appears in the VPN as " + v + "\n";
     s += "# Apply on the router with: nft -f FILE (needs Linux >= 5.8, nftables >= 1.0)\n";
     s += "table ip warden_netmap\n";
     s += "delete table ip warden_netmap\n";
@@ -27,8 +26,8 @@ std::string netmap_nftables(const store::Device& device, const std::string& tun_
     s += "    }\n";
     s += "    chain postrouting {\n";
     s += "        type nat hook postrouting priority srcnat; policy accept;\n";
-    s += "        oifname \"" + tun_pattern + "\" ip saddr " + l + " snat ip prefix to ip saddr map { " +
-         l + " : " + v + " }\n";
+    s += "        oifname \"" + tun_pattern + "\" ip saddr " + l +
+         " snat ip prefix to ip saddr map { " + l + " : " + v + " }\n";
     s += "    }\n";
     s += "}\n";
     return s;

@@ -19,7 +19,8 @@ std::vector<RoutedNetwork> routed_networks(const std::vector<store::RoutedNetwor
     std::vector<RoutedNetwork> out;
     out.reserve(rows.size());
     for (const auto& row : rows) {
-        if (auto network = net::parse_network(row.network)) out.push_back({row.device_id, *network});
+        if (auto network = net::parse_network(row.network))
+            out.push_back({row.device_id, *network});
     }
     return out;
 }

@@ -26,7 +26,8 @@ std::vector<RoutedNetwork> routed_networks(const std::vector<store::RoutedNetwor
 
 // Client-connect lines for `device`: `iroute` for its own accessible network, and a
 // pushed route for every network in `reachable` that is not its own.
-std::string routing_config(const store::Device& device, const std::vector<RoutedNetwork>& reachable);
+std::string routing_config(const store::Device& device,
+                           const std::vector<RoutedNetwork>& reachable);
 
 // "192.168.10.0 255.255.255.0", the form OpenVPN's route/iroute options take.
 std::string route_argument(const net::Network& network);
