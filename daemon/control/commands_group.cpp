@@ -1,6 +1,7 @@
 // group.add / delete / list, rule.add / list / delete (SPEC §7, §13), and device.edit for
 // the group only (until the full device.edit of the devices work lands).
-// The firewall follows every successful change through Registry::on_change.
+// The firewall follows every successful change through Registry::after_write, before the
+// reply is sent: when the caller sees "done", the change is in force.
 #include "daemon/control/services.hpp"
 #include "daemon/core/device_rules.hpp"
 #include "daemon/firewall/ports.hpp"

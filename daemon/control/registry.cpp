@@ -155,7 +155,8 @@ Reply Registry::dispatch(const json::value& request, const Caller& caller) const
     if (auto problem = validate_args(*cmd, args)) return Reply::error(Code::Usage, *problem);
     try {
         Reply reply = cmd->handler(Args(args), caller);
-        if (reply.code == Code::Ok && cmd->access == Access::Write && on_change_) on_change_(*cmd);
+        if (cmd->access == Access::Write && reply.code == Code::Ok && after_write_)
+            after_write_(cmd->name);
         return reply;
     } catch (const std::exception& e) {
         log::error("admin command failed",

@@ -81,10 +81,6 @@ class Registry {
     // A name registered twice is a programming error (two branches adding the same
     // command): it throws instead of silently keeping one of them.
     void add(Command command);
-    // Called after every write command that succeeded, before its reply is sent: state
-    // derived from the store (the firewall) is brought up to date there, so no command
-    // can forget it and the change is in force when the caller sees "done".
-    void on_change(std::function<void(const Command&)> fn) { on_change_ = std::move(fn); }
     const Command* find(std::string_view name) const;
     std::vector<const Command*> commands() const;
 
@@ -93,9 +89,15 @@ class Registry {
     // Parses one request line (JSON) and dispatches it.
     Reply dispatch_line(std::string_view line, const Caller& caller) const;
 
+    // Called after every write command that succeeded, so whatever is derived from the
+    // whole state (kernel routes, the firewall) is brought up to date in one place.
+    void after_write(std::function<void(const std::string& command)> hook) {
+        after_write_ = std::move(hook);
+    }
+
   private:
     std::map<std::string, Command, std::less<>> commands_;
-    std::function<void(const Command&)> on_change_;
+    std::function<void(const std::string&)> after_write_;
 };
 
 }  // namespace warden::control

@@ -26,7 +26,7 @@ struct Fixture {
     std::unique_ptr<Services> services;
     Registry registry;
     Caller root{0, "root", true, true};
-    std::vector<std::string> changes;  // commands reported through on_change
+    std::vector<std::string> changes;  // commands reported through after_write
 
     Fixture() {
         config.state_dir = dir.path.string();
@@ -37,7 +37,7 @@ struct Fixture {
         services = std::make_unique<Services>(
             Services{config, *store, *authority, sessions, [this] { return clock; }});
         register_all_commands(registry, *services);
-        registry.on_change([this](const Command& c) { changes.push_back(c.name); });
+        registry.after_write([this](const std::string& c) { changes.push_back(c); });
     }
 
     Reply run(const std::string& command, json::object args = {}) {
