@@ -5,6 +5,7 @@
 #include "common/log.hpp"
 #include "common/protocol.hpp"
 #include "common/text.hpp"
+#include "daemon/core/reach.hpp"
 #include "daemon/core/routing.hpp"
 
 namespace warden::core {
@@ -85,8 +86,12 @@ wire::Message AuthService::verdict_reply(const wire::Message& msg, const std::st
     }
     if (!connect) return reply;
 
+    // Routes only to the networks the rules let this device's group talk to (new connects;
+    // a live session keeps the routes it was pushed, the firewall decides what passes).
+    const auto reachable = reachable_networks(v.device->group, store_.routed_networks(),
+                                              store_.rules_of_group(v.device->group));
     reply.set(std::string(protocol::field::config),
-              v.config + routing_config(*v.device, routed_networks(store_.routed_networks())));
+              v.config + routing_config(*v.device, routed_networks(reachable)));
     const std::string vpn_ip = net::format_ipv4(v.device->vpn_ip);
     sessions_.connected({instance, address, serial, cn, v.device->id, v.device->name, vpn_ip, now});
     log::info("client admitted", {{"instance", instance},

@@ -144,9 +144,11 @@ class SqliteStore final : public Store {
     }
 
     std::vector<RoutedNetworkRow> routed_networks() override {
-        Statement s(db_.get(), "SELECT id, network FROM devices WHERE network != '' ORDER BY id");
+        Statement s(db_.get(),
+                    "SELECT d.id, d.network, g.name FROM devices d JOIN groups g ON g.id = "
+                    "d.group_id WHERE d.network != '' ORDER BY d.id");
         std::vector<RoutedNetworkRow> out;
-        while (s.step()) out.push_back({s.int64(0), s.text(1)});
+        while (s.step()) out.push_back({s.int64(0), s.text(1), s.text(2)});
         return out;
     }
 
@@ -240,6 +242,9 @@ class SqliteStore final : public Store {
     }
     Outcome add_rule(Rule& r) override { return sqlite_groups::add_rule(db_.get(), r); }
     std::vector<Rule> list_rules() override { return sqlite_groups::list_rules(db_.get()); }
+    std::vector<Rule> rules_of_group(std::string_view group) override {
+        return sqlite_groups::rules_of_group(db_.get(), group);
+    }
     Outcome delete_rule(std::int64_t id) override {
         return sqlite_groups::delete_rule(db_.get(), id);
     }

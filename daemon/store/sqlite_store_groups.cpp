@@ -81,17 +81,30 @@ Outcome add_rule(sqlite3* db, Rule& r) {
     return Outcome::success();
 }
 
-std::vector<Rule> list_rules(sqlite3* db) {
-    Statement s(db,
-                "SELECT r.id, f.name, t.name, r.both_ways, r.proto, r.ports, r.created_at "
-                "FROM rules r JOIN groups f ON f.id = r.from_group "
-                "JOIN groups t ON t.id = r.to_group ORDER BY r.id");
+static std::vector<Rule> read_rules(Statement& s) {
     std::vector<Rule> out;
     while (s.step()) {
         out.push_back(
             {s.int64(0), s.text(1), s.text(2), s.int64(3) != 0, s.text(4), s.text(5), s.int64(6)});
     }
     return out;
+}
+
+constexpr std::string_view kRuleSelect =
+    "SELECT r.id, f.name, t.name, r.both_ways, r.proto, r.ports, r.created_at "
+    "FROM rules r JOIN groups f ON f.id = r.from_group JOIN groups t ON t.id = r.to_group ";
+
+std::vector<Rule> list_rules(sqlite3* db) {
+    Statement s(db, std::string(kRuleSelect) + "ORDER BY r.id");
+    return read_rules(s);
+}
+
+// Runs on every client connect (pushed routes): two indexed lookups, not a scan.
+std::vector<Rule> rules_of_group(sqlite3* db, std::string_view group) {
+    Statement s(db, std::string(kRuleSelect) +
+                        "WHERE f.name = ?1 OR t.name = ?1 ORDER BY r.id");
+    s.bind(1, group);
+    return read_rules(s);
 }
 
 Outcome delete_rule(sqlite3* db, std::int64_t id) {

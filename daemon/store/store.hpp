@@ -61,6 +61,7 @@ struct CertBinding {
 struct RoutedNetworkRow {
     std::int64_t device_id = 0;
     std::string network;
+    std::string group;  // the router's group: pushed routes follow the rules (SPEC §7)
 };
 
 struct RevokedSerial {
@@ -154,6 +155,7 @@ class Store {
     virtual Outcome delete_group(std::string_view name) = 0;
     virtual Outcome add_rule(Rule& rule) = 0;
     virtual std::vector<Rule> list_rules() = 0;  // by id
+    virtual std::vector<Rule> rules_of_group(std::string_view group) = 0;  // from or to it
     virtual Outcome delete_rule(std::int64_t id) = 0;
 
     // Logs.

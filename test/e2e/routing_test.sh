@@ -43,6 +43,9 @@ ip netns exec "$W_NS_SRV" sysctl -qw net.ipv4.ip_forward=1
 w_init "$W_SRV_IP_A" 10.253.0.0/24
 w_start_wardend
 w_start_server "$W_NS_SRV"
+# Everyone here is in the default group; the firewall (SPEC §7) drops traffic between VPN
+# participants that no rule allows, and routes are pushed only towards linked groups.
+"$WARDENCTL" rule add default default >/dev/null || e2e_fail "rule add default default"
 
 # Devices: one pc, three routers.
 w_add_device laptop

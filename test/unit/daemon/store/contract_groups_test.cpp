@@ -167,3 +167,34 @@ TEST_CASE("store: a rule's groups cannot disappear under it (foreign keys)") {
     CHECK(store->list_rules().size() == 1);
     CHECK(store->group_exists("x"));
 }
+
+TEST_CASE("store: the rules of a group, and routed networks carry their group") {
+    TempDir dir;
+    auto store = open_fresh(dir);
+    for (const char* name : {"a", "b", "c"}) {
+        auto g = make_group(name);
+        REQUIRE(store->add_group(g).ok());
+    }
+    auto ab = make_rule("a", "b");
+    auto ca = make_rule("c", "a");
+    auto bc = make_rule("b", "c");
+    for (auto* r : {&ab, &ca, &bc}) REQUIRE(store->add_rule(*r).ok());
+    auto of_a = store->rules_of_group("a");
+    REQUIRE(of_a.size() == 2);
+    CHECK(of_a[0].id == ab.id);
+    CHECK(of_a[1].id == ca.id);
+    CHECK(of_a[1].from_group == "c");
+    CHECK(store->rules_of_group("default").empty());
+    CHECK(store->rules_of_group("nope").empty());
+
+    Device router;
+    router.name = "r";
+    router.type = DeviceType::Router;
+    router.group = "b";
+    router.vpn_ip = 0x0a080002;
+    router.network = "192.168.7.0/24";
+    REQUIRE(store->add_device(router).ok());
+    auto rows = store->routed_networks();
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].group == "b");
+}
