@@ -1,6 +1,7 @@
 // device.add / list / show / delete / export
 #include "common/log.hpp"
 #include "daemon/control/services.hpp"
+#include "daemon/control/two_factor.hpp"
 #include "daemon/core/device_rules.hpp"
 #include "daemon/core/net.hpp"
 
@@ -139,6 +140,7 @@ Reply export_device(const Args& args, const Caller& caller, Services& s) {
     p += inline_block("cert", usable->cert_pem);
     p += inline_block("key", usable->key_pem);
     p += inline_block("tls-crypt", s.authority.tls_crypt_key());
+    p += credential_profile_lines(s, *d);
     s.audit(caller, "device.export", d->name, "serial=" + usable->serial);
     json::object result;
     result["name"] = d->name;
