@@ -10,7 +10,7 @@
 namespace warden::pki {
 
 std::string generate_auth_token_key() {
-    constexpr std::size_t kKeyBytes = 96;  // what `openvpn --genkey auth-token` writes
+    constexpr std::size_t kKeyBytes = 128;  // what `openvpn --genkey auth-token` writes
     unsigned char key[kKeyBytes];
     const detail::Wipe wipe(key, sizeof key);
     detail::check(RAND_bytes(key, sizeof key) == 1, "RAND_bytes");

@@ -58,7 +58,7 @@ std::string make_crl(const Material& ca, const std::vector<Revoked>& revoked, st
 // writes it; usable with --tls-crypt.
 std::string generate_tls_crypt_key();
 
-// 96 random bytes as an "OpenVPN auth-token server key" PEM, as `openvpn --genkey
+// 128 random bytes as an "OpenVPN auth-token server key" PEM, as `openvpn --genkey
 // auth-token` writes it; for server.conf's auth-gen-token-secret.
 std::string generate_auth_token_key();
 
