@@ -25,7 +25,8 @@ struct PngImage {
 
 std::optional<QrMatrix> qr_encode(std::string_view text) {
     const std::string s(text);
-    std::unique_ptr<QRcode, QrFree> code(QRcode_encodeString(s.c_str(), 0, QR_ECLEVEL_M, QR_MODE_8, 1));
+    std::unique_ptr<QRcode, QrFree> code(
+        QRcode_encodeString(s.c_str(), 0, QR_ECLEVEL_M, QR_MODE_8, 1));
     if (!code) return std::nullopt;
     QrMatrix m;
     m.width = code->width;
@@ -47,10 +48,14 @@ std::string qr_terminal(const QrMatrix& qr) {
         for (int x = 0; x < size; ++x) {
             const bool top = light(x, y);
             const bool bottom = y + 1 < size ? light(x, y + 1) : false;
-            if (top && bottom) out += "\u2588";
-            else if (top) out += "\u2580";
-            else if (bottom) out += "\u2584";
-            else out += ' ';
+            if (top && bottom)
+                out += "\u2588";
+            else if (top)
+                out += "\u2580";
+            else if (bottom)
+                out += "\u2584";
+            else
+                out += ' ';
         }
         out += '\n';
     }

@@ -40,8 +40,8 @@ Reply setup(const Args& args, const Caller& caller, Services& s) {
     if (d.type != store::DeviceType::Pc)
         return Reply::error(Code::Invalid, "name: TOTP is for pcs; " + d.name + " is a router");
     if (auto t = s.store.find_totp(d.id); t && t->enforced)
-        return Reply::error(Code::Invalid,
-                            "totp: already set up for " + d.name + "; totp reset makes a new secret");
+        return Reply::error(Code::Invalid, "totp: already set up for " + d.name +
+                                               "; totp reset makes a new secret");
     store::Totp t;
     t.device_id = d.id;
     t.secret = core::totp::new_secret();
@@ -63,7 +63,8 @@ Reply confirm(const Args& args, const Caller& caller, Services& s) {
         return Reply::error(Code::Invalid, "code: expected the 6 digits the app shows");
     auto t = s.store.find_totp(d.id);
     if (!t) return Reply::error(Code::Invalid, "totp: not set up for " + d.name + " (totp setup)");
-    if (t->confirmed_at) return Reply::error(Code::Invalid, "totp: already confirmed for " + d.name);
+    if (t->confirmed_at)
+        return Reply::error(Code::Invalid, "totp: already confirmed for " + d.name);
     const auto step = core::totp::match(t->secret, code, s.now());
     if (!step)
         return Reply::error(Code::Invalid,
@@ -96,7 +97,8 @@ Reply reset(const Args& args, const Caller& caller, Services& s) {
     s.store.transaction([&] {
         s.store.put_totp(*t);
         s.store.drop_token_sessions(d.id);
-        s.audit(caller, "totp.reset", d.name, t->enforced ? "enforced, pending confirmation" : "pending confirmation");
+        s.audit(caller, "totp.reset", d.name,
+                t->enforced ? "enforced, pending confirmation" : "pending confirmation");
     });
     return Reply::ok(secret_reply(d, t->secret));
 }
@@ -116,8 +118,8 @@ Reply off(const Args& args, const Caller& caller, Services& s) {
     json::object o;
     o["name"] = d.name;
     o["totp"] = "off";
-    o["required_by_group"] = s.store.group_requires_totp(d.group).value_or(false) &&
-                             d.type == store::DeviceType::Pc;
+    o["required_by_group"] =
+        s.store.group_requires_totp(d.group).value_or(false) && d.type == store::DeviceType::Pc;
     return Reply::ok(o);
 }
 
@@ -185,7 +187,8 @@ Reply set_password(const Args& args, const Caller& caller, Services& s) {
         return Reply::error(Code::Invalid, "password: give a password or clear, not both");
     if (password && (password->size() < kMinPassword || password->size() > kMaxPassword ||
                      !printable(*password)))
-        return Reply::error(Code::Invalid, "password: must be 6 to 256 characters, no control characters");
+        return Reply::error(Code::Invalid,
+                            "password: must be 6 to 256 characters, no control characters");
     const std::string hash = password ? core::secrets::hash_password(*password) : std::string();
     s.store.transaction([&] {
         s.store.set_password_hash(d.id, hash);
@@ -213,17 +216,16 @@ void register_totp_commands(Registry& r, Services& s) {
                          "confirm TOTP with a code from the app; enforces it", s, confirm,
                          {{"code", ArgType::String, true}}));
     r.add(device_command("totp.reset", Access::Write,
-                         "new TOTP secret; logins need totp confirm (or a one-time code) again",
-                         s, reset));
+                         "new TOTP secret; logins need totp confirm (or a one-time code) again", s,
+                         reset));
     r.add(device_command("totp.off", Access::Write, "turn TOTP off for a device", s, off));
-    r.add(device_command("totp.show", Access::Read, "TOTP, password and lock state of a device",
-                         s, [](const Args& a, const Caller&, Services& sv) { return show(a, sv); }));
-    r.add(device_command("totp.unlock", Access::Write,
-                         "lift a device's lock after failed logins", s, unlock));
+    r.add(device_command("totp.show", Access::Read, "TOTP, password and lock state of a device", s,
+                         [](const Args& a, const Caller&, Services& sv) { return show(a, sv); }));
+    r.add(device_command("totp.unlock", Access::Write, "lift a device's lock after failed logins",
+                         s, unlock));
     r.add(device_command("device.password", Access::Write,
                          "set (password) or remove (clear) a device's static login password", s,
-                         set_password,
-                         {{"password", ArgType::String}, {"clear", ArgType::Bool}}));
+                         set_password, {{"password", ArgType::String}, {"clear", ArgType::Bool}}));
     r.add({"group.require-totp",
            Access::Write,
            "require TOTP for every pc of a group (state on|off)",
@@ -234,8 +236,8 @@ void register_totp_commands(Registry& r, Services& s) {
 std::string credential_profile_lines(Services& s, const store::Device& d) {
     const auto req = s.store.login_requirements(d.id);
     const auto totp = s.store.find_totp(d.id);
-    const bool totp_used = totp || req.totp_enforced ||
-                           (req.group_requires_totp && d.type == store::DeviceType::Pc);
+    const bool totp_used =
+        totp || req.totp_enforced || (req.group_requires_totp && d.type == store::DeviceType::Pc);
     bool open_code = false;
     for (const auto& c : s.store.one_time_codes(d.id))
         open_code = open_code || (!c.used_at && c.expires_at > s.now());

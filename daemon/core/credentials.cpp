@@ -27,7 +27,8 @@ bool strict_base64(std::string_view s) {
     if (s.size() % 4 != 0) return false;
     for (std::size_t i = 0; i < s.size(); ++i) {
         const char c = s[i];
-        const bool alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+        const bool alnum =
+            (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
         const bool pad = c == '=' && i + 2 >= s.size() && (i + 1 == s.size() || s.back() == '=');
         if (!alnum && c != '+' && c != '/' && !pad) return false;
     }

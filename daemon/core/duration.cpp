@@ -9,11 +9,16 @@ constexpr std::int64_t kMaxSeconds = std::int64_t{10} * 366 * 24 * 3600;
 
 std::optional<std::int64_t> unit_seconds(char unit) {
     switch (unit) {
-        case 's': return 1;
-        case 'm': return 60;
-        case 'h': return 3600;
-        case 'd': return 86400;
-        default: return std::nullopt;
+        case 's':
+            return 1;
+        case 'm':
+            return 60;
+        case 'h':
+            return 3600;
+        case 'd':
+            return 86400;
+        default:
+            return std::nullopt;
     }
 }
 

@@ -34,7 +34,7 @@ struct LoginFacts {
     bool group_requires_totp = false;  // applies to pcs only
     std::optional<store::Totp> totp;
     store::LoginState login;
-    std::vector<store::OneTimeCode> codes;  // the device's one-time codes
+    std::vector<store::OneTimeCode> codes;             // the device's one-time codes
     std::optional<std::int64_t> token_session_device;  // device the session_id was verified for
 };
 
@@ -59,8 +59,8 @@ struct LoginOutcome {
     LoginEvent event = LoginEvent::None;
     bool unlocked = false;  // a lock had run out before this attempt
     // Effects for the store.
-    std::optional<std::int64_t> totp_step;    // accept this step (replay guard)
-    std::optional<std::int64_t> use_code_id;  // consume this one-time code
+    std::optional<std::int64_t> totp_step;                 // accept this step (replay guard)
+    std::optional<std::int64_t> use_code_id;               // consume this one-time code
     std::optional<std::pair<int, std::int64_t>> failures;  // new (failures, locked_until)
     bool remember_session = false;  // bind the session_id to the device (second factor checked)
 };

@@ -35,8 +35,8 @@ LoginFacts LoginService::load(const store::Device& device, std::string_view sess
     return f;
 }
 
-Verdict LoginService::check_auth(const wire::Message& msg, const std::string& instance,
-                                 Verdict v, std::int64_t now) {
+Verdict LoginService::check_auth(const wire::Message& msg, const std::string& instance, Verdict v,
+                                 std::int64_t now) {
     if (!v.allow || !v.device) return v;
     const store::Device& device = *v.device;
     if (!needs_credentials(device, store_.login_requirements(device.id))) return v;
@@ -54,13 +54,17 @@ Verdict LoginService::check_auth(const wire::Message& msg, const std::string& in
     }
     const std::string state(attempt.session_state);
     if (!out.allow) {
-        log::info("login refused", {{"instance", instance}, {"device", device.name},
-                                    {"address", address}, {"session_state", state},
+        log::info("login refused", {{"instance", instance},
+                                    {"device", device.name},
+                                    {"address", address},
+                                    {"session_state", state},
                                     {"detail", out.detail}});
         return refuse(std::move(v), out.reason);
     }
-    log::info("login accepted", {{"instance", instance}, {"device", device.name},
-                                 {"address", address}, {"session_state", state},
+    log::info("login accepted", {{"instance", instance},
+                                 {"device", device.name},
+                                 {"address", address},
+                                 {"session_state", state},
                                  {"method", out.method}});
     remember({instance, address}, {device.id, serial_of(msg), now}, now);
     return v;
@@ -78,8 +82,10 @@ Verdict LoginService::check_connect(const wire::Message& msg, const std::string&
         checked_.erase(it);
     }
     if (checked || !needs_credentials(device, store_.login_requirements(device.id))) return v;
-    log::info("login refused", {{"instance", instance}, {"device", device.name},
-                                {"address", address}, {"detail", "no credentials checked at auth"}});
+    log::info("login refused", {{"instance", instance},
+                                {"device", device.name},
+                                {"address", address},
+                                {"detail", "no credentials checked at auth"}});
     return refuse(std::move(v), "credentials required: username = device name, password = code");
 }
 
@@ -98,7 +104,8 @@ bool LoginService::apply(const store::Device& device, const LoginOutcome& out,
         if (!taken && out.use_code_id && !store_.use_one_time_code(*out.use_code_id, now))
             taken = true;
         if (taken) return;
-        if (out.failures) store_.set_login_failures(device.id, out.failures->first, out.failures->second);
+        if (out.failures)
+            store_.set_login_failures(device.id, out.failures->first, out.failures->second);
         if (out.remember_session && !session_id.empty())
             store_.add_token_session(session_id, device.id, now, now - policy_.token_lifetime);
         audit(device, out, now);
@@ -116,16 +123,15 @@ void LoginService::audit(const store::Device& device, const LoginOutcome& out, s
         entry("login.unlocked", "lock expired");
         log::info("device unlocked", {{"device", device.name}});
     }
-    if (out.allow && out.use_code_id)
-        entry("otp.used", "id=" + std::to_string(*out.use_code_id));
+    if (out.allow && out.use_code_id) entry("otp.used", "id=" + std::to_string(*out.use_code_id));
     if (out.allow) return;
     if (out.event == LoginEvent::Locked) {
         const std::int64_t until = out.failures ? out.failures->second : now;
         entry("login.failed", out.detail);
         entry("login.locked", "failures=" + std::to_string(policy_.max_failures) +
                                   " seconds=" + std::to_string(until - now));
-        log::warn("device locked", {{"device", device.name},
-                                       {"seconds", std::to_string(until - now)}});
+        log::warn("device locked",
+                  {{"device", device.name}, {"seconds", std::to_string(until - now)}});
     } else if (out.event == LoginEvent::Failure || !out.detail.empty()) {
         entry("login.failed", out.detail);
     }

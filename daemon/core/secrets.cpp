@@ -63,7 +63,8 @@ bool verify_password(std::string_view password, std::string_view hash) {
 std::string new_access_code() {
     unsigned char raw[kCodeBytes];
     if (RAND_bytes(raw, sizeof raw) != 1) throw std::runtime_error("RAND_bytes failed");
-    const std::string text = totp::base32(std::string_view(reinterpret_cast<char*>(raw), sizeof raw));
+    const std::string text =
+        totp::base32(std::string_view(reinterpret_cast<char*>(raw), sizeof raw));
     OPENSSL_cleanse(raw, sizeof raw);
     std::string out;
     for (std::size_t i = 0; i < text.size(); ++i) {

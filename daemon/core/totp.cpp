@@ -61,8 +61,8 @@ int constant_time_compare(void* handle, const char* candidate) {
 }
 
 bool unreserved(char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '.' || c == '_' || c == '~';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || c == '~';
 }
 
 std::string percent_encode(std::string_view s) {
@@ -122,8 +122,8 @@ std::optional<std::int64_t> match(std::string_view base32_secret, std::string_vi
     std::uint64_t counter = 0;
     const int rc = oath_totp_validate3_callback(
         secret.bytes.data(), secret.bytes.size(), static_cast<time_t>(now), kStepSeconds,
-        OATH_TOTP_DEFAULT_START_TIME, digits, static_cast<std::size_t>(window), &position,
-        &counter, constant_time_compare, const_cast<std::string*>(&wanted));
+        OATH_TOTP_DEFAULT_START_TIME, digits, static_cast<std::size_t>(window), &position, &counter,
+        constant_time_compare, const_cast<std::string*>(&wanted));
     if (rc < 0) return std::nullopt;
     return static_cast<std::int64_t>(counter);
 }

@@ -10,10 +10,10 @@ namespace warden::store {
 
 struct Totp {
     std::int64_t device_id = 0;
-    std::string secret;                       // base32
+    std::string secret;                        // base32
     std::optional<std::int64_t> confirmed_at;  // unset: waiting for `totp confirm`
-    bool enforced = false;                    // logins need a code (first confirm .. off)
-    std::int64_t last_step = 0;               // highest accepted time step
+    bool enforced = false;                     // logins need a code (first confirm .. off)
+    std::int64_t last_step = 0;                // highest accepted time step
     std::int64_t created_at = 0;
 };
 

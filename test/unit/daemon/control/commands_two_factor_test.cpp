@@ -13,7 +13,9 @@ namespace {
 struct NoSessions : SessionControl {
     std::vector<SessionView> list() override { return {}; }
     std::vector<InstanceView> instances() override { return {}; }
-    std::size_t end_sessions_of_serial(const std::string&, const std::string&) override { return 0; }
+    std::size_t end_sessions_of_serial(const std::string&, const std::string&) override {
+        return 0;
+    }
     std::size_t end_sessions_of_device(std::int64_t, const std::string&) override { return 0; }
 };
 
@@ -68,16 +70,19 @@ TEST_CASE("totp commands: setup, confirm, reset, off") {
     auto setup = f.run("totp.setup", {{"name", "laptop"}});
     REQUIRE(setup.code == Code::Ok);
     const std::string secret = f.str(setup, "secret");
-    CHECK(f.str(setup, "uri") == "otpauth://totp/warden:laptop?secret=" + secret + "&issuer=warden");
+    CHECK(f.str(setup, "uri") ==
+          "otpauth://totp/warden:laptop?secret=" + secret + "&issuer=warden");
     CHECK(f.str(f.run("totp.show", {{"name", "laptop"}}), "totp") == "pending confirmation");
     CHECK_FALSE(f.store->login_requirements(f.laptop_id()).totp_enforced);
     CHECK(f.profile().find("\nauth-user-pass\n") != std::string::npos);  // ready for the user
 
     const std::string good = *core::totp::code_at(secret, f.clock);
-    auto bad = f.run("totp.confirm", {{"name", "laptop"}, {"code", good == "000000" ? "111111" : "000000"}});
+    auto bad = f.run("totp.confirm",
+                     {{"name", "laptop"}, {"code", good == "000000" ? "111111" : "000000"}});
     CHECK(bad.code == Code::Invalid);
     CHECK(bad.message.rfind("code: ", 0) == 0);
-    CHECK(f.run("totp.confirm", {{"name", "laptop"}, {"code", "12ab56"}}).message.rfind("code: ", 0) == 0);
+    CHECK(f.run("totp.confirm", {{"name", "laptop"}, {"code", "12ab56"}})
+              .message.rfind("code: ", 0) == 0);
     REQUIRE(f.run("totp.confirm", {{"name", "laptop"}, {"code", good}}).code == Code::Ok);
     CHECK(f.store->login_requirements(f.laptop_id()).totp_enforced);
     CHECK(f.store->find_totp(f.laptop_id())->last_step == core::totp::step_of(f.clock));
@@ -105,7 +110,8 @@ TEST_CASE("totp commands: arguments are validated and name the field") {
     Fixture f;
     CHECK(f.run("totp.setup", {{"name", "ghost"}}).message == "name: no device named ghost");
     CHECK(f.run("totp.setup", {{"name", "router"}}).message.rfind("name: TOTP is for pcs", 0) == 0);
-    CHECK(f.run("totp.confirm", {{"name", "laptop"}, {"code", "123456"}}).message.rfind("totp: not set up", 0) == 0);
+    CHECK(f.run("totp.confirm", {{"name", "laptop"}, {"code", "123456"}})
+              .message.rfind("totp: not set up", 0) == 0);
     CHECK(f.run("totp.reset", {{"name", "laptop"}}).message.rfind("totp: not set up", 0) == 0);
     CHECK(f.run("totp.setup", {}).code == Code::Usage);
     CHECK(f.store->activity(0, 100).size() == 2);  // only the two device.add
@@ -133,14 +139,17 @@ TEST_CASE("group.require-totp and the exported profile") {
 TEST_CASE("device.password stores a hash; totp.unlock clears a lock") {
     Fixture f;
     CHECK(f.run("device.password", {{"name", "laptop"}}).message.rfind("password: ", 0) == 0);
-    CHECK(f.run("device.password", {{"name", "laptop"}, {"password", "abc"}}).message.rfind("password: ", 0) == 0);
+    CHECK(f.run("device.password", {{"name", "laptop"}, {"password", "abc"}})
+              .message.rfind("password: ", 0) == 0);
     CHECK(f.run("device.password", {{"name", "laptop"}, {"password", "abcdefgh"}, {"clear", true}})
               .message.rfind("password: ", 0) == 0);
-    REQUIRE(f.run("device.password", {{"name", "laptop"}, {"password", "correct horse"}}).code == Code::Ok);
+    REQUIRE(f.run("device.password", {{"name", "laptop"}, {"password", "correct horse"}}).code ==
+            Code::Ok);
     const auto hash = f.store->login_state(f.laptop_id()).password_hash;
     CHECK(hash.rfind("$y$", 0) == 0);
     CHECK(hash.find("correct horse") == std::string::npos);
-    for (const auto& e : f.store->activity(0, 100)) CHECK(e.details.find("horse") == std::string::npos);
+    for (const auto& e : f.store->activity(0, 100))
+        CHECK(e.details.find("horse") == std::string::npos);
     CHECK(f.profile().find("\nauth-user-pass\n") != std::string::npos);
     REQUIRE(f.run("device.password", {{"name", "laptop"}, {"clear", true}}).code == Code::Ok);
     CHECK(f.store->login_state(f.laptop_id()).password_hash.empty());
@@ -185,5 +194,6 @@ TEST_CASE("otp commands: issue shows the code once, list never, revoke removes")
     REQUIRE(f.run("otp.revoke", {{"id", id}}).code == Code::Ok);
     CHECK(f.run("otp.revoke", {{"id", id}}).code == Code::NotFound);
     CHECK(f.run("otp.list").result.as_array().empty());
-    for (const auto& e : f.store->activity(0, 100)) CHECK(e.details.find(code) == std::string::npos);
+    for (const auto& e : f.store->activity(0, 100))
+        CHECK(e.details.find(code) == std::string::npos);
 }

@@ -35,10 +35,10 @@ TEST_CASE("credentials: SCRV1 carries base64 password and response") {
 }
 
 TEST_CASE("credentials: malformed SCRV1 is refused") {
-    for (const char* bad : {"SCRV1:", "SCRV1:c2VjcmV0", "SCRV1:c2VjcmV0:MTIz:NDU2",
-                            "SCRV1:c2Vjc!V0:MTIzNDU2", "SCRV1:c2VjcmV0:MTIzNDU",
-                            "SCRV1:c2VjcmV0:MT=zNDU2", "SCRV1:c2VjcmV0:M===",
-                            "SCRV1:AAo=:MTIzNDU2" /* "\0\n" */, "SCRV1:c2VjcmV0: MTIzNDU2"}) {
+    for (const char* bad :
+         {"SCRV1:", "SCRV1:c2VjcmV0", "SCRV1:c2VjcmV0:MTIz:NDU2", "SCRV1:c2Vjc!V0:MTIzNDU2",
+          "SCRV1:c2VjcmV0:MTIzNDU", "SCRV1:c2VjcmV0:MT=zNDU2",
+          "SCRV1:c2VjcmV0:M===", "SCRV1:AAo=:MTIzNDU2" /* "\0\n" */, "SCRV1:c2VjcmV0: MTIzNDU2"}) {
         CAPTURE(bad);
         CHECK_FALSE(parse_credentials(bad));
     }
@@ -49,7 +49,8 @@ TEST_CASE("durations: 90s 30m 2h 7d, nothing else") {
     CHECK(parse_duration("30m") == 1800);
     CHECK(parse_duration("2h") == 7200);
     CHECK(parse_duration("7d") == 7 * 86400);
-    for (const char* bad : {"", "s", "2", "2x", "-2h", "+2h", "0m", "2 h", "1.5h", "99999999999d"}) {
+    for (const char* bad :
+         {"", "s", "2", "2x", "-2h", "+2h", "0m", "2 h", "1.5h", "99999999999d"}) {
         CAPTURE(bad);
         CHECK_FALSE(parse_duration(bad));
     }

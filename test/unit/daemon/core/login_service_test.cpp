@@ -17,8 +17,8 @@ struct Fixture {
     std::unique_ptr<store::Store> store = std::move(store::open_sqlite(dir.file("w.db")).store);
     core::SessionTable table;
     std::int64_t now = 1700000000;
-    core::AuthService auth{*store, table, {*net::parse_network("10.8.0.0/24"), 0x0a080001},
-                           [this] { return now; }};
+    core::AuthService auth{
+        *store, table, {*net::parse_network("10.8.0.0/24"), 0x0a080001}, [this] { return now; }};
     std::int64_t device_id = 0;
 
     Fixture() {
@@ -54,7 +54,9 @@ struct Fixture {
         m.set("untrusted_port", port);
         return m;
     }
-    std::string verdict(wire::Message m) { return std::string(*auth.handle(m, "main")->get("result")); }
+    std::string verdict(wire::Message m) {
+        return std::string(*auth.handle(m, "main")->get("result"));
+    }
     std::string auth_with(const std::string& password, const std::string& state = "Initial",
                           const std::string& session = "S1", const std::string& port = "4000") {
         auto m = request(wire::Type::Auth, "aa01", port);
@@ -105,7 +107,8 @@ TEST_CASE("login service: the replay guard and failures are persisted") {
 
 TEST_CASE("login service: five failures lock, the lock ends by the clock") {
     Fixture f;
-    for (int i = 0; i < 5; ++i) CHECK(f.auth_with("000000" == f.code() ? "111111" : "000000") == "deny");
+    for (int i = 0; i < 5; ++i)
+        CHECK(f.auth_with("000000" == f.code() ? "111111" : "000000") == "deny");
     CHECK(f.store->login_state(f.device_id).locked_until == f.now + 300);
     REQUIRE_FALSE(f.actions().empty());
     CHECK(f.actions().back() == "login.locked");

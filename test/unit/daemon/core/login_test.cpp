@@ -32,7 +32,9 @@ LoginFacts with_totp() {
     return f;
 }
 
-std::string code(std::int64_t t = kNow) { return *totp::code_at(kSecret, t); }
+std::string code(std::int64_t t = kNow) {
+    return *totp::code_at(kSecret, t);
+}
 
 LoginOutcome login(const LoginFacts& f, const std::string& password, std::int64_t now = kNow,
                    std::string_view state = "Initial", std::string_view user = "laptop") {
@@ -152,7 +154,8 @@ TEST_CASE("login: session tokens skip the code only for sessions the daemon veri
     auto unknown = login(f, "SESS_ID_token", kNow, "Authenticated");
     CHECK_FALSE(unknown.allow);
     CHECK_FALSE(unknown.failures);  // not a guess at the code
-    for (const char* state : {"Expired", "Invalid", "AuthenticatedEmptyUser", "ExpiredEmptyUser", "Bogus"}) {
+    for (const char* state :
+         {"Expired", "Invalid", "AuthenticatedEmptyUser", "ExpiredEmptyUser", "Bogus"}) {
         CAPTURE(state);
         auto r = login(f, code(), kNow, state);
         CHECK_FALSE(r.allow);
@@ -179,7 +182,10 @@ TEST_CASE("login: one-time codes work once, in place of code and password, until
     CHECK(o.method == "one-time code");
     CHECK(o.use_code_id == 3);
     CHECK(login(f, "abcdefghjklmnpqr").allow);  // case and dashes do not matter
-    CHECK(login(f, "SCRV1::" "QUJDRC1FRkdILUpLTE0tTlBRUg==").allow);  // as the response
+    CHECK(login(f,
+                "SCRV1::"
+                "QUJDRC1FRkdILUpLTE0tTlBRUg==")
+              .allow);                               // as the response
     CHECK_FALSE(login(f, access, kNow + 60).allow);  // expired
     CHECK(login(f, access, kNow + 60).detail == "one-time code 3: expired");
     f.codes[0].used_at = kNow;
@@ -202,7 +208,8 @@ TEST_CASE("login: static password alone, and with TOTP through SCRV1") {
     auto scrv1 = [](const std::string& pw_b64, const std::string& c) {
         // base64 of the 6-digit code (6 bytes: no padding).
         std::string b64;
-        static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        static const char* alphabet =
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         for (std::size_t i = 0; i < c.size(); i += 3) {
             const unsigned v = (static_cast<unsigned char>(c[i]) << 16) |
                                (static_cast<unsigned char>(c[i + 1]) << 8) |

@@ -79,7 +79,8 @@ TEST_CASE("totp: secrets are 160 random bits in base32; the URI names issuer and
         seen.insert(s);
     }
     CHECK(seen.size() == 20);
-    CHECK(totp::uri("laptop-1", "ABC") == "otpauth://totp/warden:laptop-1?secret=ABC&issuer=warden");
+    CHECK(totp::uri("laptop-1", "ABC") ==
+          "otpauth://totp/warden:laptop-1?secret=ABC&issuer=warden");
     CHECK(totp::uri("a b/ü", "ABC") ==
           "otpauth://totp/warden:a%20b%2F%C3%BC?secret=ABC&issuer=warden");
 }

@@ -21,7 +21,8 @@ TEST_CASE("auth-token key: 128 random bytes in an OpenVPN auth-token PEM") {
     unsigned char out[256];
     const int n = EVP_DecodeBlock(out, reinterpret_cast<const unsigned char*>(b64.data()),
                                   static_cast<int>(b64.size()));
-    const int padding = b64.size() >= 2 ? (b64[b64.size() - 1] == '=') + (b64[b64.size() - 2] == '=') : 0;
+    const int padding =
+        b64.size() >= 2 ? (b64[b64.size() - 1] == '=') + (b64[b64.size() - 2] == '=') : 0;
     CHECK(n - padding == 128);
     CHECK(warden::pki::generate_auth_token_key() != pem);
 }
