@@ -1,6 +1,7 @@
 // device.add / list / show / delete / export
 #include "common/log.hpp"
 #include "daemon/control/services.hpp"
+#include "daemon/control/two_factor.hpp"
 #include "daemon/core/device_rules.hpp"
 #include "daemon/core/netmap.hpp"
 #include "daemon/core/net.hpp"
@@ -149,6 +150,7 @@ Reply export_device(const Args& args, const Caller& caller, Services& s) {
             at = end + 1;
         }
     }
+    p += credential_profile_lines(s, *d);
     s.audit(caller, "device.export", d->name, "serial=" + usable->serial);
     json::object result;
     result["name"] = d->name;
