@@ -63,9 +63,9 @@ class Daemon {
             firewall_ = std::make_unique<firewall::Firewall>(config.firewall.table, config.pool,
                                                              *store_, *nft_);
         }
-        registry_.after_write([this](const std::string&) {
+        registry_.after_write([this](const std::string& command) {
             sync_routes();
-            if (firewall_) refresh_firewall();
+            if (firewall_) refresh_firewall(command);
         });
     }
 
@@ -99,10 +99,13 @@ class Daemon {
     }
 
   private:
-    // After every admin change: only what changed reaches the kernel (often nothing).
-    void refresh_firewall() {
+    // After every admin change: only what changed reaches the kernel (often nothing). A
+    // rule command changes only rules, so the devices need not be read again.
+    void refresh_firewall(const std::string& command) {
+        const bool rules_only = command.rfind("rule.", 0) == 0;
         try {
-            firewall_->refresh();
+            firewall_->refresh(rules_only ? firewall::Firewall::Scope::Rules
+                                          : firewall::Firewall::Scope::All);
         } catch (const std::exception& e) {
             firewall_->invalidate();
             log::error("firewall refresh failed", {{"error", e.what()}});

@@ -28,13 +28,23 @@ FirewallInput load_input(store::Store& store, const net::Network& pool) {
     // No transaction needed: groups, devices and rules change only through admin commands,
     // on the same thread that calls this.
     in.groups = store.list_groups();
-    in.devices = store.list_devices();
+    in.devices = store.group_members();
     in.rules = store.list_rules();
     return in;
 }
 
-RefreshResult Firewall::refresh() {
-    return apply(build_ruleset(load_input(store_, pool_), table_));
+RefreshResult Firewall::refresh(Scope scope) {
+    if (scope == Scope::Rules && applied_ && input_) {
+        auto rules = store_.list_rules();
+        const auto touched = touched_groups(input_->rules, rules, input_->groups);
+        input_->rules = std::move(rules);
+        Ruleset next = *applied_;
+        next.skipped.clear();
+        rebuild_allowed(next, *input_, touched);
+        return apply(std::move(next));
+    }
+    input_ = load_input(store_, pool_);
+    return apply(build_ruleset(*input_, table_));
 }
 
 RefreshResult Firewall::apply(Ruleset next) {
@@ -51,7 +61,7 @@ RefreshResult Firewall::apply(Ruleset next) {
                         .count();
     if (!result.ok()) {
         // The kernel kept the previous table; start from scratch next time.
-        applied_.reset();
+        invalidate();
         log::error("firewall apply failed",
                    {{"table", table_}, {"mode", mode_name(result.mode)}, {"error", result.error}});
         return result;
@@ -68,7 +78,7 @@ RefreshResult Firewall::apply(Ruleset next) {
 }
 
 std::string Firewall::remove() {
-    applied_.reset();
+    invalidate();
     auto error = applier_.apply(render_remove(table_));
     if (error.empty())
         log::info("firewall removed", {{"table", table_}});

@@ -24,9 +24,15 @@ class Firewall {
     Firewall(std::string table, net::Network pool, store::Store& store, Applier& applier)
         : table_(std::move(table)), pool_(pool), store_(store), applier_(applier) {}
 
-    RefreshResult refresh();
+    // What changed, as far as the caller knows: Rules re-reads only the rules (a rule
+    // command); All re-reads groups, devices and rules.
+    enum class Scope { All, Rules };
+    RefreshResult refresh(Scope scope = Scope::All);
     // Forgets what was applied: the next refresh replaces the whole table.
-    void invalidate() { applied_.reset(); }
+    void invalidate() {
+        applied_.reset();
+        input_.reset();
+    }
     std::string remove();
     const std::string& table() const { return table_; }
 
@@ -38,6 +44,7 @@ class Firewall {
     store::Store& store_;
     Applier& applier_;
     std::optional<Ruleset> applied_;
+    std::optional<FirewallInput> input_;  // what applied_ was built from
 };
 
 }  // namespace warden::firewall

@@ -93,7 +93,7 @@ std::vector<std::int64_t> Ruleset::group_ids() const {
 }
 
 std::size_t Ruleset::element_count() const {
-    std::size_t n = participants.size() + 2 * members.size();  // member and inbound maps
+    std::size_t n = members.size();
     for (const auto& [id, elements] : allowed) n += elements.size();
     return n;
 }
@@ -102,27 +102,19 @@ Ruleset build_ruleset(const FirewallInput& input, const std::string& table) {
     Ruleset rs;
     rs.table = table;
     std::map<std::string, std::int64_t, std::less<>> group_ids;
-    for (const auto& g : input.groups) {
-        group_ids[g.name] = g.id;
-        rs.allowed[g.id];
-    }
+    for (const auto& g : input.groups) group_ids[g.name] = g.id;
 
+    rs.pool = input.pool.to_string();
     std::vector<Block> members;
-    std::vector<Block> participants{{input.pool, 0, "VPN pool"}};
     for (const auto& d : input.devices) {
         auto group = group_ids.find(d.group);
         if (group == group_ids.end()) {
-            rs.skipped.push_back("device " + d.name + ": unknown group " + d.group);
+            rs.skipped.push_back("device " + d.device + ": unknown group " + d.group);
             continue;
         }
-        if (d.vpn_ip != 0) {
-            members.push_back({{d.vpn_ip, 32}, group->second, d.name});
-            participants.push_back({{d.vpn_ip, 32}, 0, d.name});
-        }
-        if (auto network = net::parse_network(d.network)) {
-            members.push_back({*network, group->second, d.name});
-            participants.push_back({*network, 0, d.name});
-        }
+        if (d.vpn_ip != 0) members.push_back({{d.vpn_ip, 32}, group->second, d.device});
+        if (auto network = net::parse_network(d.network))
+            members.push_back({*network, group->second, d.device});
     }
     for (const auto& b : disjoint(std::move(members), [&](const Block& b, const Block& kept) {
              rs.skipped.push_back("device " + b.owner + ": " + address_text(b.network) +
@@ -130,10 +122,20 @@ Ruleset build_ruleset(const FirewallInput& input, const std::string& table) {
          })) {
         rs.members.emplace_back(address_text(b.network), b.group);
     }
-    // A VPN IP inside the pool is covered by it: nothing to note.
-    for (const auto& b : disjoint(std::move(participants), [](const Block&, const Block&) {}))
-        rs.participants.push_back(address_text(b.network));
+    rebuild_allowed(rs, input);
+    return rs;
+}
 
+void rebuild_allowed(Ruleset& rs, const FirewallInput& input,
+                     const std::optional<std::set<std::int64_t>>& only) {
+    auto wanted = [&only](std::int64_t group) { return !only || only->count(group); };
+    std::map<std::string, std::int64_t, std::less<>> group_ids;
+    for (auto& [id, elements] : rs.allowed)
+        if (wanted(id)) elements.clear();
+    for (const auto& g : input.groups) {
+        group_ids[g.name] = g.id;
+        rs.allowed[g.id];
+    }
     std::map<std::pair<std::int64_t, std::int64_t>, Allowance> pairs;  // (to, from)
     for (const auto& r : input.rules) {
         auto from = group_ids.find(r.from_group);
@@ -142,11 +144,35 @@ Ruleset build_ruleset(const FirewallInput& input, const std::string& table) {
             rs.skipped.push_back("rule " + std::to_string(r.id) + ": unknown group");
             continue;
         }
-        add_rule(pairs[{to->second, from->second}], r, rs.skipped);
-        if (r.both) add_rule(pairs[{from->second, to->second}], r, rs.skipped);
+        if (wanted(to->second)) add_rule(pairs[{to->second, from->second}], r, rs.skipped);
+        if (r.both && wanted(from->second))
+            add_rule(pairs[{from->second, to->second}], r, rs.skipped);
     }
     for (const auto& [key, acc] : pairs) render_allowance(key.second, acc, rs.allowed[key.first]);
-    return rs;
+}
+
+std::set<std::int64_t> touched_groups(const std::vector<store::Rule>& before,
+                                      const std::vector<store::Rule>& after,
+                                      const std::vector<store::Group>& groups) {
+    // Rules are never edited, only added and deleted: compare by id.
+    auto ids = [](const std::vector<store::Rule>& rules) {
+        std::map<std::int64_t, const store::Rule*> out;
+        for (const auto& r : rules) out[r.id] = &r;
+        return out;
+    };
+    const auto old_ids = ids(before), new_ids = ids(after);
+    std::vector<const store::Rule*> changed;
+    for (const auto& [id, r] : old_ids)
+        if (!new_ids.count(id)) changed.push_back(r);
+    for (const auto& [id, r] : new_ids)
+        if (!old_ids.count(id)) changed.push_back(r);
+    std::set<std::int64_t> out;
+    for (const auto* r : changed) {
+        for (const auto& g : groups) {
+            if (g.name == r->to_group || (r->both && g.name == r->from_group)) out.insert(g.id);
+        }
+    }
+    return out;
 }
 
 }  // namespace warden::firewall

@@ -6,7 +6,8 @@
 namespace warden::firewall {
 namespace {
 
-constexpr std::size_t kForwardRules = 5;
+constexpr std::size_t kForwardRules = 10;
+constexpr std::size_t kRulesPerGroup = 2;
 
 template <typename Range, typename Fn>
 void join(std::string& out, const Range& items, Fn&& text) {
@@ -18,64 +19,116 @@ void join(std::string& out, const Range& items, Fn&& text) {
     }
 }
 
+std::string same(const std::string& s) {
+    return s;
+}
+
 void set_block(std::string& out, const std::string& name, const std::string& type,
-               const std::string& elements) {
-    out += "\t" + name + " {\n\t\ttype " + type + "\n\t\tflags interval\n";
+               bool interval, const std::string& elements) {
+    out += "\t" + name + " {\n\t\ttype " + type + "\n";
+    if (interval) out += "\t\tflags interval\n";
     if (!elements.empty()) out += "\t\telements = { " + elements + " }\n";
     out += "\t}\n";
 }
 
 std::string group_chain(std::int64_t id) {
-    return "in_" + std::to_string(id);
+    return "g_" + std::to_string(id);
 }
 
 std::string allow_set(std::int64_t id) {
     return "allow_" + std::to_string(id);
 }
 
+// VPN IPs go to a hash map, networks to an interval map: hash elements are much cheaper
+// for nftables to load, and most members are single addresses.
+bool is_network(const std::string& address) {
+    return address.find('/') != std::string::npos;
+}
+
+using Members = std::vector<std::pair<std::string, std::int64_t>>;
+
+std::string member_element(const std::pair<std::string, std::int64_t>& m) {
+    return m.first + " : jump " + group_chain(m.second);
+}
+
 void maps(std::string& out, const Ruleset& rs) {
-    std::string participants;
-    join(participants, rs.participants, [](const std::string& a) { return a; });
-    set_block(out, "set participants", "ipv4_addr", participants);
-    std::string member, inbound;
-    join(member, rs.members, [](const auto& m) { return m.first + " : " + std::to_string(m.second); });
-    join(inbound, rs.members,
-         [](const auto& m) { return m.first + " : jump " + group_chain(m.second); });
-    set_block(out, "map member", "ipv4_addr : mark", member);
-    set_block(out, "map inbound", "ipv4_addr : verdict", inbound);
+    std::string ips, nets;
+    Members by_ip, by_net;
+    for (const auto& m : rs.members) (is_network(m.first) ? by_net : by_ip).push_back(m);
+    join(ips, by_ip, member_element);
+    join(nets, by_net, member_element);
+    set_block(out, "map addr_ip", "ipv4_addr : verdict", false, ips);
+    set_block(out, "map addr_net", "ipv4_addr : verdict", true, nets);
 }
 
 void groups(std::string& out, const Ruleset& rs) {
     for (const auto& [id, elements] : rs.allowed) {
         std::string text;
-        join(text, elements, [](const std::string& e) { return e; });
-        set_block(out, "set " + allow_set(id), "mark . inet_proto . inet_service", text);
-        out += "\tchain " + group_chain(id) + " {\n\t\tmeta mark . meta l4proto . th dport @" +
-               allow_set(id) + " accept\n\t}\n";
+        join(text, elements, same);
+        set_block(out, "set " + allow_set(id), "mark . inet_proto . inet_service", true, text);
+        const std::string g = std::to_string(id);
+        out += "\tchain " + group_chain(id) + " {\n\t\tmeta mark 0 meta mark set " + g +
+               " return\n\t\tmeta mark . meta l4proto . th dport @" + allow_set(id) +
+               " accept\n\t}\n";
     }
 }
 
-void forward(std::string& out) {
-    // The mark carries the source group from the member lookup to the group chain; if the
-    // source has no group (a free pool address) the lookup fails, the rule does not match
-    // and the packet reaches the drop.
+void forward(std::string& out, const std::string& pool) {
+    // The pool and both maps are the participants; anything else is not ours to filter.
     out +=
         "\tchain forward {\n"
         "\t\ttype filter hook forward priority filter; policy accept;\n"
         "\t\tct state established,related accept\n"
-        "\t\tip saddr != @participants return\n"
-        "\t\tip daddr != @participants return\n"
-        "\t\tmeta mark set ip saddr map @member ip daddr vmap @inbound\n"
+        "\t\tip saddr != " + pool + " ip saddr != @addr_ip ip saddr != @addr_net return\n"
+        "\t\tip daddr != " + pool + " ip daddr != @addr_ip ip daddr != @addr_net return\n"
+        "\t\tmeta mark set 0\n"
+        "\t\tip saddr vmap @addr_ip\n"
+        "\t\tip saddr vmap @addr_net\n"
+        "\t\tmeta mark 0 counter drop\n"
+        "\t\tip daddr vmap @addr_ip\n"
+        "\t\tip daddr vmap @addr_net\n"
         "\t\tcounter drop\n"
         "\t}\n";
 }
 
+// "verb element inet TABLE SET { a, b }\n", nothing for no elements.
+template <typename Range, typename Fn>
 void element_command(std::string& out, const char* verb, const std::string& table,
-                     std::int64_t id, const std::vector<std::string>& elements) {
+                     const std::string& set, const Range& elements, Fn&& text) {
     if (elements.empty()) return;
-    out += std::string(verb) + " element inet " + table + " " + allow_set(id) + " { ";
-    join(out, elements, [](const std::string& e) { return e; });
+    out += std::string(verb) + " element inet " + table + " " + set + " { ";
+    join(out, elements, text);
     out += " }\n";
+}
+
+template <typename T>
+std::vector<T> minus(std::vector<T> a, std::vector<T> b) {
+    std::sort(a.begin(), a.end());
+    std::sort(b.begin(), b.end());
+    std::vector<T> out;
+    std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+    return out;
+}
+
+std::string key_of(const std::pair<std::string, std::int64_t>& m) {
+    return m.first;
+}
+
+// Members that left (or changed group) are deleted by key; new ones added with their jump.
+void member_delta(std::string& deletes, std::string& adds, const std::string& table,
+                  const Members& from, const Members& to) {
+    const auto gone = minus(from, to);
+    const auto added = minus(to, from);
+    for (bool net : {false, true}) {
+        Members g, a;
+        std::copy_if(gone.begin(), gone.end(), std::back_inserter(g),
+                     [net](const auto& m) { return is_network(m.first) == net; });
+        std::copy_if(added.begin(), added.end(), std::back_inserter(a),
+                     [net](const auto& m) { return is_network(m.first) == net; });
+        const std::string map = net ? "addr_net" : "addr_ip";
+        element_command(deletes, "delete", table, map, g, key_of);
+        element_command(adds, "add", table, map, a, member_element);
+    }
 }
 
 }  // namespace
@@ -87,7 +140,7 @@ std::string render_full(const Ruleset& rs) {
     out += "table inet " + rs.table + " {\n";
     maps(out, rs);
     groups(out, rs);
-    forward(out);
+    forward(out, rs.pool);
     out += "}\n";
     return out;
 }
@@ -95,16 +148,14 @@ std::string render_full(const Ruleset& rs) {
 std::optional<std::string> render_delta(const Ruleset& from, const Ruleset& to) {
     if (!from.same_structure(to)) return std::nullopt;
     std::string deletes, adds;
+    // Only elements change: the chains their jumps name exist as long as the groups do.
     for (const auto& [id, wanted] : to.allowed) {
         const auto& had = from.allowed.at(id);
-        std::vector<std::string> gone, added;
-        std::set_difference(had.begin(), had.end(), wanted.begin(), wanted.end(),
-                            std::back_inserter(gone));
-        std::set_difference(wanted.begin(), wanted.end(), had.begin(), had.end(),
-                            std::back_inserter(added));
-        element_command(deletes, "delete", to.table, id, gone);
-        element_command(adds, "add", to.table, id, added);
+        const std::vector<std::string> h(had.begin(), had.end()), w(wanted.begin(), wanted.end());
+        element_command(deletes, "delete", to.table, allow_set(id), minus(h, w), same);
+        element_command(adds, "add", to.table, allow_set(id), minus(w, h), same);
     }
+    if (from.members != to.members) member_delta(deletes, adds, to.table, from.members, to.members);
     // Deletions first: a new element may overlap one it replaces.
     return deletes + adds;
 }
@@ -114,7 +165,7 @@ std::string render_remove(const std::string& table) {
 }
 
 std::size_t rule_count(const Ruleset& rs) {
-    return kForwardRules + rs.allowed.size();
+    return kForwardRules + kRulesPerGroup * rs.allowed.size();
 }
 
 }  // namespace warden::firewall

@@ -243,6 +243,9 @@ class SqliteStore final : public Store {
     }
     Outcome add_rule(Rule& r) override { return sqlite_groups::add_rule(db_.get(), r); }
     std::vector<Rule> list_rules() override { return sqlite_groups::list_rules(db_.get()); }
+    std::vector<GroupMember> group_members() override {
+        return sqlite_groups::group_members(db_.get());
+    }
     std::vector<Rule> rules_of_group(std::string_view group) override {
         return sqlite_groups::rules_of_group(db_.get(), group);
     }

@@ -115,4 +115,15 @@ Outcome delete_rule(sqlite3* db, std::int64_t id) {
     return Outcome::success();
 }
 
+// Four columns instead of whole devices: the firewall reads every device on a rebuild.
+std::vector<GroupMember> group_members(sqlite3* db) {
+    Statement s(db,
+                "SELECT d.name, g.name, d.vpn_ip, d.network FROM devices d "
+                "JOIN groups g ON g.id = d.group_id ORDER BY d.vpn_ip");
+    std::vector<GroupMember> out;
+    while (s.step())
+        out.push_back({s.text(0), s.text(1), static_cast<std::uint32_t>(s.int64(2)), s.text(3)});
+    return out;
+}
+
 }  // namespace warden::store::sqlite_groups

@@ -14,6 +14,7 @@ Outcome delete_group(sqlite3* db, std::string_view name);
 Outcome add_rule(sqlite3* db, Rule& rule);
 std::vector<Rule> list_rules(sqlite3* db);
 std::vector<Rule> rules_of_group(sqlite3* db, std::string_view group);
+std::vector<GroupMember> group_members(sqlite3* db);
 Outcome delete_rule(sqlite3* db, std::int64_t id);
 
 }  // namespace warden::store::sqlite_groups

@@ -108,6 +108,14 @@ struct Rule {
     std::int64_t created_at = 0;
 };
 
+// What the firewall needs of a device: its addresses and its group.
+struct GroupMember {
+    std::string device;
+    std::string group;
+    std::uint32_t vpn_ip = 0;
+    std::string network;  // routers: accessible network, CIDR ("" none)
+};
+
 enum class Status { Ok, NotFound, Duplicate, Invalid };
 
 struct Outcome {
@@ -158,6 +166,7 @@ class Store {
     virtual Outcome add_rule(Rule& rule) = 0;
     virtual std::vector<Rule> list_rules() = 0;  // by id
     virtual std::vector<Rule> rules_of_group(std::string_view group) = 0;  // from or to it
+    virtual std::vector<GroupMember> group_members() = 0;  // every device, by VPN IP
     virtual Outcome delete_rule(std::int64_t id) = 0;
 
     // Logs.

@@ -58,7 +58,8 @@ TEST_CASE("firewall sync: full on start, nothing when unchanged, delta for rules
     CHECK(first.mode == RefreshResult::Mode::Full);
     REQUIRE(f.applier.scripts.size() == 1);
     CHECK(starts_with(f.applier.scripts[0], "add table inet wt\ndelete table inet wt\n"));
-    CHECK(f.applier.scripts[0].find("10.8.0.2 : " + std::to_string(ops.id)) != std::string::npos);
+    CHECK(f.applier.scripts[0].find("10.8.0.2 : jump g_" + std::to_string(ops.id)) !=
+          std::string::npos);
 
     CHECK(f.firewall.refresh().mode == RefreshResult::Mode::Unchanged);
     CHECK(f.applier.scripts.size() == 1);  // nothing sent to the kernel
@@ -76,7 +77,25 @@ TEST_CASE("firewall sync: full on start, nothing when unchanged, delta for rules
     CHECK(starts_with(f.applier.scripts[2], "delete element inet wt " + set));
 
     f.add_device("cam", 0x0a080003, "default");
+    CHECK(f.firewall.refresh().mode == RefreshResult::Mode::Delta);
+    CHECK(f.applier.scripts.back() == "add element inet wt addr_ip { 10.8.0.3 : jump g_1 }\n");
+
+    store::Group lab{0, "lab"};
+    REQUIRE(f.store->add_group(lab).ok());  // a new chain and set: the whole table
     CHECK(f.firewall.refresh().mode == RefreshResult::Mode::Full);
+}
+
+TEST_CASE("firewall sync: a rule-only refresh reads the rules and matches a full read") {
+    Fixture f;
+    store::Group ops{0, "ops"};
+    REQUIRE(f.store->add_group(ops).ok());
+    f.add_device("laptop", 0x0a080002, "ops");
+    // Before anything was applied, a rule-only refresh still reads everything.
+    CHECK(f.firewall.refresh(Firewall::Scope::Rules).mode == RefreshResult::Mode::Full);
+    f.add_rule("default", "ops");
+    CHECK(f.firewall.refresh(Firewall::Scope::Rules).mode == RefreshResult::Mode::Delta);
+    // A full read now finds nothing new: the rule-only path built the same table.
+    CHECK(f.firewall.refresh().mode == RefreshResult::Mode::Unchanged);
 }
 
 TEST_CASE("firewall sync: a refused script is reported and the next refresh is full") {

@@ -17,14 +17,9 @@ using namespace warden::firewall;
 
 namespace {
 
-store::Device device(const std::string& name, const std::string& group, const char* ip,
-                     const std::string& network = {}) {
-    store::Device d;
-    d.name = name;
-    d.group = group;
-    d.vpn_ip = *net::parse_ipv4(ip);
-    d.network = network;
-    return d;
+store::GroupMember device(const std::string& name, const std::string& group, const char* ip,
+                          const std::string& network = {}) {
+    return {name, group, *net::parse_ipv4(ip), network};
 }
 
 store::Rule rule(std::int64_t id, const std::string& from, const std::string& to,
@@ -55,26 +50,21 @@ FirewallInput small_site() {
 const char* const kSmallSite = R"(add table inet warden
 delete table inet warden
 table inet warden {
-	set participants {
-		type ipv4_addr
-		flags interval
-		elements = { 10.8.0.0/24, 192.168.10.0/24 }
+	map addr_ip {
+		type ipv4_addr : verdict
+		elements = { 10.8.0.2 : jump g_2, 10.8.0.3 : jump g_3, 10.8.0.4 : jump g_1 }
 	}
-	map member {
-		type ipv4_addr : mark
-		flags interval
-		elements = { 10.8.0.2 : 2, 10.8.0.3 : 3, 10.8.0.4 : 1, 192.168.10.0/24 : 3 }
-	}
-	map inbound {
+	map addr_net {
 		type ipv4_addr : verdict
 		flags interval
-		elements = { 10.8.0.2 : jump in_2, 10.8.0.3 : jump in_3, 10.8.0.4 : jump in_1, 192.168.10.0/24 : jump in_3 }
+		elements = { 192.168.10.0/24 : jump g_3 }
 	}
 	set allow_1 {
 		type mark . inet_proto . inet_service
 		flags interval
 	}
-	chain in_1 {
+	chain g_1 {
+		meta mark 0 meta mark set 1 return
 		meta mark . meta l4proto . th dport @allow_1 accept
 	}
 	set allow_2 {
@@ -82,7 +72,8 @@ table inet warden {
 		flags interval
 		elements = { 1 . icmp . 0-65535, 3 . tcp . 443-443, 3 . tcp . 80-80 }
 	}
-	chain in_2 {
+	chain g_2 {
+		meta mark 0 meta mark set 2 return
 		meta mark . meta l4proto . th dport @allow_2 accept
 	}
 	set allow_3 {
@@ -90,15 +81,21 @@ table inet warden {
 		flags interval
 		elements = { 2 . tcp . 443-443, 2 . tcp . 80-80, 3 . 0-255 . 0-65535 }
 	}
-	chain in_3 {
+	chain g_3 {
+		meta mark 0 meta mark set 3 return
 		meta mark . meta l4proto . th dport @allow_3 accept
 	}
 	chain forward {
 		type filter hook forward priority filter; policy accept;
 		ct state established,related accept
-		ip saddr != @participants return
-		ip daddr != @participants return
-		meta mark set ip saddr map @member ip daddr vmap @inbound
+		ip saddr != 10.8.0.0/24 ip saddr != @addr_ip ip saddr != @addr_net return
+		ip daddr != 10.8.0.0/24 ip daddr != @addr_ip ip daddr != @addr_net return
+		meta mark set 0
+		ip saddr vmap @addr_ip
+		ip saddr vmap @addr_net
+		meta mark 0 counter drop
+		ip daddr vmap @addr_ip
+		ip daddr vmap @addr_net
 		counter drop
 	}
 }
@@ -116,7 +113,7 @@ TEST_CASE("firewall: a small site renders to the expected table") {
     auto rs = build_ruleset(small_site(), "warden");
     CHECK(rs.skipped.empty());
     CHECK(render_full(rs) == kSmallSite);
-    CHECK(rule_count(rs) == 8);
+    CHECK(rule_count(rs) == 16);
 }
 
 TEST_CASE("firewall: rules between the same groups merge into disjoint elements") {
@@ -152,12 +149,11 @@ TEST_CASE("firewall: overlapping or unknown input is skipped with a note, never 
     CHECK(rs.skipped[0] == "device ghost: unknown group nope");
     CHECK(rs.skipped[1] == "device r2: 192.168.10.128/25 overlaps 192.168.10.0/24 of r1");
     CHECK(rs.skipped[2] == "rule 9: unknown group");
-    CHECK(rs.participants ==
-          std::vector<std::string>{"10.8.0.0/24", "10.9.0.7", "192.168.10.0/24"});
     CHECK(rs.members.size() == 6);  // r2's VPN IP stays, its network does not
+    CHECK(rs.members[4] == std::pair<std::string, std::int64_t>{"10.9.0.7", 2});  // outside the pool
 }
 
-TEST_CASE("firewall: a rule change is a delta of elements, a device change is a full rebuild") {
+TEST_CASE("firewall: rule and device changes are element deltas, new groups a full rebuild") {
     const auto before = build_ruleset(small_site(), "warden");
     CHECK(render_delta(before, before) == std::string());
 
@@ -169,10 +165,24 @@ TEST_CASE("firewall: a rule change is a delta of elements, a device change is a 
           "delete element inet warden allow_2 { 3 . tcp . 443-443, 3 . tcp . 80-80 }\n"
           "delete element inet warden allow_3 { 2 . tcp . 443-443, 2 . tcp . 80-80 }\n"
           "add element inet warden allow_1 { 2 . tcp . 22-22 }\n");
+    // Only the touched destination groups are recomputed, to the same result.
+    auto partial = before;
+    rebuild_allowed(partial, changed, touched_groups(small_site().rules, changed.rules,
+                                                     changed.groups));
+    CHECK(touched_groups(small_site().rules, changed.rules, changed.groups) ==
+          std::set<std::int64_t>{1, 2, 3});
+    CHECK(partial.allowed == after.allowed);
 
     FirewallInput moved = small_site();
-    moved.devices[0].group = "default";
-    CHECK_FALSE(render_delta(before, build_ruleset(moved, "warden")));
+    moved.devices[0].group = "default";  // laptop moves
+    moved.devices[1].network = "192.168.20.0/24";  // r1's network changes
+    moved.devices.push_back(device("new", "pcs", "10.8.0.9"));
+    CHECK(render_delta(before, build_ruleset(moved, "warden")) ==
+          "delete element inet warden addr_ip { 10.8.0.2 }\n"
+          "delete element inet warden addr_net { 192.168.10.0/24 }\n"
+          "add element inet warden addr_ip { 10.8.0.2 : jump g_1, 10.8.0.9 : jump g_2 }\n"
+          "add element inet warden addr_net { 192.168.20.0/24 : jump g_3 }\n");
+
     FirewallInput grown = small_site();
     grown.groups.push_back({4, "new"});
     CHECK_FALSE(render_delta(before, build_ruleset(grown, "warden")));
@@ -199,6 +209,15 @@ TEST_CASE("firewall: the kernel accepts the table, the delta and the removal (ro
     changed.rules.erase(changed.rules.begin());
     const auto after = build_ruleset(changed, "warden_test");
     REQUIRE(nft.apply(*render_delta(before, after)) == "");
+    FirewallInput moved = changed;
+    moved.devices[0].group = "default";
+    moved.devices[1].network = "192.168.20.0/24";
+    const auto relocated = build_ruleset(moved, "warden_test");
+    REQUIRE(nft.apply(*render_delta(after, relocated)) == "");
+    CHECK(nft.run("list map inet warden_test addr_net").output.find("192.168.20.0/24 : jump g_3") !=
+          std::string::npos);
+    CHECK(nft.run("list map inet warden_test addr_ip").output.find("10.8.0.2 : jump g_1") !=
+          std::string::npos);
     auto listed = nft.run("list set inet warden_test allow_1");
     REQUIRE(listed.ok);
     CHECK(listed.output.find("2 . tcp . 8000-8080") != std::string::npos);

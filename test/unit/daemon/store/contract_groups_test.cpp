@@ -198,3 +198,30 @@ TEST_CASE("store: the rules of a group, and routed networks carry their group") 
     REQUIRE(rows.size() == 1);
     CHECK(rows[0].group == "b");
 }
+
+TEST_CASE("store: group members are every device's addresses and group, by VPN IP") {
+    TempDir dir;
+    auto store = open_fresh(dir);
+    auto g = make_group("plant");
+    REQUIRE(store->add_group(g).ok());
+    Device r;
+    r.name = "r1";
+    r.type = DeviceType::Router;
+    r.group = "plant";
+    r.vpn_ip = 0x0a080009;
+    r.network = "192.168.5.0/24";
+    REQUIRE(store->add_device(r).ok());
+    Device pc;
+    pc.name = "pc";
+    pc.vpn_ip = 0x0a080003;
+    REQUIRE(store->add_device(pc).ok());
+    auto members = store->group_members();
+    REQUIRE(members.size() == 2);
+    CHECK(members[0].device == "pc");
+    CHECK(members[0].group == "default");
+    CHECK(members[0].vpn_ip == 0x0a080003);
+    CHECK(members[0].network.empty());
+    CHECK(members[1].device == "r1");
+    CHECK(members[1].group == "plant");
+    CHECK(members[1].network == "192.168.5.0/24");
+}
