@@ -17,6 +17,7 @@
 #include "daemon/core/sessions.hpp"
 #include "daemon/mgmt/client.hpp"
 #include "daemon/mgmt/parser.hpp"
+#include "daemon/core/clock.hpp"
 #include "daemon/store/store.hpp"
 
 namespace warden::app {
@@ -24,7 +25,7 @@ namespace warden::app {
 class ManagedSessions final : public control::SessionControl {
   public:
     ManagedSessions(boost::asio::io_context& io, const core::Config& config,
-                    core::SessionTable& table, store::Store& store);
+                    core::SessionTable& table, store::Store& store, core::Clock::Source now);
     void start();
     void stop();
 
@@ -45,6 +46,7 @@ class ManagedSessions final : public control::SessionControl {
     std::set<std::string> reconcile_pending_;  // instances whose management just came up
     core::SessionTable& table_;
     store::Store& store_;
+    core::Clock::Source now_;
     std::map<std::string, std::unique_ptr<mgmt::Client>> clients_;  // by instance name
 };
 

@@ -3,6 +3,7 @@
 
 #include "common/log.hpp"
 #include "daemon/control/device_commands.hpp"
+#include "daemon/core/netmap.hpp"
 #include "daemon/core/net.hpp"
 #include "daemon/pki/pki.hpp"
 
@@ -195,11 +196,21 @@ Reply export_device(const Args& args, const Caller& caller, Services& s) {
         inline_block("key", password.empty() ? usable->key_pem
                                              : pki::encrypt_private_key(usable->key_pem, password));
     p += inline_block("tls-crypt", s.authority.tls_crypt_key());
+    const std::string netmap = core::netmap_nftables(*d);
+    if (!netmap.empty()) {
+        p += "# The router translates its LAN (netmap addressing); rules for a Linux router:\n";
+        for (std::size_t at = 0; at < netmap.size();) {
+            const std::size_t end = netmap.find('\n', at);
+            p += "#| " + netmap.substr(at, end - at) + "\n";
+            at = end + 1;
+        }
+    }
     s.audit(caller, "device.export", d->name,
             "serial=" + usable->serial + (password.empty() ? "" : " key=encrypted"));
     json::object result;
     result["name"] = d->name;
     result["profile"] = p;
+    if (!netmap.empty()) result["netmap_nftables"] = netmap;
     return Reply::ok(result);
 }
 

@@ -20,6 +20,7 @@ void register_all_commands(Registry& registry, Services& services) {
     register_device_commands(registry, services);
     register_cert_commands(registry, services);
     register_session_commands(registry, services);
+    register_testing_commands(registry, services);
 }
 
 Reply from_outcome(const store::Outcome& out) {

@@ -9,6 +9,7 @@
 
 #include "daemon/control/authority.hpp"
 #include "daemon/control/registry.hpp"
+#include "daemon/core/clock.hpp"
 #include "daemon/core/config.hpp"
 #include "daemon/store/store.hpp"
 
@@ -45,6 +46,8 @@ struct Services {
     SessionControl& sessions;
     std::function<std::int64_t()> now;
     std::function<std::size_t()> plugin_connections = [] { return std::size_t{0}; };
+    // The daemon's clock; only `testing.clock` moves it (and only with clock_control).
+    core::Clock* clock = nullptr;
 
     // Records an admin action in the activity log under the caller's OS user.
     void audit(const Caller& caller, const std::string& action, const std::string& object,
@@ -56,6 +59,7 @@ void register_status_commands(Registry& registry, Services& services);
 void register_device_commands(Registry& registry, Services& services);
 void register_cert_commands(Registry& registry, Services& services);
 void register_session_commands(Registry& registry, Services& services);
+void register_testing_commands(Registry& registry, Services& services);
 void register_all_commands(Registry& registry, Services& services);
 
 // Helpers shared by the command families.

@@ -57,6 +57,12 @@ struct CertBinding {
     std::optional<Device> device;
 };
 
+// A router's accessible network as stored (CIDR text), for routing.
+struct RoutedNetworkRow {
+    std::int64_t device_id = 0;
+    std::string network;
+};
+
 struct RevokedSerial {
     std::string serial;
     std::int64_t revoked_at = 0;
@@ -117,6 +123,8 @@ class Store {
     // the end is reached (recently freed addresses are not handed out again at once).
     virtual std::optional<std::uint32_t> free_vpn_ip(std::uint32_t first, std::uint32_t last) = 0;
     virtual bool group_exists(std::string_view name) = 0;
+    // Every device with an accessible network (routers), in device id order.
+    virtual std::vector<RoutedNetworkRow> routed_networks() = 0;
 
     // Device management (sqlite_store_devices.cpp). The key password is a secret: read
     // only to encrypt an exported key, never listed; "" clears it / means none.
