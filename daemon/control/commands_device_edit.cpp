@@ -15,6 +15,11 @@ std::string touched(const Args& args) {
     return out;
 }
 
+bool routing_changed(const store::Device& before, const store::Device& after) {
+    return before.type != after.type || before.network != after.network ||
+           before.addressing != after.addressing || before.local_network != after.local_network;
+}
+
 // Reads, validates and writes in one transaction: a refused edit changes nothing, and
 // the row written back is the row just read (no concurrent state update is lost).
 Reply edit_device(const Args& args, const Caller& caller, Services& s) {
@@ -25,6 +30,7 @@ Reply edit_device(const Args& args, const Caller& caller, Services& s) {
     fields.name = args.opt_str("new_name");
     fields.type = args.opt_str("type");
     Reply reply;
+    std::optional<std::int64_t> reconnect;
     s.store.transaction([&] {
         auto d = s.store.find_device(name);
         if (!d) {
@@ -47,7 +53,16 @@ Reply edit_device(const Args& args, const Caller& caller, Services& s) {
         s.audit(caller, "device.edit", draft.device.name,
                 "changed=" + changes + (d->name != draft.device.name ? " was=" + d->name : ""));
         reply = Reply::ok(device_to_json(draft.device));
+        if (routing_changed(*d, draft.device)) reconnect = d->id;
     });
+    // OpenVPN fixes a client's iroute at connect: a router whose networks changed must
+    // reconnect to be routed by the new ones (it does so at once after the kill).
+    if (reconnect) {
+        std::size_t ended = 0;
+        for (const auto& serial : usable_serials(s, *reconnect))
+            ended += s.sessions.end_sessions_of_serial(serial, "device networks changed");
+        reply.result.as_object()["sessions_ended"] = ended;
+    }
     return reply;
 }
 
@@ -142,7 +157,8 @@ std::vector<ArgSpec> with_fields(std::vector<ArgSpec> head) {
 void register_device_edit_commands(Registry& r, Services& s) {
     r.add({"device.edit", Access::Write,
            "change a device: the options of add, new_name renames (the certificates stay "
-           "valid); an empty value clears a field",
+           "valid); an empty value clears a field; a router whose networks change is "
+           "reconnected",
            with_fields({{"name", ArgType::String, true},
                         {"new_name", ArgType::String},
                         {"type", ArgType::String}}),

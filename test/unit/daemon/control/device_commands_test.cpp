@@ -41,6 +41,8 @@ TEST_CASE("edit renames without touching the certificate identity, empty values 
                                         {"network", "192.168.6.0/255.255.255.0"},
                                         {"netmap", "192.168.0.0/24"}});
     REQUIRE(edited.code == Code::Ok);
+    // Its networks changed: the live session ends so the router reconnects with them.
+    CHECK(f.sessions.ended_serials == std::vector<std::string>{serial});
     auto d = f.store->find_device(id);
     CHECK(d->name == "plant-7");
     CHECK(d->email == "ops@example.com");
@@ -55,6 +57,9 @@ TEST_CASE("edit renames without touching the certificate identity, empty values 
     CHECK(verdict.device->name == "plant-7");
     CHECK(f.store->activity(0, 1).at(0).details.find("was=r1") != std::string::npos);
 
+    REQUIRE(f.run("device.edit", {{"name", "plant-7"}, {"new_name", "plant-8"}}).code == Code::Ok);
+    CHECK(f.sessions.ended_serials.size() == 1);  // a rename keeps the session
+    REQUIRE(f.run("device.edit", {{"name", "plant-8"}, {"new_name", "plant-7"}}).code == Code::Ok);
     REQUIRE(f.run("device.edit", {{"name", "plant-7"}, {"network", ""}, {"monitor", false}}).code ==
             Code::Ok);
     d = f.store->find_device(id);
