@@ -3,8 +3,9 @@
 
 #include "common/log.hpp"
 #include "daemon/control/device_commands.hpp"
-#include "daemon/core/netmap.hpp"
+#include "daemon/control/two_factor.hpp"
 #include "daemon/core/net.hpp"
+#include "daemon/core/netmap.hpp"
 #include "daemon/pki/pki.hpp"
 
 namespace warden::control {
@@ -205,6 +206,7 @@ Reply export_device(const Args& args, const Caller& caller, Services& s) {
             at = end + 1;
         }
     }
+    p += credential_profile_lines(s, *d);
     s.audit(caller, "device.export", d->name,
             "serial=" + usable->serial + (password.empty() ? "" : " key=encrypted"));
     json::object result;

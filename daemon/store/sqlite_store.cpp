@@ -5,6 +5,7 @@
 #include "daemon/store/migrations.hpp"
 #include "daemon/store/sqlite_handles.hpp"
 #include "daemon/store/sqlite_store_devices.hpp"
+#include "daemon/store/sqlite_store_two_factor.hpp"
 #include "daemon/store/store.hpp"
 
 namespace warden::store {
@@ -369,6 +370,58 @@ class SqliteStore final : public Store {
         return out;
     }
 
+    // Two-factor authentication: the SQL is in sqlite_store_two_factor.cpp.
+    LoginRequirements login_requirements(std::int64_t id) override {
+        return two_factor_.login_requirements(id);
+    }
+    std::optional<Totp> find_totp(std::int64_t id) override {
+        return sqlite_two_factor::find_totp(db_.get(), id);
+    }
+    void put_totp(const Totp& t) override { sqlite_two_factor::put_totp(db_.get(), t); }
+    bool delete_totp(std::int64_t id) override {
+        return sqlite_two_factor::delete_totp(db_.get(), id);
+    }
+    bool advance_totp_step(std::int64_t id, std::int64_t step) override {
+        return sqlite_two_factor::advance_totp_step(db_.get(), id, step);
+    }
+    LoginState login_state(std::int64_t id) override {
+        return sqlite_two_factor::login_state(db_.get(), id);
+    }
+    void set_password_hash(std::int64_t id, std::string_view hash) override {
+        sqlite_two_factor::set_password_hash(db_.get(), id, hash);
+    }
+    void set_login_failures(std::int64_t id, int failures, std::int64_t until) override {
+        sqlite_two_factor::set_login_failures(db_.get(), id, failures, until);
+    }
+    std::optional<bool> group_requires_totp(std::string_view group) override {
+        return sqlite_two_factor::group_requires_totp(db_.get(), group);
+    }
+    Outcome set_group_requires_totp(std::string_view group, bool required) override {
+        return sqlite_two_factor::set_group_requires_totp(db_.get(), group, required);
+    }
+    void add_one_time_code(OneTimeCode& c) override {
+        sqlite_two_factor::add_one_time_code(db_.get(), c);
+    }
+    std::vector<OneTimeCode> one_time_codes(std::optional<std::int64_t> id) override {
+        return sqlite_two_factor::one_time_codes(db_.get(), id);
+    }
+    bool use_one_time_code(std::int64_t id, std::int64_t now) override {
+        return sqlite_two_factor::use_one_time_code(db_.get(), id, now);
+    }
+    Outcome delete_one_time_code(std::int64_t id) override {
+        return sqlite_two_factor::delete_one_time_code(db_.get(), id);
+    }
+    void add_token_session(std::string_view session_id, std::int64_t id, std::int64_t now,
+                           std::int64_t expire_before) override {
+        sqlite_two_factor::add_token_session(db_.get(), session_id, id, now, expire_before);
+    }
+    std::optional<std::int64_t> token_session_device(std::string_view session_id) override {
+        return sqlite_two_factor::token_session_device(db_.get(), session_id);
+    }
+    void drop_token_sessions(std::int64_t id) override {
+        sqlite_two_factor::drop_token_sessions(db_.get(), id);
+    }
+
     int schema_version() override {
         Statement s(db_.get(), "SELECT MAX(version) FROM schema_version");
         s.step();
@@ -386,6 +439,7 @@ class SqliteStore final : public Store {
     DbHandle db_;
     Statement by_serial_;
     Statement device_by_id_;
+    sqlite_two_factor::HotStatements two_factor_{db_.get()};
     bool in_transaction_ = false;
 };
 
