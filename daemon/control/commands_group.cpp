@@ -1,5 +1,5 @@
-// group.add / delete / list, rule.add / list / delete (SPEC §7, §13), and device.edit for
-// the group only (until the full device.edit of the devices work lands).
+// group.add / delete / list, rule.add / list / delete (SPEC §7, §13). Moving a device to
+// another group is device.edit (commands_device_edit.cpp).
 // The firewall follows every successful change through Registry::after_write, before the
 // reply is sent: when the caller sees "done", the change is in force.
 #include "daemon/control/services.hpp"
@@ -115,18 +115,6 @@ Reply delete_rule(const Args& args, const Caller& caller, Services& s) {
     return Reply::ok();
 }
 
-Reply edit_device_group(const Args& args, const Caller& caller, Services& s) {
-    auto d = s.store.find_device(args.str("name"));
-    if (!d) return Reply::error(Code::NotFound, "device not found: " + args.str("name"));
-    const std::string group = args.str("group");
-    if (!s.store.group_exists(group)) return Reply::error(Code::Invalid, "group: unknown group " + group);
-    const std::string before = d->group;
-    d->group = group;
-    if (auto out = s.store.update_device(*d); !out.ok()) return from_outcome(out);
-    s.audit(caller, "device.edit", d->name, "group=" + before + "->" + group);
-    return Reply::ok(device_to_json(*d));
-}
-
 }  // namespace
 
 void register_group_commands(Registry& r, Services& s) {
@@ -152,11 +140,6 @@ void register_group_commands(Registry& r, Services& s) {
            [&s](const Args&, const Caller&) { return list_rules(s); }});
     r.add({"rule.delete", Access::Write, "delete a rule", {{"id", ArgType::Integer, true}},
            [&s](const Args& a, const Caller& c) { return delete_rule(a, c, s); }});
-    r.add({"device.edit",
-           Access::Write,
-           "change a device's group",
-           {{"name", ArgType::String, true}, {"group", ArgType::String, true}},
-           [&s](const Args& a, const Caller& c) { return edit_device_group(a, c, s); }});
 }
 
 }  // namespace warden::control

@@ -165,6 +165,24 @@ void read_firewall(TableReader& top, Config& c, std::string& error) {
         r.fail("table", "expected 1-32 letters, digits or _, starting with a letter");
 }
 
+// [devices] and [pki]: small tables of device-management settings.
+void read_device_settings(TableReader& top, Config& c, std::string& error) {
+    if (const toml::node* node = top.take("devices"); node && error.empty()) {
+        const toml::table* t = node->as_table();
+        if (!t) return top.fail("devices", "expected a table");
+        TableReader r(*t, "devices.", error);
+        r.text("default_code", c.default_device_code);
+        r.reject_unknown();
+    }
+    if (const toml::node* node = top.take("pki"); node && error.empty()) {
+        const toml::table* t = node->as_table();
+        if (!t) return top.fail("pki", "expected a table");
+        TableReader r(*t, "pki.", error);
+        r.integer("expiry_warning_days", c.expiry_warning_days, 0, 3650);
+        r.reject_unknown();
+    }
+}
+
 }  // namespace
 
 ConfigResult parse_config(std::string_view text) {
@@ -188,6 +206,7 @@ ConfigResult parse_config(std::string_view text) {
     r.integer("management_poll_ms", c.management_poll_ms, 50, 60000);
     read_vpn(r, c, error);
     read_instances(r, c, error);
+    read_device_settings(r, c, error);
     read_auth(r, c.auth, error);
     read_firewall(r, c, error);
     if (const toml::node* testing = r.take("testing"); testing && error.empty()) {
@@ -244,7 +263,10 @@ std::string render_config(const Config& c) {
         << "# server.conf's auth-gen-token lifetime must match (wardend init writes both)\n"
         << "token_lifetime = " << quoted(exact_duration(c.auth.token_lifetime)) << "\n"
         << "otp_ttl = " << quoted(exact_duration(c.auth.otp_ttl)) << "\n"
-        << "static_challenge = " << quoted(c.auth.static_challenge) << "\n"
+        << "static_challenge = " << quoted(c.auth.static_challenge) << "\n\n"
+        << "# [devices]\n# default_code = \"...\"    # device code of routers added without "
+           "--code\n"
+        << "[pki]\nexpiry_warning_days = " << c.expiry_warning_days << "\n"
         << "\n# nftables table of the communication rules, in wardend's network namespace.\n"
         << "# On stop it stays in force (fail closed) unless remove_on_stop = true.\n"
         << "[firewall]\n"
