@@ -95,10 +95,19 @@ void seed(store::Store& st, int devices, int groups, int rules) {
             r.to_group = "g" + std::to_string(rng() % groups);
             r.both = rng() % 4 == 0;
             switch (i % 4) {
-                case 0: break;  // any
-                case 1: r.proto = "tcp"; r.ports = port_lists[rng() % 5]; break;
-                case 2: r.proto = "udp"; r.ports = std::to_string(1 + rng() % 65535); break;
-                case 3: r.proto = "icmp"; break;
+                case 0:
+                    break;  // any
+                case 1:
+                    r.proto = "tcp";
+                    r.ports = port_lists[rng() % 5];
+                    break;
+                case 2:
+                    r.proto = "udp";
+                    r.ports = std::to_string(1 + rng() % 65535);
+                    break;
+                case 3:
+                    r.proto = "icmp";
+                    break;
             }
             if (!st.add_rule(r).ok()) std::abort();
         }
@@ -114,9 +123,12 @@ std::size_t kernel_rules(firewall::NftApplier& nft, const std::string& table) {
     bool in_chain = false;
     while (std::getline(in, line)) {
         const auto text = line.substr(std::min(line.find_first_not_of('\t'), line.size()));
-        if (text.rfind("chain ", 0) == 0) in_chain = true;
-        else if (text == "}") in_chain = false;
-        else if (in_chain && !text.empty() && text.rfind("type ", 0) != 0) ++count;
+        if (text.rfind("chain ", 0) == 0)
+            in_chain = true;
+        else if (text == "}")
+            in_chain = false;
+        else if (in_chain && !text.empty() && text.rfind("type ", 0) != 0)
+            ++count;
     }
     return count;
 }
@@ -173,7 +185,8 @@ int main(int argc, char** argv) {
     // Pairs of groups no rule links yet, so each change really changes the table.
     std::vector<std::pair<std::string, std::string>> free_pairs;
     for (int a = 0; a < groups && free_pairs.size() < 10; ++a) {
-        const std::string from = "g" + std::to_string(a), to = "g" + std::to_string((a + 7) % groups);
+        const std::string from = "g" + std::to_string(a),
+                          to = "g" + std::to_string((a + 7) % groups);
         if (std::none_of(input.rules.begin(), input.rules.end(), [&](const store::Rule& r) {
                 return (r.from_group == from && r.to_group == to) ||
                        (r.both && r.from_group == to && r.to_group == from);
@@ -204,13 +217,15 @@ int main(int argc, char** argv) {
     for (const auto& [id, elements] : ruleset.allowed) allow += elements.size();
     std::printf("firewall bench: %d devices (%d routers), %d groups, %d rules\n", devices,
                 (devices + 4) / 5, groups, rules);
-    std::printf("table: %zu nftables rules in the kernel (%zu rendered); elements: addresses %zu, "
-                "allow %zu; script %zu KiB\n",
-                kernel_rules(nft, "warden"), firewall::rule_count(ruleset), ruleset.members.size(),
-                allow, script.size() / 1024);
+    std::printf(
+        "table: %zu nftables rules in the kernel (%zu rendered); elements: addresses %zu, "
+        "allow %zu; script %zu KiB\n",
+        kernel_rules(nft, "warden"), firewall::rule_count(ruleset), ruleset.members.size(), allow,
+        script.size() / 1024);
     std::printf("full rebuild: %s (5 runs; target <= 200 ms)\n", full.text().c_str());
-    std::printf("  of which: store read %.1f ms, build %.1f ms, render %.1f ms, kernel apply %.1f ms\n",
-                read_ms, build_ms, render_ms, apply_ms);
+    std::printf(
+        "  of which: store read %.1f ms, build %.1f ms, render %.1f ms, kernel apply %.1f ms\n",
+        read_ms, build_ms, render_ms, apply_ms);
     std::printf("one rule change: %s (20 runs, add or delete; target <= 50 ms)\n",
                 change.text().c_str());
     std::filesystem::remove_all(dir);

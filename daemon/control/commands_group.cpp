@@ -88,8 +88,8 @@ Reply add_rule(const Args& args, const Caller& caller, Services& s) {
     for (const auto& existing : s.store.list_rules()) {
         if (existing.from_group == r.from_group && existing.to_group == r.to_group &&
             existing.both == r.both && existing.proto == r.proto && existing.ports == r.ports)
-            return Reply::error(Code::Invalid,
-                                "rule: the same rule exists (id " + std::to_string(existing.id) + ")");
+            return Reply::error(Code::Invalid, "rule: the same rule exists (id " +
+                                                   std::to_string(existing.id) + ")");
     }
     r.created_at = s.now();
     if (auto out = s.store.add_rule(r); !out.ok()) return from_outcome(out);
@@ -118,14 +118,20 @@ Reply delete_rule(const Args& args, const Caller& caller, Services& s) {
 }  // namespace
 
 void register_group_commands(Registry& r, Services& s) {
-    r.add({"group.add", Access::Write, "add a group", {{"name", ArgType::String, true}},
+    r.add({"group.add",
+           Access::Write,
+           "add a group",
+           {{"name", ArgType::String, true}},
            [&s](const Args& a, const Caller& c) { return add_group(a, c, s); }});
     r.add({"group.delete",
            Access::Write,
            "delete a group that no device or rule uses",
            {{"name", ArgType::String, true}},
            [&s](const Args& a, const Caller& c) { return delete_group(a, c, s); }});
-    r.add({"group.list", Access::Read, "list groups with their devices and rules", {},
+    r.add({"group.list",
+           Access::Read,
+           "list groups with their devices and rules",
+           {},
            [&s](const Args&, const Caller&) { return list_groups(s); }});
     r.add({"rule.add",
            Access::Write,
@@ -136,9 +142,15 @@ void register_group_commands(Registry& r, Services& s) {
             {"proto", ArgType::String},
             {"ports", ArgType::String}},
            [&s](const Args& a, const Caller& c) { return add_rule(a, c, s); }});
-    r.add({"rule.list", Access::Read, "list communication rules", {},
+    r.add({"rule.list",
+           Access::Read,
+           "list communication rules",
+           {},
            [&s](const Args&, const Caller&) { return list_rules(s); }});
-    r.add({"rule.delete", Access::Write, "delete a rule", {{"id", ArgType::Integer, true}},
+    r.add({"rule.delete",
+           Access::Write,
+           "delete a rule",
+           {{"id", ArgType::Integer, true}},
            [&s](const Args& a, const Caller& c) { return delete_rule(a, c, s); }});
 }
 

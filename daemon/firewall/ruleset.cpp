@@ -9,7 +9,7 @@ namespace {
 
 // What the rules between one source and one destination group allow, before rendering.
 struct Allowance {
-    bool any = false;                                       // every protocol and port
+    bool any = false;                                        // every protocol and port
     std::map<std::string, std::vector<PortRange>> by_proto;  // tcp/udp/icmp -> ports
 };
 
@@ -57,9 +57,9 @@ void add_rule(Allowance& acc, const store::Rule& rule, std::vector<std::string>&
         ports = parsed.ranges;
     }
     // Ports without a protocol mean TCP and UDP: only they have ports.
-    const std::vector<std::string> protos =
-        rule.proto.empty() ? std::vector<std::string>{"tcp", "udp"}
-                           : std::vector<std::string>{rule.proto};
+    const std::vector<std::string> protos = rule.proto.empty()
+                                                ? std::vector<std::string>{"tcp", "udp"}
+                                                : std::vector<std::string>{rule.proto};
     for (const auto& p : protos) {
         auto& list = acc.by_proto[p];
         list.insert(list.end(), ports.begin(), ports.end());
@@ -116,7 +116,7 @@ Ruleset build_ruleset(const FirewallInput& input, const std::string& table) {
         if (auto network = net::parse_network(d.network))
             members.push_back({*network, group->second, d.device});
     }
-    for (const auto& b : disjoint(std::move(members), [&](const Block& b, const Block& kept) {
+    for (const auto& b : disjoint(std::move(members), [&](const Block&b, const Block&kept) {
              rs.skipped.push_back("device " + b.owner + ": " + address_text(b.network) +
                                   " overlaps " + address_text(kept.network) + " of " + kept.owner);
          })) {

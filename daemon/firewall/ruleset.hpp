@@ -15,8 +15,8 @@
 // One address map serves both lookups (the mark tells the visits apart), so a device costs
 // one element, and the maps double as the set of participants (with the pool, so a free
 // pool address is one too). @addr_ip (hash) holds the VPN IPs and @addr_net (intervals)
-// the networks, each jumping to its group's chain; @allow_<G> holds "source group . protocol . port" intervals, kept disjoint
-// (nftables refuses overlapping intervals in one set).
+// the networks, each jumping to its group's chain; @allow_<G> holds "source group . protocol .
+// port" intervals, kept disjoint (nftables refuses overlapping intervals in one set).
 #pragma once
 
 #include <cstdint>
@@ -39,12 +39,12 @@ struct FirewallInput {
 };
 
 struct Ruleset {
-    std::string table;                      // nftables table name (family inet)
-    std::string pool;                       // "10.8.0.0/24"
+    std::string table;  // nftables table name (family inet)
+    std::string pool;   // "10.8.0.0/24"
     // Address (VPN IP or network) -> group id, sorted by address, non-overlapping.
     std::vector<std::pair<std::string, std::int64_t>> members;
-    // Group id -> the allow elements of traffic towards it "src . proto . ports"; every group has an
-    // entry (maybe empty) so a rule change never needs a new chain.
+    // Group id -> the allow elements of traffic towards it "src . proto . ports"; every group has
+    // an entry (maybe empty) so a rule change never needs a new chain.
     std::map<std::int64_t, std::set<std::string>> allowed;
     // Input that could not be used (overlapping addresses, unknown groups): logged.
     std::vector<std::string> skipped;

@@ -23,8 +23,8 @@ std::string same(const std::string& s) {
     return s;
 }
 
-void set_block(std::string& out, const std::string& name, const std::string& type,
-               bool interval, const std::string& elements) {
+void set_block(std::string& out, const std::string& name, const std::string& type, bool interval,
+               const std::string& elements) {
     out += "\t" + name + " {\n\t\ttype " + type + "\n";
     if (interval) out += "\t\tflags interval\n";
     if (!elements.empty()) out += "\t\telements = { " + elements + " }\n";
@@ -79,8 +79,12 @@ void forward(std::string& out, const std::string& pool) {
         "\tchain forward {\n"
         "\t\ttype filter hook forward priority filter; policy accept;\n"
         "\t\tct state established,related accept\n"
-        "\t\tip saddr != " + pool + " ip saddr != @addr_ip ip saddr != @addr_net return\n"
-        "\t\tip daddr != " + pool + " ip daddr != @addr_ip ip daddr != @addr_net return\n"
+        "\t\tip saddr != " +
+        pool +
+        " ip saddr != @addr_ip ip saddr != @addr_net return\n"
+        "\t\tip daddr != " +
+        pool +
+        " ip daddr != @addr_ip ip daddr != @addr_net return\n"
         "\t\tmeta mark set 0\n"
         "\t\tip saddr vmap @addr_ip\n"
         "\t\tip saddr vmap @addr_net\n"

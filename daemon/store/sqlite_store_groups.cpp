@@ -59,8 +59,8 @@ Outcome delete_group(sqlite3* db, std::string_view name) {
     const auto rules =
         count(db, "SELECT COUNT(*) FROM rules WHERE from_group = ?1 OR to_group = ?1", *id);
     if (rules > 0)
-        return Outcome::fail(Status::Invalid, "name: group " + std::string(name) +
-                                                  " is used by " + std::to_string(rules) +
+        return Outcome::fail(Status::Invalid, "name: group " + std::string(name) + " is used by " +
+                                                  std::to_string(rules) +
                                                   " rule(s); delete them first");
     Statement s(db, "DELETE FROM groups WHERE id = ?1");
     s.bind(1, *id).run();
@@ -101,8 +101,7 @@ std::vector<Rule> list_rules(sqlite3* db) {
 
 // Runs on every client connect (pushed routes): two indexed lookups, not a scan.
 std::vector<Rule> rules_of_group(sqlite3* db, std::string_view group) {
-    Statement s(db, std::string(kRuleSelect) +
-                        "WHERE f.name = ?1 OR t.name = ?1 ORDER BY r.id");
+    Statement s(db, std::string(kRuleSelect) + "WHERE f.name = ?1 OR t.name = ?1 ORDER BY r.id");
     s.bind(1, group);
     return read_rules(s);
 }

@@ -12,7 +12,9 @@ namespace {
 struct NoSessions : SessionControl {
     std::vector<SessionView> list() override { return {}; }
     std::vector<InstanceView> instances() override { return {}; }
-    std::size_t end_sessions_of_serial(const std::string&, const std::string&) override { return 0; }
+    std::size_t end_sessions_of_serial(const std::string&, const std::string&) override {
+        return 0;
+    }
     std::size_t end_sessions_of_device(std::int64_t, const std::string&) override { return 0; }
 };
 
@@ -60,7 +62,8 @@ TEST_CASE("group add, list and delete; a used group is refused clearly") {
     CHECK(f.run("group.add", {{"name", "bad name"}}).message.rfind("name: ", 0) == 0);
     CHECK(f.run("group.add", {{"name", std::string(65, 'g')}}).code == Code::Invalid);
 
-    REQUIRE(f.run("device.add", {{"name", "cam"}, {"type", "pc"}, {"group", "plc"}}).code == Code::Ok);
+    REQUIRE(f.run("device.add", {{"name", "cam"}, {"type", "pc"}, {"group", "plc"}}).code ==
+            Code::Ok);
     REQUIRE(f.run("rule.add", {{"from", "default"}, {"to", "plc"}}).code == Code::Ok);
     auto list = f.run("group.list");
     REQUIRE(list.code == Code::Ok);

@@ -69,8 +69,8 @@ TEST_CASE("firewall sync: full on start, nothing when unchanged, delta for rules
     CHECK(delta.mode == RefreshResult::Mode::Delta);
     REQUIRE(f.applier.scripts.size() == 2);
     const std::string set = "allow_" + std::to_string(ops.id);
-    CHECK(f.applier.scripts[1] == "add element inet wt " + set + " { " + std::to_string(ops.id) +
-                                      " . 0-255 . 0-65535 }\n");
+    CHECK(f.applier.scripts[1] ==
+          "add element inet wt " + set + " { " + std::to_string(ops.id) + " . 0-255 . 0-65535 }\n");
 
     REQUIRE(f.store->delete_rule(id).ok());
     CHECK(f.firewall.refresh().mode == RefreshResult::Mode::Delta);

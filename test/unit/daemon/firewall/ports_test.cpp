@@ -20,8 +20,8 @@ TEST_CASE("ports: lists and ranges are parsed, sorted and merged") {
 }
 
 TEST_CASE("ports: malformed lists are refused, naming the field") {
-    for (const char* bad : {"", "0", "65536", "80,", ",80", "a", "80 ,443", "2000-1000", "-5",
-                            "5-", "1-2-3", "+80", "99999999999999999999"}) {
+    for (const char* bad : {"", "0", "65536", "80,", ",80", "a", "80 ,443", "2000-1000", "-5", "5-",
+                            "1-2-3", "+80", "99999999999999999999"}) {
         INFO(bad);
         auto r = parse_ports(bad);
         CHECK_FALSE(r.ok());

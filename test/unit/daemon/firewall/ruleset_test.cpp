@@ -118,13 +118,15 @@ TEST_CASE("firewall: a small site renders to the expected table") {
 
 TEST_CASE("firewall: rules between the same groups merge into disjoint elements") {
     FirewallInput in = small_site();
-    in.rules = {rule(1, "pcs", "routers", "tcp", "80-443"), rule(2, "pcs", "routers", "tcp", "400-500"),
+    in.rules = {rule(1, "pcs", "routers", "tcp", "80-443"),
+                rule(2, "pcs", "routers", "tcp", "400-500"),
                 rule(3, "pcs", "routers", "", "53"),  // no protocol: TCP and UDP
-                rule(4, "default", "routers", "icmp"), rule(5, "default", "routers", "udp"),
+                rule(4, "default", "routers", "icmp"),
+                rule(5, "default", "routers", "udp"),
                 rule(6, "default", "routers")};  // any protocol subsumes the others
     auto rs = build_ruleset(in, "warden");
     CHECK(rs.allowed.at(3) == std::set<std::string>{"1 . 0-255 . 0-65535", "2 . tcp . 53-53",
-                                                     "2 . tcp . 80-500", "2 . udp . 53-53"});
+                                                    "2 . tcp . 80-500", "2 . udp . 53-53"});
     CHECK(rs.allowed.at(1).empty());
     CHECK(rs.allowed.at(2).empty());  // one-way: nothing back to the pcs
 }
@@ -150,7 +152,8 @@ TEST_CASE("firewall: overlapping or unknown input is skipped with a note, never 
     CHECK(rs.skipped[1] == "device r2: 192.168.10.128/25 overlaps 192.168.10.0/24 of r1");
     CHECK(rs.skipped[2] == "rule 9: unknown group");
     CHECK(rs.members.size() == 6);  // r2's VPN IP stays, its network does not
-    CHECK(rs.members[4] == std::pair<std::string, std::int64_t>{"10.9.0.7", 2});  // outside the pool
+    CHECK(rs.members[4] ==
+          std::pair<std::string, std::int64_t>{"10.9.0.7", 2});  // outside the pool
 }
 
 TEST_CASE("firewall: rule and device changes are element deltas, new groups a full rebuild") {
@@ -167,14 +170,14 @@ TEST_CASE("firewall: rule and device changes are element deltas, new groups a fu
           "add element inet warden allow_1 { 2 . tcp . 22-22 }\n");
     // Only the touched destination groups are recomputed, to the same result.
     auto partial = before;
-    rebuild_allowed(partial, changed, touched_groups(small_site().rules, changed.rules,
-                                                     changed.groups));
+    rebuild_allowed(partial, changed,
+                    touched_groups(small_site().rules, changed.rules, changed.groups));
     CHECK(touched_groups(small_site().rules, changed.rules, changed.groups) ==
           std::set<std::int64_t>{1, 2, 3});
     CHECK(partial.allowed == after.allowed);
 
     FirewallInput moved = small_site();
-    moved.devices[0].group = "default";  // laptop moves
+    moved.devices[0].group = "default";            // laptop moves
     moved.devices[1].network = "192.168.20.0/24";  // r1's network changes
     moved.devices.push_back(device("new", "pcs", "10.8.0.9"));
     CHECK(render_delta(before, build_ruleset(moved, "warden")) ==
