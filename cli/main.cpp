@@ -5,12 +5,14 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
 
 #include "cli/client.hpp"
 #include "cli/output.hpp"
+#include "common/csv.hpp"
 
 namespace json = boost::json;
 using namespace warden::cli;
@@ -27,6 +29,8 @@ struct Options {
     std::string socket = "/run/warden/admin.sock";
     bool json_output = false;
     std::string output_file;
+    bool csv = false;
+    char separator = ',';
 };
 
 int print_rows(const json::value& v, const Options& o, const std::vector<Column>& columns) {
@@ -80,10 +84,38 @@ void arg(CLI::App* sub, const std::string& flag, const std::string& key, Invocat
     if (required) opt->required();
 }
 
+// `device list --csv [--separator C]`: every list column plus traffic (bytes received +
+// sent) in the current and previous UTC month and in total.
+int print_device_csv(const json::value& v, const Options& o, std::vector<Column> columns) {
+    columns.insert(columns.end(), {{"traffic_month", "TRAFFIC MONTH"},
+                                   {"traffic_prev_month", "TRAFFIC PREVIOUS MONTH"},
+                                   {"traffic_total", "TRAFFIC TOTAL"}});
+    if (v.is_array()) print_csv(std::cout, v.get_array(), columns, o.separator);
+    return kDone;
+}
+
+void define_csv_options(CLI::App* sub, Options& o) {
+    sub->add_flag("--csv", o.csv,
+                  "CSV (RFC 4180 quoting) with traffic of the current and previous month and in "
+                  "total; months are UTC calendar months");
+    sub->add_option_function<std::string>(
+           "--separator",
+           [&o](const std::string& v) {
+               const char c = v == "\\t" || v == "tab" ? '\t' : v.empty() ? '\0' : v[0];
+               if ((v.size() != 1 && c != '\t') || !warden::csv::usable_separator(c))
+                   throw CLI::ValidationError("--separator", "one character, not a quote or newline");
+               o.separator = c;
+           },
+           "CSV field separator (default ','; 'tab' for a tab)")
+        ->needs("--csv");
+}
+
+void define_license_and_log_commands(CLI::App& app, Invocation& inv, Options& o);
+
 void define_commands(CLI::App& app, Invocation& inv, Options& o) {
     const std::vector<Column> device_cols = {
         {"name", "NAME"},       {"type", "TYPE"},   {"group", "GROUP"}, {"vpn_ip", "VPN IP"},
-        {"network", "NETWORK"}, {"state", "STATE"}, {"since", "SINCE"}};
+        {"network", "NETWORK"}, {"state", "STATE"}, {"since", "SINCE"}, {"license", "LICENSE"}};
     const std::vector<Column> cert_cols = {{"serial", "SERIAL"},
                                            {"state", "STATE"},
                                            {"expires", "EXPIRES"},
@@ -111,10 +143,15 @@ void define_commands(CLI::App& app, Invocation& inv, Options& o) {
     arg(add, "--network", "network", inv, "routers: accessible network (CIDR or address/netmask)");
     arg(add, "--netmap", "netmap", inv, "real LAN behind the router, mapped to --network");
     arg(add, "--email", "email", inv, "e-mail address");
+    arg(add, "--license", "license", inv, "license whose seat it takes (default: default)");
     add->add_flag_callback(
         "--monitor", [&inv] { inv.args["monitor"] = true; }, "watch availability");
-    leaf(*device, "list", "list devices", inv, "device.list",
-         [&o, device_cols](const json::value& v) { return print_rows(v, o, device_cols); });
+    auto* list = leaf(*device, "list", "list devices", inv, "device.list",
+                      [&o, device_cols](const json::value& v) {
+                          return o.csv ? print_device_csv(v, o, device_cols)
+                                       : print_rows(v, o, device_cols);
+                      });
+    define_csv_options(list, o);
     arg(leaf(*device, "show", "show a device", inv, "device.show", any), "name", "name", inv,
         "device name", true);
     arg(leaf(*device, "delete", "delete a device", inv, "device.delete", any), "name", "name", inv,
@@ -139,6 +176,85 @@ void define_commands(CLI::App& app, Invocation& inv, Options& o) {
          [&o, session_cols](const json::value& v) { return print_rows(v, o, session_cols); });
     arg(leaf(*session, "kill", "end a device's session", inv, "session.kill", any), "name", "name",
         inv, "device name", true);
+    define_license_and_log_commands(app, inv, o);
+}
+
+int print_instances(const json::value& v, const Options& o) {
+    if (o.json_output || !v.is_array()) return print_any(v, o);
+    for (const auto& i : v.get_array()) {
+        const auto& obj = i.as_object();
+        std::cout << plain(obj.at("name")) << ": management " << plain(obj.at("management"))
+                  << ", " << plain(obj.at("sessions")) << " sessions\n";
+        if (const auto* log = obj.if_contains("recent_log"))
+            for (const auto& line : log->as_array()) std::cout << "  " << plain(line) << '\n';
+    }
+    return kDone;
+}
+
+void int_arg(CLI::App* sub, const std::string& flag, const std::string& key, Invocation& inv,
+             const std::string& help, bool required = false) {
+    auto* opt = sub->add_option_function<long long>(
+        flag, [&inv, key](long long v) { inv.args[key] = v; }, help);
+    if (required) opt->required();
+}
+
+void define_license_and_log_commands(CLI::App& app, Invocation& inv, Options& o) {
+    auto any = [&o](const json::value& v) { return print_any(v, o); };
+    auto rows = [&o](std::vector<Column> cols) {
+        return [&o, cols](const json::value& v) { return print_rows(v, o, cols); };
+    };
+    CLI::App* license = app.add_subcommand("license", "licenses and seats")->require_subcommand(1);
+    auto* ladd = leaf(*license, "add", "add a license", inv, "license.add", any);
+    arg(ladd, "name", "name", inv, "license name", true);
+    int_arg(ladd, "--seats", "seats", inv, "number of seats", true);
+    arg(ladd, "--expires", "expires", inv,
+        "expiry, ISO 8601 (2026-11-22T14:00 local time, or with a zone: ...Z, ...+01:00)");
+    leaf(*license, "list", "licenses with seats used and free", inv, "license.list",
+         rows({{"name", "NAME"}, {"seats", "SEATS"}, {"used", "USED"}, {"free", "FREE"},
+               {"expires", "EXPIRES"}, {"state", "STATE"}}));
+    auto* assign = leaf(*license, "assign", "give a device a seat of a license", inv,
+                        "license.assign", any);
+    arg(assign, "device", "device", inv, "device name", true);
+    arg(assign, "license", "license", inv, "license name", true);
+    arg(leaf(*license, "unassign", "take a device's seat away (it is refused)", inv,
+             "license.unassign", any),
+        "device", "device", inv, "device name", true);
+
+    CLI::App* log = app.add_subcommand("log", "activity and connection logs")->require_subcommand(1);
+    auto* activity = leaf(*log, "activity", "admin actions and security events, newest first", inv,
+                          "log.activity",
+                          rows({{"at", "AT"}, {"user", "USER"}, {"action", "ACTION"},
+                                {"object", "OBJECT"}, {"details", "DETAILS"}}));
+    arg(activity, "--since", "since", inv, "ISO 8601 time, or a duration back (90s, 30m, 2h, 7d)");
+    arg(activity, "--device", "device", inv, "only entries about this device");
+    int_arg(activity, "--limit", "limit", inv, "at most this many entries (default 100)");
+    auto* conns = leaf(*log, "connections", "connects, disconnects and refusals, newest first", inv,
+                       "log.connections",
+                       rows({{"at", "AT"}, {"event", "EVENT"}, {"device", "DEVICE"},
+                             {"real_address", "REAL ADDRESS"}, {"vpn_ip", "VPN IP"},
+                             {"bytes_received", "BYTES IN"}, {"bytes_sent", "BYTES OUT"},
+                             {"duration", "DURATION"}, {"reason", "REASON"}}));
+    arg(conns, "--device", "device", inv, "only this device");
+    int_arg(conns, "--limit", "limit", inv, "at most this many entries (default 100)");
+
+    CLI::App* vpn = app.add_subcommand("vpn", "OpenVPN instances")->require_subcommand(1);
+    leaf(*vpn, "status", "instances, management connection, sessions, recent log", inv,
+         "vpn.status", [&o](const json::value& v) { return print_instances(v, o); });
+    arg(leaf(*vpn, "restart", "restart OpenVPN (SIGHUP through the management interface)", inv,
+             "vpn.restart",
+             rows({{"instance", "INSTANCE"}, {"restarting", "RESTARTING"}, {"error", "ERROR"}})),
+        "instance", "instance", inv, "instance (default: all)");
+
+    auto* backup = leaf(app, "backup", "online copy of the database, checked", inv, "backup", any);
+    backup->add_option_function<std::string>(
+              "file",
+              [&inv](const std::string& v) {
+                  inv.args["file"] = std::filesystem::absolute(v).lexically_normal().string();
+              },
+              "file to write (refused if it exists)")
+        ->required();
+    backup->add_flag_callback("--force", [&inv] { inv.args["force"] = true; },
+                              "replace an existing file");
 }
 
 int run(int argc, char** argv) {

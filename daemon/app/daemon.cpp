@@ -8,6 +8,7 @@
 
 #include "common/log.hpp"
 #include "daemon/app/batch_writer.hpp"
+#include "daemon/app/license_watch.hpp"
 #include "daemon/app/managed_sessions.hpp"
 #include "daemon/control/authority.hpp"
 #include "daemon/control/registry.hpp"
@@ -37,6 +38,7 @@ class Daemon {
           authority_(config.pki_dir(), config.cert_days, config.crl_days),
           auth_(*store_, table_, core::VpnPool{config.pool, config.pool.first() + 1}, wall_clock),
           sessions_(io_, config, table_, *store_),
+          licenses_(io_, *store_, sessions_, wall_clock),
           services_{config_, *store_, authority_, sessions_, wall_clock},
           plugin_server_(io_, config.plugin_socket, auth_,
                          {std::chrono::milliseconds(config.testing_verdict_delay_ms),
@@ -46,6 +48,7 @@ class Daemon {
           signals_(io_, SIGTERM, SIGINT),
           flush_timer_(io_) {
         services_.plugin_connections = [this] { return plugin_server_.connection_count(); };
+        services_.licenses_changed = [this] { licenses_.rearm(); };
         control::register_all_commands(registry_, services_);
     }
 
@@ -55,6 +58,7 @@ class Daemon {
         plugin_server_.start();
         admin_server_.start();
         sessions_.start();
+        licenses_.start();
         schedule_flush();
         signals_.async_wait([this](auto ec, int signo) {
             if (ec) return;
@@ -88,6 +92,7 @@ class Daemon {
         plugin_server_.stop();
         admin_server_.stop();
         sessions_.stop();
+        licenses_.stop();
     }
 
     asio::io_context io_;
@@ -98,6 +103,7 @@ class Daemon {
     core::SessionTable table_;
     core::AuthService auth_;
     ManagedSessions sessions_;
+    LicenseWatch licenses_;
     control::Registry registry_;
     control::Services services_;
     server::PluginServer plugin_server_;

@@ -90,6 +90,8 @@ std::string run_init(const InitOptions& o) {
                                now);
     auto opened = store::open_sqlite(config.database_path());
     if (!opened.store) return opened.error;
+    if (auto out = opened.store->set_license_seats("default", o.seats); !out.ok())
+        return "--seats: " + out.message;
 
     std::string plugin = o.plugin_path.empty()
                              ? "/usr/lib/x86_64-linux-gnu/openvpn/plugins/openvpn-plugin-warden.so"

@@ -1,5 +1,6 @@
 // device.add / list / show / delete / export
 #include "common/log.hpp"
+#include "daemon/control/device_extras.hpp"
 #include "daemon/control/services.hpp"
 #include "daemon/core/device_rules.hpp"
 #include "daemon/core/net.hpp"
@@ -46,6 +47,9 @@ std::optional<std::string> device_from_args(const Args& args, Services& s, store
 Reply add_device(const Args& args, const Caller& caller, Services& s) {
     store::Device d;
     if (auto problem = device_from_args(args, s, d)) return Reply::error(Code::Invalid, *problem);
+    const auto license = args.opt_str("license");
+    if (auto problem = license ? check_license_choice(s, *license) : std::nullopt)
+        return Reply::error(Code::Invalid, *problem);
     if (s.store.find_device(d.name))
         return Reply::error(Code::Invalid, "name: a device named " + d.name + " exists");
     const auto& pool = s.config.pool;
@@ -63,6 +67,8 @@ Reply add_device(const Args& args, const Caller& caller, Services& s) {
         cert.device_id = d.id;
         out = s.store.add_certificate(cert);
         if (!out.ok()) throw std::runtime_error("certificate insert failed: " + out.message);
+        if (license && !(out = s.store.assign_license(d.id, *license, d.created_at)).ok())
+            throw std::runtime_error("license assignment failed: " + out.message);
         s.store.log_activity({0, s.now(), caller.user, "device.add", d.name,
                               "type=" + std::string(store::to_string(d.type)) +
                                   " vpn_ip=" + net::format_ipv4(d.vpn_ip)});
@@ -77,7 +83,12 @@ Reply add_device(const Args& args, const Caller& caller, Services& s) {
 
 Reply list_devices(Services& s) {
     json::array out;
-    for (const auto& d : s.store.list_devices()) out.push_back(device_to_json(d));
+    const auto extras = DeviceExtras::load(s);
+    for (const auto& d : s.store.list_devices()) {
+        json::object row = device_to_json(d);
+        extras.annotate(row, d);
+        out.push_back(std::move(row));
+    }
     return Reply::ok(out);
 }
 
@@ -85,6 +96,7 @@ Reply show_device(const Args& args, Services& s) {
     auto d = s.store.find_device(args.str("name"));
     if (!d) return Reply::error(Code::NotFound, "device not found: " + args.str("name"));
     json::object o = device_to_json(*d);
+    DeviceExtras::load(s).annotate(o, *d);
     json::array certs;
     for (const auto& c : s.store.certificates_of(d->id)) {
         json::object co;
@@ -160,6 +172,7 @@ void register_device_commands(Registry& r, Services& s) {
             {"network", ArgType::String},
             {"netmap", ArgType::String},
             {"email", ArgType::String},
+            {"license", ArgType::String},
             {"monitor", ArgType::Bool}},
            [&s](const Args& a, const Caller& c) { return add_device(a, c, s); }});
     r.add({"device.list", Access::Read, "list devices", {}, [&s](const Args&, const Caller&) {

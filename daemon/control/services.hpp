@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@ namespace warden::control {
 
 struct SessionView {
     std::string instance, device, common_name, real_address, vpn_ip;
+    std::optional<std::int64_t> device_id;  // when the plugin reported the session
     std::uint64_t bytes_received = 0, bytes_sent = 0;
     std::int64_t since = 0;
 };
@@ -36,6 +38,10 @@ class SessionControl {
     virtual std::size_t end_sessions_of_serial(const std::string& serial,
                                                const std::string& why) = 0;
     virtual std::size_t end_sessions_of_device(std::int64_t device_id, const std::string& why) = 0;
+    // The instance's latest log lines (oldest first), as its management interface sent them.
+    virtual std::vector<std::string> recent_log(const std::string& /*instance*/) { return {}; }
+    // Asks the instance to restart (SIGHUP); returns why it could not, empty when sent.
+    virtual std::string restart(const std::string& /*instance*/) { return "not supported"; }
 };
 
 struct Services {
@@ -45,6 +51,8 @@ struct Services {
     SessionControl& sessions;
     std::function<std::int64_t()> now;
     std::function<std::size_t()> plugin_connections = [] { return std::size_t{0}; };
+    // Licenses or seats changed: the daemon re-arms its license expiry timer.
+    std::function<void()> licenses_changed = [] {};
 
     // Records an admin action in the activity log under the caller's OS user.
     void audit(const Caller& caller, const std::string& action, const std::string& object,
@@ -56,6 +64,9 @@ void register_status_commands(Registry& registry, Services& services);
 void register_device_commands(Registry& registry, Services& services);
 void register_cert_commands(Registry& registry, Services& services);
 void register_session_commands(Registry& registry, Services& services);
+void register_license_commands(Registry& registry, Services& services);
+void register_log_commands(Registry& registry, Services& services);
+void register_vpn_commands(Registry& registry, Services& services);
 void register_all_commands(Registry& registry, Services& services);
 
 // Helpers shared by the command families.

@@ -5,6 +5,7 @@
 #include "common/log.hpp"
 #include "common/protocol.hpp"
 #include "common/text.hpp"
+#include "daemon/core/traffic.hpp"
 
 namespace warden::core {
 namespace {
@@ -166,7 +167,12 @@ AuthService::Batch AuthService::take_batch() {
 void AuthService::write_batch(store::Store& store, const Batch& batch) {
     if (batch.empty()) return;
     store.transaction([&] {
-        for (const auto& e : batch.log) store.log_connection(e);
+        for (const auto& e : batch.log) {
+            store.log_connection(e);
+            // A session's bytes count in the UTC month it ended (see traffic.hpp).
+            if (e.event == "disconnect" && e.device_id)
+                store.add_traffic({*e.device_id, utc_month(e.at), e.bytes_received, e.bytes_sent});
+        }
         for (const auto& [id, state] : batch.states) store.set_device_state(id, state, batch.at);
     });
 }

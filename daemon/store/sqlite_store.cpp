@@ -4,6 +4,7 @@
 
 #include "daemon/store/migrations.hpp"
 #include "daemon/store/sqlite_handles.hpp"
+#include "daemon/store/sqlite_store_parts.hpp"
 #include "daemon/store/store.hpp"
 
 namespace warden::store {
@@ -72,7 +73,9 @@ class SqliteStore final : public Store {
           by_serial_(db_.get(), std::string("SELECT ") + std::string(kCertColumns) +
                                     " FROM certificates c WHERE c.serial = ?1"),
           device_by_id_(db_.get(), std::string("SELECT ") + std::string(kDeviceColumns) +
-                                       std::string(kDeviceFrom) + "WHERE d.id = ?1") {}
+                                       std::string(kDeviceFrom) + "WHERE d.id = ?1"),
+          licenses_(db_.get()),
+          usage_(db_.get()) {}
 
     void transaction(const std::function<void()>& fn) override {
         if (in_transaction_) {
@@ -262,6 +265,7 @@ class SqliteStore final : public Store {
             binding.cert = read_cert(by_serial_);
         }
         if (binding.cert.device_id) binding.device = find_device(*binding.cert.device_id);
+        if (binding.device) binding.license = licenses_.seat_of(binding.device->id).license;
         return binding;
     }
 
@@ -348,6 +352,38 @@ class SqliteStore final : public Store {
         return out;
     }
 
+    // Licenses and usage: see sqlite_store_licenses.cpp, sqlite_store_usage.cpp.
+    Outcome add_license(License& l) override { return licenses_.add(l); }
+    std::optional<License> find_license(std::string_view n) override { return licenses_.find(n); }
+    std::vector<License> list_licenses() override { return licenses_.list(); }
+    Outcome set_license_seats(std::string_view n, std::int64_t seats) override {
+        return licenses_.set_seats(n, seats);
+    }
+    Outcome assign_license(std::int64_t id, std::string_view n, std::int64_t now) override {
+        return licenses_.assign(id, n, now);
+    }
+    Outcome unassign_license(std::int64_t id, std::int64_t now) override {
+        return licenses_.unassign(id, now);
+    }
+    DeviceSeat seat_of(std::int64_t id) override { return licenses_.seat_of(id); }
+    std::vector<DeviceSeat> device_seats() override { return licenses_.seats(); }
+    std::vector<std::int64_t> devices_with_license(std::int64_t id) override {
+        return licenses_.devices_with(id);
+    }
+    void note_license_expiry(std::int64_t id, std::int64_t now) override {
+        licenses_.note_expiry(id, now);
+    }
+    void add_traffic(const Traffic& t) override { usage_.add_traffic(t); }
+    std::vector<Traffic> traffic_of(std::int64_t id) override { return usage_.traffic_of(id); }
+    std::vector<std::array<Traffic, 3>> traffic_summary(int month, int previous) override {
+        return usage_.traffic_summary(month, previous);
+    }
+    std::vector<ActivityEntry> activity_for(std::string_view object, std::int64_t since,
+                                            std::size_t limit) override {
+        return usage_.activity_for(object, since, limit);
+    }
+    Outcome backup(const std::string& path) override { return usage_.backup(path); }
+
     int schema_version() override {
         Statement s(db_.get(), "SELECT MAX(version) FROM schema_version");
         s.step();
@@ -365,6 +401,8 @@ class SqliteStore final : public Store {
     DbHandle db_;
     Statement by_serial_;
     Statement device_by_id_;
+    LicenseTables licenses_;
+    UsageTables usage_;
     bool in_transaction_ = false;
 };
 
