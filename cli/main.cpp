@@ -31,6 +31,7 @@ struct Options {
     std::string output_file;
     bool csv = false;
     char separator = ',';
+    std::string nft_file;  // device export: the router's NETMAP rules
 };
 
 int print_rows(const json::value& v, const Options& o, const std::vector<Column>& columns) {
@@ -50,7 +51,24 @@ int print_any(const json::value& v, const Options& o) {
     return kDone;
 }
 
+int write_netmap_rules(const json::value& v, const Options& o) {
+    const auto* rules = v.as_object().if_contains("netmap_nftables");
+    if (!rules) {
+        std::cerr << "wardenctl: --nft: the device does not use netmap addressing\n";
+        return kRefused;
+    }
+    std::ofstream out(o.nft_file, std::ios::trunc);
+    if (!(out << rules->as_string().c_str())) {
+        std::cerr << "wardenctl: cannot write " << o.nft_file << '\n';
+        return kRefused;
+    }
+    return kDone;
+}
+
 int write_profile(const json::value& v, const Options& o) {
+    if (!o.nft_file.empty()) {
+        if (int rc = write_netmap_rules(v, o); rc != kDone) return rc;
+    }
     const std::string profile(v.at("profile").as_string());
     if (o.output_file.empty() || o.output_file == "-") {
         std::cout << profile;
@@ -133,6 +151,15 @@ void define_commands(CLI::App& app, Invocation& inv, Options& o) {
                                {{"command", "COMMAND"}, {"access", "ACCESS"}, {"help", "HELP"}});
          });
 
+    // Hidden: only a daemon started with [testing] clock_control knows the command.
+    CLI::App* testing = app.add_subcommand("testing", "")->require_subcommand(1);
+    auto* clock =
+        leaf(*testing, "clock", "move the daemon's clock forward", inv, "testing.clock", any);
+    clock
+        ->add_option_function<std::int64_t>(
+            "--advance", [&inv](std::int64_t seconds) { inv.args["advance"] = seconds; }, "seconds")
+        ->required();
+
     CLI::App* device = app.add_subcommand("device", "manage devices")->require_subcommand(1);
     auto* add = leaf(*device, "add", "add a device", inv, "device.add", any);
     arg(add, "name", "name", inv, "device name", true);
@@ -160,6 +187,7 @@ void define_commands(CLI::App& app, Invocation& inv, Options& o) {
                      [&o](const json::value& v) { return write_profile(v, o); });
     arg(exp, "name", "name", inv, "device name", true);
     exp->add_option("-o,--output", o.output_file, "output file (default: stdout)");
+    exp->add_option("--nft", o.nft_file, "netmap routers: also write their nftables NETMAP rules");
 
     CLI::App* cert = app.add_subcommand("cert", "manage certificates")->require_subcommand(1);
     arg(leaf(*cert, "list", "list a device's certificates", inv, "cert.list",

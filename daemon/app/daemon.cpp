@@ -4,10 +4,11 @@
 
 #include <boost/asio.hpp>
 
-#include <ctime>
+#include <csignal>
 
 #include "common/log.hpp"
 #include "daemon/app/batch_writer.hpp"
+#include "daemon/app/kernel_routes.hpp"
 #include "daemon/app/license_watch.hpp"
 #include "daemon/app/managed_sessions.hpp"
 #include "daemon/control/authority.hpp"
@@ -23,9 +24,13 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr auto kLogFlushInterval = std::chrono::milliseconds(200);
+// Kernel routes are checked often while OpenVPN's tun device is missing (it appears when
+// OpenVPN starts or restarts) and rarely once they are in place.
+constexpr auto kRouteRetry = std::chrono::milliseconds(500);
+constexpr auto kRouteRecheck = std::chrono::seconds(10);
 
-std::int64_t wall_clock() {
-    return static_cast<std::int64_t>(std::time(nullptr));
+std::string routed_device(const core::Config& config) {
+    return config.instances.empty() ? std::string() : config.instances.front().tun_device;
 }
 
 class Daemon {
@@ -36,30 +41,37 @@ class Daemon {
           store_(std::move(store)),
           writer_(std::move(writer_store)),
           authority_(config.pki_dir(), config.cert_days, config.crl_days),
-          auth_(*store_, table_, core::VpnPool{config.pool, config.pool.first() + 1}, wall_clock),
-          sessions_(io_, config, table_, *store_),
-          licenses_(io_, *store_, sessions_, wall_clock),
-          services_{config_, *store_, authority_, sessions_, wall_clock},
+          auth_(*store_, table_, core::VpnPool{config.pool, config.pool.first() + 1},
+                clock_.source()),
+          sessions_(io_, config, table_, *store_, clock_.source()),
+          licenses_(io_, *store_, sessions_, clock_.source()),
+          services_{config_, *store_, authority_, sessions_, clock_.source()},
           plugin_server_(io_, config.plugin_socket, auth_,
                          {std::chrono::milliseconds(config.testing_verdict_delay_ms),
                           wire::kDefaultMaxFrame, config.plugin_socket_group}),
           admin_server_(io_, config.admin_socket, registry_,
                         {config.admin_group, config.viewer_group}),
           signals_(io_, SIGTERM, SIGINT),
-          flush_timer_(io_) {
+          flush_timer_(io_),
+          routes_(routed_device(config)),
+          route_timer_(io_) {
         services_.plugin_connections = [this] { return plugin_server_.connection_count(); };
+        services_.clock = &clock_;
         services_.licenses_changed = [this] { licenses_.rearm(); };
+        clock_.on_jump([this] { licenses_.rearm(); });
         control::register_all_commands(registry_, services_);
+        registry_.after_write([this](const std::string&) { sync_routes(); });
     }
 
     int run() {
         // The CRL on disk must match the store before OpenVPN checks a handshake against it.
-        authority_.write_crl(store_->revoked_serials(), wall_clock());
+        authority_.write_crl(store_->revoked_serials(), clock_.now());
         plugin_server_.start();
         admin_server_.start();
         sessions_.start();
         licenses_.start();
         schedule_flush();
+        sync_routes();
         signals_.async_wait([this](auto ec, int signo) {
             if (ec) return;
             log::info("wardend stopping", {{"signal", std::to_string(signo)}});
@@ -86,9 +98,24 @@ class Daemon {
 
     void flush() { writer_.submit(auth_.take_batch()); }
 
+    // Routes every router's accessible network into the first instance's tun device.
+    // (With several instances, routers on the others need operator routes for now.)
+    void sync_routes() {
+        if (routed_device(config_).empty()) return;
+        const auto result = routes_.sync(core::routed_networks(store_->routed_networks()));
+        const bool settled =
+            result == KernelRoutes::Result::InSync || result == KernelRoutes::Result::Changed;
+        route_timer_.expires_after(settled ? std::chrono::milliseconds(kRouteRecheck)
+                                           : kRouteRetry);
+        route_timer_.async_wait([this](auto ec) {
+            if (!ec) sync_routes();
+        });
+    }
+
     void shutdown() {
         ::sd_notify(0, "STOPPING=1");
         flush_timer_.cancel();
+        route_timer_.cancel();
         plugin_server_.stop();
         admin_server_.stop();
         sessions_.stop();
@@ -100,6 +127,7 @@ class Daemon {
     std::unique_ptr<store::Store> store_;
     BatchWriter writer_;
     control::Authority authority_;
+    core::Clock clock_;
     core::SessionTable table_;
     core::AuthService auth_;
     ManagedSessions sessions_;
@@ -110,11 +138,15 @@ class Daemon {
     server::AdminServer admin_server_;
     asio::signal_set signals_;
     asio::steady_timer flush_timer_;
+    KernelRoutes routes_;
+    asio::steady_timer route_timer_;
 };
 
 }  // namespace
 
 int run_daemon(const core::Config& config) {
+    // A helper (ip) that exits early must not kill the daemon through a closed pipe.
+    ::signal(SIGPIPE, SIG_IGN);
     auto opened = store::open_sqlite(config.database_path());
     auto for_writer =
         opened.store ? store::open_sqlite(config.database_path()) : store::OpenResult{};

@@ -32,18 +32,20 @@ std::string split_remote(const std::string& remote, std::string& host, int& port
 
 }  // namespace
 
-std::string render_server_conf(const std::string& dir, const std::string& plugin_path,
-                               const std::string& plugin_socket, const std::string& instance,
-                               const std::string& management_socket, const std::string& proto,
-                               int port, const std::string& pool_address,
-                               const std::string& pool_netmask) {
+std::string render_server_conf(const core::Config& config, const std::string& plugin_path) {
+    const std::string& dir = config.state_dir;
+    const core::InstanceConfig& instance = config.instances.at(0);
+    const std::string& proto = config.proto;
     std::string c;
     c += "# OpenVPN 2.6 server for warden (written by wardend init).\n";
     c += "# Every client is admitted by the warden plugin, which also assigns its address.\n";
-    c += "port " + std::to_string(port) + "\n";
+    c += "port " + std::to_string(config.port) + "\n";
     c += "proto " + proto + "\n";
-    c += "dev tun\ntopology subnet\n";
-    c += "server " + pool_address + " " + pool_netmask + " nopool\n";
+    c += "# A fixed device name: wardend routes routers' networks into it.\n";
+    c += "dev " + (instance.tun_device.empty() ? "tun" : instance.tun_device) +
+         "\ndev-type tun\ntopology subnet\n";
+    c += "server " + net::format_ipv4(config.pool.address) + " " +
+         net::format_ipv4(config.pool.netmask()) + " nopool\n";
     c += "keepalive 10 60\n";
     c += "ca " + dir + "/pki/ca.crt\ncert " + dir + "/pki/server.crt\nkey " + dir +
          "/pki/server.key\n";
@@ -52,8 +54,9 @@ std::string render_server_conf(const std::string& dir, const std::string& plugin
     c +=
         "# Username/password (TOTP, one-time codes) are optional per device; the plugin decides.\n";
     c += "auth-user-pass-optional\n";
-    c += "plugin " + plugin_path + " socket=" + plugin_socket + " instance=" + instance + "\n";
-    c += "management " + management_socket + " unix\n";
+    c += "plugin " + plugin_path + " socket=" + config.plugin_socket +
+         " instance=" + instance.name + "\n";
+    c += "management " + instance.management_socket + " unix\n";
     c += "# No client-to-client: traffic between clients crosses the kernel, where warden's\n";
     c += "# nftables rules decide.\n";
     if (proto == "udp") c += "explicit-exit-notify 1\n";
@@ -83,7 +86,9 @@ std::string run_init(const InitOptions& o) {
     config.proto = o.proto;
     config.pool = *pool;
     if (auto err = split_remote(o.remote, config.remote, config.port); !err.empty()) return err;
-    config.instances.push_back({o.instance, dir + "/openvpn-" + o.instance + ".mgmt"});
+    // Interface names have at most 15 characters.
+    config.instances.push_back({o.instance, dir + "/openvpn-" + o.instance + ".mgmt",
+                                ("tun-" + o.instance).substr(0, 15)});
 
     const std::int64_t now = std::time(nullptr);
     control::Authority::create(config.pki_dir(), "warden CA", config.cert_days, config.crl_days,
@@ -96,10 +101,7 @@ std::string run_init(const InitOptions& o) {
     std::string plugin = o.plugin_path.empty()
                              ? "/usr/lib/x86_64-linux-gnu/openvpn/plugins/openvpn-plugin-warden.so"
                              : fs::absolute(o.plugin_path).string();
-    const std::string server_conf =
-        render_server_conf(dir, plugin, config.plugin_socket, o.instance,
-                           config.instances[0].management_socket, config.proto, config.port,
-                           net::format_ipv4(pool->address), net::format_ipv4(pool->netmask()));
+    const std::string server_conf = render_server_conf(config, plugin);
     if (auto err = text::write_file_atomic(dir + "/server.conf", server_conf, 0600); !err.empty())
         return err;
     if (auto err =

@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "daemon/core/config.hpp"
+
 namespace warden::app {
 
 struct InitOptions {
@@ -22,10 +24,6 @@ struct InitOptions {
 std::string run_init(const InitOptions& options);
 
 // The OpenVPN server configuration for `config`'s first instance.
-std::string render_server_conf(const std::string& state_dir, const std::string& plugin_path,
-                               const std::string& plugin_socket, const std::string& instance,
-                               const std::string& management_socket, const std::string& proto,
-                               int port, const std::string& pool_address,
-                               const std::string& pool_netmask);
+std::string render_server_conf(const core::Config& config, const std::string& plugin_path);
 
 }  // namespace warden::app

@@ -18,6 +18,7 @@
 #include "daemon/core/sessions.hpp"
 #include "daemon/mgmt/client.hpp"
 #include "daemon/mgmt/parser.hpp"
+#include "daemon/core/clock.hpp"
 #include "daemon/store/store.hpp"
 
 namespace warden::app {
@@ -25,7 +26,7 @@ namespace warden::app {
 class ManagedSessions final : public control::SessionControl {
   public:
     ManagedSessions(boost::asio::io_context& io, const core::Config& config,
-                    core::SessionTable& table, store::Store& store);
+                    core::SessionTable& table, store::Store& store, core::Clock::Source now);
     void start();
     void stop();
 
@@ -52,6 +53,7 @@ class ManagedSessions final : public control::SessionControl {
     std::set<std::string> reconcile_pending_;  // instances whose management just came up
     core::SessionTable& table_;
     store::Store& store_;
+    core::Clock::Source now_;
     std::map<std::string, std::unique_ptr<mgmt::Client>> clients_;  // by instance name
     std::map<std::string, std::deque<std::string>> logs_;             // latest lines, by instance
 };

@@ -3,6 +3,7 @@
 #include "daemon/control/device_extras.hpp"
 #include "daemon/control/services.hpp"
 #include "daemon/core/device_rules.hpp"
+#include "daemon/core/netmap.hpp"
 #include "daemon/core/net.hpp"
 
 namespace warden::control {
@@ -151,10 +152,20 @@ Reply export_device(const Args& args, const Caller& caller, Services& s) {
     p += inline_block("cert", usable->cert_pem);
     p += inline_block("key", usable->key_pem);
     p += inline_block("tls-crypt", s.authority.tls_crypt_key());
+    const std::string netmap = core::netmap_nftables(*d);
+    if (!netmap.empty()) {
+        p += "# The router translates its LAN (netmap addressing); rules for a Linux router:\n";
+        for (std::size_t at = 0; at < netmap.size();) {
+            const std::size_t end = netmap.find('\n', at);
+            p += "#| " + netmap.substr(at, end - at) + "\n";
+            at = end + 1;
+        }
+    }
     s.audit(caller, "device.export", d->name, "serial=" + usable->serial);
     json::object result;
     result["name"] = d->name;
     result["profile"] = p;
+    if (!netmap.empty()) result["netmap_nftables"] = netmap;
     return Reply::ok(result);
 }
 

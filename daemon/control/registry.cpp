@@ -151,7 +151,10 @@ Reply Registry::dispatch(const json::value& request, const Caller& caller) const
     const json::object& args = args_value ? args_value->get_object() : kNoArgs;
     if (auto problem = validate_args(*cmd, args)) return Reply::error(Code::Usage, *problem);
     try {
-        return cmd->handler(Args(args), caller);
+        Reply reply = cmd->handler(Args(args), caller);
+        if (cmd->access == Access::Write && reply.code == Code::Ok && after_write_)
+            after_write_(cmd->name);
+        return reply;
     } catch (const std::exception& e) {
         log::error("admin command failed",
                    {{"command", cmd->name}, {"user", caller.user}, {"error", e.what()}});

@@ -87,8 +87,15 @@ class Registry {
     // Parses one request line (JSON) and dispatches it.
     Reply dispatch_line(std::string_view line, const Caller& caller) const;
 
+    // Called after every write command that succeeded, so whatever is derived from the
+    // whole state (kernel routes, the firewall) is brought up to date in one place.
+    void after_write(std::function<void(const std::string& command)> hook) {
+        after_write_ = std::move(hook);
+    }
+
   private:
     std::map<std::string, Command, std::less<>> commands_;
+    std::function<void(const std::string&)> after_write_;
 };
 
 }  // namespace warden::control

@@ -23,6 +23,7 @@ void register_all_commands(Registry& registry, Services& services) {
     register_license_commands(registry, services);
     register_log_commands(registry, services);
     register_vpn_commands(registry, services);
+    register_testing_commands(registry, services);
 }
 
 Reply from_outcome(const store::Outcome& out) {

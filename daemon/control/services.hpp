@@ -10,6 +10,7 @@
 
 #include "daemon/control/authority.hpp"
 #include "daemon/control/registry.hpp"
+#include "daemon/core/clock.hpp"
 #include "daemon/core/config.hpp"
 #include "daemon/store/store.hpp"
 
@@ -53,6 +54,8 @@ struct Services {
     std::function<std::size_t()> plugin_connections = [] { return std::size_t{0}; };
     // Licenses or seats changed: the daemon re-arms its license expiry timer.
     std::function<void()> licenses_changed = [] {};
+    // The daemon's clock; only `testing.clock` moves it (and only with clock_control).
+    core::Clock* clock = nullptr;
 
     // Records an admin action in the activity log under the caller's OS user.
     void audit(const Caller& caller, const std::string& action, const std::string& object,
@@ -67,6 +70,7 @@ void register_session_commands(Registry& registry, Services& services);
 void register_license_commands(Registry& registry, Services& services);
 void register_log_commands(Registry& registry, Services& services);
 void register_vpn_commands(Registry& registry, Services& services);
+void register_testing_commands(Registry& registry, Services& services);
 void register_all_commands(Registry& registry, Services& services);
 
 // Helpers shared by the command families.

@@ -5,6 +5,7 @@
 #include "common/log.hpp"
 #include "common/protocol.hpp"
 #include "common/text.hpp"
+#include "daemon/core/routing.hpp"
 #include "daemon/core/traffic.hpp"
 
 namespace warden::core {
@@ -85,7 +86,8 @@ wire::Message AuthService::verdict_reply(const wire::Message& msg, const std::st
     }
     if (!connect) return reply;
 
-    reply.set(std::string(protocol::field::config), v.config);
+    reply.set(std::string(protocol::field::config),
+              v.config + routing_config(*v.device, routed_networks(store_.routed_networks())));
     const std::string vpn_ip = net::format_ipv4(v.device->vpn_ip);
     sessions_.connected({instance, address, serial, cn, v.device->id, v.device->name, vpn_ip, now});
     log::info("client admitted", {{"instance", instance},

@@ -34,6 +34,14 @@ class TableReader {
                 out = static_cast<int>(*v);
         }
     }
+    void boolean(std::string_view key, bool& out) {
+        if (auto node = take(key)) {
+            if (auto v = node->value<bool>())
+                out = *v;
+            else
+                fail(key, "expected true or false");
+        }
+    }
     const toml::node* take(std::string_view key) {
         seen_.insert(std::string(key));
         return table_.get(key);
@@ -94,9 +102,12 @@ void read_instances(TableReader& top, Config& c, std::string& error) {
         TableReader r(*t, "instance.", error);
         r.text("name", inst.name);
         r.text("management", inst.management_socket);
+        r.text("tun", inst.tun_device);
         r.reject_unknown();
         if (!error.empty()) return;
         if (inst.management_socket.empty()) return r.fail("management", "required");
+        if (inst.tun_device.size() > 15 || inst.tun_device.find_first_of(" /") != std::string::npos)
+            return r.fail("tun", "expected a network interface name (at most 15 characters)");
         c.instances.push_back(inst);
     }
 }
@@ -128,6 +139,7 @@ ConfigResult parse_config(std::string_view text) {
         if (const toml::table* t = testing->as_table()) {
             TableReader tr(*t, "testing.", error);
             tr.integer("verdict_delay_ms", c.testing_verdict_delay_ms, 0, 60000);
+            tr.boolean("clock_control", c.testing_clock_control);
             tr.reject_unknown();
         } else {
             r.fail("testing", "expected a table");
@@ -174,6 +186,7 @@ std::string render_config(const Config& c) {
     for (const auto& inst : c.instances) {
         out << "\n[[instance]]\nname = " << quoted(inst.name)
             << "\nmanagement = " << quoted(inst.management_socket) << "\n";
+        if (!inst.tun_device.empty()) out << "tun = " << quoted(inst.tun_device) << "\n";
     }
     return out.str();
 }

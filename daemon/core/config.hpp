@@ -15,6 +15,9 @@ namespace warden::core {
 struct InstanceConfig {
     std::string name = "default";
     std::string management_socket;  // OpenVPN `management PATH unix`
+    // OpenVPN's tun device (`dev` in server.conf): routers' networks are routed into it.
+    // Empty: warden leaves kernel routes to the operator.
+    std::string tun_device;
 };
 
 struct Config {
@@ -39,6 +42,7 @@ struct Config {
     int management_poll_ms = 1000;
 
     int testing_verdict_delay_ms = 0;  // tests only: delay every verdict (deferred path)
+    bool testing_clock_control = false;  // tests only: `testing.clock` may move the clock
 
     std::string database_path() const { return state_dir + "/warden.db"; }
     std::string pki_dir() const { return state_dir + "/pki"; }

@@ -145,6 +145,13 @@ class SqliteStore final : public Store {
         return out;
     }
 
+    std::vector<RoutedNetworkRow> routed_networks() override {
+        Statement s(db_.get(), "SELECT id, network FROM devices WHERE network != '' ORDER BY id");
+        std::vector<RoutedNetworkRow> out;
+        while (s.step()) out.push_back({s.int64(0), s.text(1)});
+        return out;
+    }
+
     std::size_t device_count() override {
         Statement s(db_.get(), "SELECT COUNT(*) FROM devices");
         s.step();

@@ -85,6 +85,12 @@ struct CertBinding {
     std::optional<License> license;
 };
 
+// A router's accessible network as stored (CIDR text), for routing.
+struct RoutedNetworkRow {
+    std::int64_t device_id = 0;
+    std::string network;
+};
+
 struct RevokedSerial {
     std::string serial;
     std::int64_t revoked_at = 0;
@@ -139,6 +145,8 @@ class Store {
     // the end is reached (recently freed addresses are not handed out again at once).
     virtual std::optional<std::uint32_t> free_vpn_ip(std::uint32_t first, std::uint32_t last) = 0;
     virtual bool group_exists(std::string_view name) = 0;
+    // Every device with an accessible network (routers), in device id order.
+    virtual std::vector<RoutedNetworkRow> routed_networks() = 0;
 
     // Certificates.
     virtual Outcome add_certificate(const Certificate& cert) = 0;

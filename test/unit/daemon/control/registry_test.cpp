@@ -106,3 +106,16 @@ TEST_CASE("handler exceptions become internal errors") {
     CHECK(reply.code == Code::Internal);
     CHECK(json::serialize(reply.to_json()).find(R"("code":"internal")") != std::string::npos);
 }
+
+TEST_CASE("the after-write hook runs once per successful write command only") {
+    int calls = 0;
+    Registry r = make_registry(calls);
+    std::vector<std::string> written;
+    r.after_write([&](const std::string& command) { written.push_back(command); });
+    r.dispatch_line(R"({"command":"thing.add","args":{"name":"a"}})", admin());
+    r.dispatch_line(R"({"command":"thing.list"})", admin());
+    r.dispatch_line(R"({"command":"thing.add","args":{}})", admin());            // usage error
+    r.dispatch_line(R"({"command":"thing.add","args":{"name":"b"}})", viewer());  // denied
+    REQUIRE(written.size() == 1);
+    CHECK(written[0] == "thing.add");
+}

@@ -140,6 +140,29 @@ TEST_CASE("store: free VPN addresses grow, then fill gaps") {
     CHECK_FALSE(store->free_vpn_ip(10, 14));
 }
 
+TEST_CASE("store: routed networks are the devices with an accessible network") {
+    TempDir dir;
+    auto store = open_fresh(dir);
+    auto pc = make_device("pc", 10);
+    auto r1 = make_device("r1", 11);
+    r1.type = DeviceType::Router;
+    r1.network = "192.168.1.0/24";
+    auto r2 = make_device("r2", 12);
+    r2.type = DeviceType::Router;
+    r2.network = "10.201.1.0/24";
+    r2.addressing = "netmap";
+    r2.local_network = "192.168.0.0/24";
+    for (auto* d : {&pc, &r1, &r2}) REQUIRE(store->add_device(*d).ok());
+    auto rows = store->routed_networks();
+    REQUIRE(rows.size() == 2);
+    CHECK(rows[0].device_id == r1.id);
+    CHECK(rows[0].network == "192.168.1.0/24");
+    CHECK(rows[1].device_id == r2.id);
+    CHECK(rows[1].network == "10.201.1.0/24");
+    REQUIRE(store->delete_device("r1", 200).ok());
+    CHECK(store->routed_networks().size() == 1);
+}
+
 TEST_CASE("store: certificates bind to devices and are revoked once") {
     TempDir dir;
     auto store = open_fresh(dir);

@@ -1,0 +1,44 @@
+// Routing for routers, as pure functions: which networks OpenVPN hands to which client
+// (`iroute`), which routes clients are pushed, and which kernel routes the server host
+// needs so that traffic for a router's LAN reaches the tun device.
+//
+// A router's accessible network is what the VPN routes: with netmap addressing that is
+// the virtual network (the router translates it to its local one), so the local network
+// never appears here and several routers may share it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "daemon/core/net.hpp"
+#include "daemon/store/store.hpp"
+
+namespace warden::core {
+
+struct RoutedNetwork {
+    std::int64_t device_id = 0;
+    net::Network network;
+};
+
+// Every parsable accessible network of the routers in `devices` (others are skipped).
+std::vector<RoutedNetwork> routed_networks(const std::vector<store::RoutedNetworkRow>& rows);
+
+// Client-connect lines for `device`: `iroute` for its own accessible network, and a
+// pushed route for every network in `reachable` that is not its own.
+std::string routing_config(const store::Device& device,
+                           const std::vector<RoutedNetwork>& reachable);
+
+// "192.168.10.0 255.255.255.0", the form OpenVPN's route/iroute options take.
+std::string route_argument(const net::Network& network);
+
+// What to change so the kernel routes exactly `wanted` through the tun device.
+struct RouteChanges {
+    std::vector<net::Network> add;     // missing: `ip route replace`
+    std::vector<net::Network> remove;  // ours but no longer wanted: `ip route del`
+    bool empty() const { return add.empty() && remove.empty(); }
+};
+RouteChanges route_changes(const std::vector<net::Network>& present,
+                           const std::vector<RoutedNetwork>& wanted);
+
+}  // namespace warden::core
