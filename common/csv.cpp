@@ -3,8 +3,8 @@
 namespace warden::csv {
 
 std::string field(std::string_view value, char separator) {
-    const bool quote = value.find_first_of(std::string{separator, '"', '\r', '\n'}) !=
-                       std::string_view::npos;
+    const bool quote =
+        value.find_first_of(std::string{separator, '"', '\r', '\n'}) != std::string_view::npos;
     if (!quote) return std::string(value);
     std::string out = "\"";
     for (char c : value) {

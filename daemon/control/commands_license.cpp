@@ -27,11 +27,11 @@ json::object license_to_json(const store::License& l, std::int64_t now) {
 Reply add_license(const Args& args, const Caller& caller, Services& s) {
     store::License l;
     l.name = args.str("name");
-    if (auto problem = core::check_device_name(l.name)) return Reply::error(Code::Invalid, *problem);
+    if (auto problem = core::check_device_name(l.name))
+        return Reply::error(Code::Invalid, *problem);
     l.seats = args.integer("seats");
     if (l.seats < 1 || l.seats > kMaxSeats)
-        return Reply::error(Code::Invalid,
-                            "seats: must be 1.." + std::to_string(kMaxSeats));
+        return Reply::error(Code::Invalid, "seats: must be 1.." + std::to_string(kMaxSeats));
     const std::int64_t now = s.now();
     if (auto text = args.opt_str("expires")) {
         l.expires_at = core::parse_iso_time(*text, core::system_local_time);
@@ -40,7 +40,8 @@ Reply add_license(const Args& args, const Caller& caller, Services& s) {
                                 "expires: not an ISO 8601 time such as 2026-11-22T14:00 (local "
                                 "time) or 2026-11-22T14:00Z");
         if (*l.expires_at <= now)
-            return Reply::error(Code::Invalid, "expires: " + iso_time(*l.expires_at) + " has passed");
+            return Reply::error(Code::Invalid,
+                                "expires: " + iso_time(*l.expires_at) + " has passed");
     }
     l.created_at = now;
     store::Outcome out;
@@ -52,7 +53,8 @@ Reply add_license(const Args& args, const Caller& caller, Services& s) {
                                       (l.expires_at ? iso_time(*l.expires_at) : "never")});
     });
     if (!out.ok()) return from_outcome(out);
-    log::info("admin action", {{"user", caller.user}, {"action", "license.add"}, {"object", l.name}});
+    log::info("admin action",
+              {{"user", caller.user}, {"action", "license.add"}, {"object", l.name}});
     s.licenses_changed();
     return Reply::ok(license_to_json(l, now));
 }
@@ -79,8 +81,8 @@ Reply assign_license(const Args& args, const Caller& caller, Services& s) {
     s.store.transaction([&] {
         out = s.store.assign_license(d->id, license, s.now());
         if (out.ok())
-            s.store.log_activity({0, s.now(), caller.user, "license.assign", d->name,
-                                  "license=" + license});
+            s.store.log_activity(
+                {0, s.now(), caller.user, "license.assign", d->name, "license=" + license});
     });
     if (!out.ok()) return from_outcome(out);
     log::info("admin action", {{"user", caller.user},
@@ -96,7 +98,8 @@ Reply unassign_license(const Args& args, const Caller& caller, Services& s) {
     auto d = s.store.find_device(device_name);
     if (!d) return Reply::error(Code::NotFound, "device: device not found: " + device_name);
     const auto current = s.store.seat_of(d->id);
-    if (!current.license) return Reply::error(Code::Invalid, "device: " + d->name + " holds no seat");
+    if (!current.license)
+        return Reply::error(Code::Invalid, "device: " + d->name + " holds no seat");
     store::Outcome out;
     s.store.transaction([&] {
         out = s.store.unassign_license(d->id, s.now());
@@ -123,8 +126,11 @@ void register_license_commands(Registry& r, Services& s) {
             {"seats", ArgType::Integer, true},
             {"expires", ArgType::String}},
            [&s](const Args& a, const Caller& c) { return add_license(a, c, s); }});
-    r.add({"license.list", Access::Read, "licenses with seats used and free, expiry",
-           {}, [&s](const Args&, const Caller&) { return list_licenses(s); }});
+    r.add({"license.list",
+           Access::Read,
+           "licenses with seats used and free, expiry",
+           {},
+           [&s](const Args&, const Caller&) { return list_licenses(s); }});
     r.add({"license.assign",
            Access::Write,
            "give a device a seat of a license (moving it from its current one)",

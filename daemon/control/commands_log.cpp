@@ -17,8 +17,8 @@ std::optional<std::string> check_limit(const Args& args) {
 }
 
 json::object activity_to_json(const store::ActivityEntry& e) {
-    return {{"id", e.id},          {"at", iso_time(e.at)},     {"user", e.actor},
-            {"action", e.action},  {"object", e.object},       {"details", e.details}};
+    return {{"id", e.id},         {"at", iso_time(e.at)}, {"user", e.actor},
+            {"action", e.action}, {"object", e.object},   {"details", e.details}};
 }
 
 json::object connection_to_json(const store::ConnectionEntry& e) {
@@ -65,7 +65,8 @@ Reply connections(const Args& args, Services& s) {
     }
     json::array out;
     const auto limit = static_cast<std::size_t>(args.integer("limit", kDefaultLimit));
-    for (const auto& e : s.store.connections(device_id, limit)) out.push_back(connection_to_json(e));
+    for (const auto& e : s.store.connections(device_id, limit))
+        out.push_back(connection_to_json(e));
     return Reply::ok(out);
 }
 

@@ -19,10 +19,11 @@ Reply vpn_status(Services& s) {
     for (const auto& i : s.sessions.instances()) {
         json::array lines;
         for (const auto& line : s.sessions.recent_log(i.name)) lines.push_back(json::string(line));
-        out.push_back(json::object{{"name", i.name},
-                                   {"management", i.management_connected ? "connected" : "disconnected"},
-                                   {"sessions", i.sessions},
-                                   {"recent_log", std::move(lines)}});
+        out.push_back(
+            json::object{{"name", i.name},
+                         {"management", i.management_connected ? "connected" : "disconnected"},
+                         {"sessions", i.sessions},
+                         {"recent_log", std::move(lines)}});
     }
     return Reply::ok(out);
 }
@@ -33,19 +34,21 @@ Reply vpn_restart(const Args& args, const Caller& caller, Services& s) {
         if (!args.has("instance") || i.name == args.str("instance")) names.push_back(i.name);
     }
     if (names.empty())
-        return Reply::error(Code::NotFound, "instance: no OpenVPN instance named " + args.str("instance"));
+        return Reply::error(Code::NotFound,
+                            "instance: no OpenVPN instance named " + args.str("instance"));
     json::array results;
     std::size_t sent = 0;
     for (const auto& name : names) {
         const std::string problem = s.sessions.restart(name);
         if (problem.empty()) ++sent;
-        s.audit(caller, "vpn.restart", name, problem.empty() ? "signal=SIGHUP" : "failed: " + problem);
-        results.push_back(json::object{{"instance", name},
-                                       {"restarting", problem.empty()},
-                                       {"error", problem}});
+        s.audit(caller, "vpn.restart", name,
+                problem.empty() ? "signal=SIGHUP" : "failed: " + problem);
+        results.push_back(
+            json::object{{"instance", name}, {"restarting", problem.empty()}, {"error", problem}});
     }
     if (sent == 0)
-        return Reply::error(Code::Invalid, "instance: " + std::string(results.at(0).at("error").as_string()));
+        return Reply::error(Code::Invalid,
+                            "instance: " + std::string(results.at(0).at("error").as_string()));
     return Reply::ok(results);
 }
 
@@ -56,7 +59,8 @@ std::optional<std::string> check_backup_path(const std::string& file, bool force
     if (!fs::is_directory(path.parent_path(), ec))
         return "file: no folder " + path.parent_path().string();
     if (fs::is_directory(path, ec)) return "file: " + file + " is a folder";
-    if (fs::exists(path, ec) && !force) return "file: " + file + " exists (use --force to replace it)";
+    if (fs::exists(path, ec) && !force)
+        return "file: " + file + " exists (use --force to replace it)";
     return std::nullopt;
 }
 
@@ -72,9 +76,11 @@ Reply backup(const Args& args, const Caller& caller, Services& s) {
     const store::DatabaseCheck check = store::inspect_database(tmp);
     if (!check.ok()) {
         ::unlink(tmp.c_str());
-        log::error("backup check failed", {{"file", file}, {"error", check.error}, {"integrity", check.integrity}});
-        return Reply::error(Code::Internal, "backup: the copy failed its check: " +
-                                                (check.error.empty() ? check.integrity : check.error));
+        log::error("backup check failed",
+                   {{"file", file}, {"error", check.error}, {"integrity", check.integrity}});
+        return Reply::error(Code::Internal,
+                            "backup: the copy failed its check: " +
+                                (check.error.empty() ? check.integrity : check.error));
     }
     const int rc = force ? ::rename(tmp.c_str(), file.c_str()) : ::link(tmp.c_str(), file.c_str());
     const int err = errno;

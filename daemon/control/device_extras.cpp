@@ -36,7 +36,8 @@ void DeviceExtras::annotate(json::object& row, const store::Device& d) const {
                                  ? json::value(iso_time(*seat.license->expires_at))
                                  : json::value(nullptr);
     auto t = traffic_.find(d.id);
-    const std::array<std::uint64_t, 3> sums = t == traffic_.end() ? std::array<std::uint64_t, 3>{} : t->second;
+    const std::array<std::uint64_t, 3> sums =
+        t == traffic_.end() ? std::array<std::uint64_t, 3>{} : t->second;
     row["traffic_month"] = sums[0];
     row["traffic_prev_month"] = sums[1];
     row["traffic_total"] = sums[2];

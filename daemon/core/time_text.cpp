@@ -123,11 +123,20 @@ std::optional<std::int64_t> parse_duration(std::string_view s) {
     if (s.size() < 2) return std::nullopt;
     std::int64_t unit = 0;
     switch (s.back()) {
-        case 's': unit = 1; break;
-        case 'm': unit = 60; break;
-        case 'h': unit = 3600; break;
-        case 'd': unit = 86400; break;
-        default: return std::nullopt;
+        case 's':
+            unit = 1;
+            break;
+        case 'm':
+            unit = 60;
+            break;
+        case 'h':
+            unit = 3600;
+            break;
+        case 'd':
+            unit = 86400;
+            break;
+        default:
+            return std::nullopt;
     }
     std::int64_t n = 0;
     const char* end = s.data() + s.size() - 1;

@@ -69,7 +69,8 @@ Outcome LicenseTables::add(License& l) {
 }
 
 std::optional<License> LicenseTables::find(std::string_view name) {
-    Statement s(db_, "SELECT " + std::string(kLicenseColumns) + " FROM licenses l WHERE l.name = ?1");
+    Statement s(db_,
+                "SELECT " + std::string(kLicenseColumns) + " FROM licenses l WHERE l.name = ?1");
     s.bind(1, name);
     if (!s.step()) return std::nullopt;
     return read_license(s);
@@ -84,7 +85,8 @@ std::vector<License> LicenseTables::list() {
 
 Outcome LicenseTables::set_seats(std::string_view name, std::int64_t seats) {
     auto license = find(name);
-    if (!license) return Outcome::fail(Status::NotFound, "license: unknown license " + std::string(name));
+    if (!license)
+        return Outcome::fail(Status::NotFound, "license: unknown license " + std::string(name));
     if (seats < license->used)
         return Outcome::fail(Status::Invalid, "seats: " + std::to_string(license->used) +
                                                   " devices hold a seat of " + license->name);
@@ -95,7 +97,8 @@ Outcome LicenseTables::set_seats(std::string_view name, std::int64_t seats) {
 
 Outcome LicenseTables::assign(std::int64_t device_id, std::string_view name, std::int64_t now) {
     auto license = find(name);
-    if (!license) return Outcome::fail(Status::NotFound, "license: unknown license " + std::string(name));
+    if (!license)
+        return Outcome::fail(Status::NotFound, "license: unknown license " + std::string(name));
     if (!device_exists(db_, device_id)) return Outcome::fail(Status::NotFound, "device not found");
     const DeviceSeat current = seat_of(device_id);
     if (current.license && current.license->id == license->id) return Outcome::success();
@@ -117,7 +120,8 @@ Outcome LicenseTables::assign(std::int64_t device_id, std::string_view name, std
 
 Outcome LicenseTables::unassign(std::int64_t device_id, std::int64_t now) {
     const DeviceSeat current = seat_of(device_id);
-    if (!current.license) return Outcome::fail(Status::Invalid, "license: the device holds no seat");
+    if (!current.license)
+        return Outcome::fail(Status::Invalid, "license: the device holds no seat");
     Statement s(db_, "UPDATE license_seats SET license_id = NULL, since = ?2 WHERE device_id = ?1");
     s.bind(1, device_id).bind(2, now).run();
     return Outcome::success();
@@ -141,7 +145,8 @@ std::vector<DeviceSeat> LicenseTables::seats() {
 }
 
 std::vector<std::int64_t> LicenseTables::devices_with(std::int64_t license_id) {
-    Statement s(db_, "SELECT device_id FROM license_seats WHERE license_id = ?1 ORDER BY device_id");
+    Statement s(db_,
+                "SELECT device_id FROM license_seats WHERE license_id = ?1 ORDER BY device_id");
     s.bind(1, license_id);
     std::vector<std::int64_t> out;
     while (s.step()) out.push_back(s.int64(0));

@@ -6,7 +6,8 @@ using namespace warden::usage_test;
 
 TEST_CASE("license add validates, records, and shows up in the list with seats") {
     Fixture f;
-    auto added = f.run("license.add", {{"name", "gold"}, {"seats", 2}, {"expires", "2099-01-01T00:00Z"}});
+    auto added =
+        f.run("license.add", {{"name", "gold"}, {"seats", 2}, {"expires", "2099-01-01T00:00Z"}});
     REQUIRE(added.code == Code::Ok);
     CHECK(added.result.at("expires").as_string() == "2099-01-01T00:00:00Z");
     CHECK(f.licenses_changed == 1);
@@ -59,7 +60,8 @@ TEST_CASE("assign moves a device within seats, unassign ends its session") {
     CHECK(full.code == Code::Invalid);
     CHECK(full.message.rfind("license: no free seat", 0) == 0);
     CHECK(f.run("license.assign", {{"device", "b"}, {"license", "nope"}}).code == Code::NotFound);
-    CHECK(f.run("license.assign", {{"device", "zz"}, {"license", "one"}}).message.rfind("device:", 0) == 0);
+    CHECK(f.run("license.assign", {{"device", "zz"}, {"license", "one"}})
+              .message.rfind("device:", 0) == 0);
 
     auto shown = f.run("device.show", {{"name", "a"}});
     CHECK(shown.result.at("license").as_string() == "one");
@@ -76,7 +78,8 @@ TEST_CASE("assign moves a device within seats, unassign ends its session") {
 TEST_CASE("device add --license takes that license's seat, or is refused naming license") {
     Fixture f;
     REQUIRE(f.run("license.add", {{"name", "one"}, {"seats", 1}}).code == Code::Ok);
-    REQUIRE(f.run("device.add", {{"name", "a"}, {"type", "pc"}, {"license", "one"}}).code == Code::Ok);
+    REQUIRE(f.run("device.add", {{"name", "a"}, {"type", "pc"}, {"license", "one"}}).code ==
+            Code::Ok);
     CHECK(f.store->seat_of(f.id_of("a")).license->name == "one");
     CHECK(f.store->find_license("default")->used == 0);
     const auto before = f.store->device_count();
@@ -91,9 +94,11 @@ TEST_CASE("device add --license takes that license's seat, or is refused naming 
 
 TEST_CASE("an expired license shows its devices as no-license and takes no new ones") {
     Fixture f;
-    REQUIRE(f.run("license.add", {{"name", "short"}, {"seats", 5}, {"expires", "2099-01-01T00:00Z"}})
-                .code == Code::Ok);
-    REQUIRE(f.run("device.add", {{"name", "a"}, {"type", "pc"}, {"license", "short"}}).code == Code::Ok);
+    REQUIRE(
+        f.run("license.add", {{"name", "short"}, {"seats", 5}, {"expires", "2099-01-01T00:00Z"}})
+            .code == Code::Ok);
+    REQUIRE(f.run("device.add", {{"name", "a"}, {"type", "pc"}, {"license", "short"}}).code ==
+            Code::Ok);
     CHECK(f.run("device.list").result.as_array().at(0).at("state").as_string() == "offline");
     f.clock = 4070908800;  // 2099-01-01T00:00:00Z
     auto row = f.run("device.list").result.as_array().at(0);

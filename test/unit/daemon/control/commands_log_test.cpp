@@ -116,8 +116,8 @@ TEST_CASE("backup writes a checked copy, refuses to overwrite unless forced") {
     CHECK(store::inspect_database(file).devices == 1);  // untouched
     REQUIRE(f.run("backup", {{"file", file}, {"force", true}}).code == Code::Ok);
     CHECK(store::inspect_database(file).devices == 2);
-    for (const std::string& bad : {std::string("relative.db"), f.dir.file("no/such/x.db"),
-                                   f.dir.path.string()}) {
+    for (const std::string& bad :
+         {std::string("relative.db"), f.dir.file("no/such/x.db"), f.dir.path.string()}) {
         INFO(bad);
         CHECK(f.run("backup", {{"file", bad}, {"force", true}}).message.rfind("file:", 0) == 0);
     }

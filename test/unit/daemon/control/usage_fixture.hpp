@@ -20,7 +20,9 @@ struct FakeSessions : SessionControl {
     std::vector<InstanceView> instances() override {
         return {{"default", management_up, live.size()}};
     }
-    std::size_t end_sessions_of_serial(const std::string&, const std::string&) override { return 0; }
+    std::size_t end_sessions_of_serial(const std::string&, const std::string&) override {
+        return 0;
+    }
     std::size_t end_sessions_of_device(std::int64_t id, const std::string&) override {
         ended_devices.push_back(id);
         return 1;

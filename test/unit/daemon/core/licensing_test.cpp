@@ -44,8 +44,8 @@ TEST_CASE("the expiry timer fires for the earliest expiry not yet handled") {
 }
 
 TEST_CASE("due expiries are the expired licenses not yet handled") {
-    const std::vector<store::License> all = {license(1, 100), license(2, 200),
-                                             license(3, 50, 60), license(4, std::nullopt)};
+    const std::vector<store::License> all = {license(1, 100), license(2, 200), license(3, 50, 60),
+                                             license(4, std::nullopt)};
     auto due = core::due_expiries(all, 150);
     REQUIRE(due.size() == 1);
     CHECK(due[0].id == 1);
@@ -82,7 +82,8 @@ TEST_CASE("traffic months are UTC calendar months") {
 }
 
 TEST_CASE("ISO 8601 times: with a zone exactly, without one through the local resolver") {
-    const core::LocalResolver utc_plus_1 = [](const core::CivilTime& c) -> std::optional<std::int64_t> {
+    const core::LocalResolver utc_plus_1 =
+        [](const core::CivilTime& c) -> std::optional<std::int64_t> {
         return core::days_from_civil(c.year, c.month, c.day) * 86400 + c.hour * 3600 +
                c.minute * 60 + c.second - 3600;
     };
@@ -96,11 +97,11 @@ TEST_CASE("ISO 8601 times: with a zone exactly, without one through the local re
     CHECK(core::parse_iso_time("2024-02-29T00:00Z", {}) == 1709164800);
     CHECK(core::parse_iso_time("1970-01-01T00:00Z", {}) == 0);
     CHECK(core::parse_iso_time("2026-11-22T14:00", core::system_local_time).has_value());
-    for (const char* bad : {"", "2026", "2026-11", "2026-13-01", "2026-02-29", "2026-11-31",
-                            "2026-11-22T24:00Z", "2026-11-22T14:60Z", "2026-11-22T14Z",
-                            "2026-11-22T14:00:61Z", "2026-11-22T14:00+15:00", "2026-11-22X",
-                            "2026-11-22T14:00Zjunk", "22.11.2026", "+2026-11-22", "1969-12-31Z",
-                            "2026-11-22T1:00Z", "２０２６-11-22"}) {
+    for (const char* bad :
+         {"", "2026", "2026-11", "2026-13-01", "2026-02-29", "2026-11-31", "2026-11-22T24:00Z",
+          "2026-11-22T14:60Z", "2026-11-22T14Z", "2026-11-22T14:00:61Z", "2026-11-22T14:00+15:00",
+          "2026-11-22X", "2026-11-22T14:00Zjunk", "22.11.2026", "+2026-11-22", "1969-12-31Z",
+          "2026-11-22T1:00Z", "２０２６-11-22"}) {
         INFO(bad);
         CHECK_FALSE(core::parse_iso_time(bad, utc_plus_1));
     }

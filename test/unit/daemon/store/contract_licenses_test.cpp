@@ -94,7 +94,7 @@ TEST_CASE("store: licenses are added, assigned within their seats, unassigned") 
     CHECK(seat.license->name == "gold");
     CHECK(seat.license->expires_at == 5000);
     CHECK(seat.since == 300);
-    CHECK(store->find_license("default")->used == 1);  // a moved off default
+    CHECK(store->find_license("default")->used == 1);      // a moved off default
     CHECK(store->assign_license(a.id, "gold", 301).ok());  // already there: no change
     CHECK(store->seat_of(a.id).since == 300);
     auto full = store->assign_license(b.id, "gold", 302);
@@ -220,7 +220,8 @@ TEST_CASE("store: upgrading from schema 1 gives existing devices a seat of defau
         sqlite3* raw = nullptr;
         REQUIRE(sqlite3_open(path.c_str(), &raw) == SQLITE_OK);
         DbHandle db(raw);
-        exec(db.get(), "CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at INTEGER NOT NULL)");
+        exec(db.get(),
+             "CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at INTEGER NOT NULL)");
         exec(db.get(), migrations().at(0).sql);
         exec(db.get(), "INSERT INTO schema_version VALUES (1, 0)");
         exec(db.get(),
