@@ -112,10 +112,8 @@ int print_device_csv(const json::value& v, const Options& o, std::vector<Column>
     return kDone;
 }
 
-void define_csv_options(CLI::App* sub, Options& o) {
-    sub->add_flag("--csv", o.csv,
-                  "CSV (RFC 4180 quoting) with traffic of the current and previous month and in "
-                  "total; months are UTC calendar months");
+void define_csv_options(CLI::App* sub, Options& o, const std::string& help = "CSV (RFC 4180 quoting)") {
+    sub->add_flag("--csv", o.csv, help);
     sub->add_option_function<std::string>(
            "--separator",
            [&o](const std::string& v) {
@@ -178,7 +176,9 @@ void define_commands(CLI::App& app, Invocation& inv, Options& o) {
                           return o.csv ? print_device_csv(v, o, device_cols)
                                        : print_rows(v, o, device_cols);
                       });
-    define_csv_options(list, o);
+    define_csv_options(list, o,
+                       "CSV (RFC 4180 quoting) with traffic of the current and previous month and "
+                       "in total; months are UTC calendar months");
     arg(leaf(*device, "show", "show a device", inv, "device.show", any), "name", "name", inv,
         "device name", true);
     arg(leaf(*device, "delete", "delete a device", inv, "device.delete", any), "name", "name", inv,
@@ -229,7 +229,13 @@ void int_arg(CLI::App* sub, const std::string& flag, const std::string& key, Inv
 void define_license_and_log_commands(CLI::App& app, Invocation& inv, Options& o) {
     auto any = [&o](const json::value& v) { return print_any(v, o); };
     auto rows = [&o](std::vector<Column> cols) {
-        return [&o, cols](const json::value& v) { return print_rows(v, o, cols); };
+        return [&o, cols](const json::value& v) {
+            if (o.csv && v.is_array()) {
+                print_csv(std::cout, v.get_array(), cols, o.separator);
+                return static_cast<int>(kDone);
+            }
+            return print_rows(v, o, cols);
+        };
     };
     CLI::App* license = app.add_subcommand("license", "licenses and seats")->require_subcommand(1);
     auto* ladd = leaf(*license, "add", "add a license", inv, "license.add", any);
@@ -254,6 +260,7 @@ void define_license_and_log_commands(CLI::App& app, Invocation& inv, Options& o)
                           rows({{"at", "AT"}, {"user", "USER"}, {"action", "ACTION"},
                                 {"object", "OBJECT"}, {"details", "DETAILS"}}));
     arg(activity, "--since", "since", inv, "ISO 8601 time, or a duration back (90s, 30m, 2h, 7d)");
+    define_csv_options(activity, o);
     arg(activity, "--device", "device", inv, "only entries about this device");
     int_arg(activity, "--limit", "limit", inv, "at most this many entries (default 100)");
     auto* conns = leaf(*log, "connections", "connects, disconnects and refusals, newest first", inv,
@@ -263,6 +270,7 @@ void define_license_and_log_commands(CLI::App& app, Invocation& inv, Options& o)
                              {"bytes_received", "BYTES IN"}, {"bytes_sent", "BYTES OUT"},
                              {"duration", "DURATION"}, {"reason", "REASON"}}));
     arg(conns, "--device", "device", inv, "only this device");
+    define_csv_options(conns, o);
     int_arg(conns, "--limit", "limit", inv, "at most this many entries (default 100)");
 
     CLI::App* vpn = app.add_subcommand("vpn", "OpenVPN instances")->require_subcommand(1);
