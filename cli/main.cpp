@@ -12,6 +12,7 @@
 
 #include "cli/client.hpp"
 #include "cli/output.hpp"
+#include "cli/two_factor.hpp"
 #include "common/csv.hpp"
 
 namespace json = boost::json;
@@ -293,6 +294,71 @@ void define_license_and_log_commands(CLI::App& app, Invocation& inv, Options& o)
                               "replace an existing file");
 }
 
+// The subcommand NAME of `app`, created when no other family made it yet ("device" and
+// "group" are shared between command families).
+CLI::App* family(CLI::App& app, const std::string& name, const std::string& help) {
+    for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
+        if (sub->get_name() == name) return sub;
+    return app.add_subcommand(name, help)->require_subcommand(1);
+}
+
+// totp, otp, device password, group require-totp (SPEC §3).
+void define_two_factor_commands(CLI::App& app, Invocation& inv, Options& o) {
+    static std::string png_file;  // outlives parsing: read by the print callback
+    auto any = [&o](const json::value& v) { return print_any(v, o); };
+    auto secret = [&o](const json::value& v) { return print_totp_secret(v, o.json_output, png_file); };
+
+    CLI::App* totp = family(app, "totp", "TOTP two-factor logins of pcs");
+    auto* setup = leaf(*totp, "setup", "new TOTP secret: URI and QR code", inv, "totp.setup", secret);
+    arg(setup, "name", "name", inv, "device name", true);
+    setup->add_option("--png", png_file, "also write the QR code as a PNG file");
+    auto* confirm = leaf(*totp, "confirm", "enforce TOTP after checking a code", inv, "totp.confirm", any);
+    arg(confirm, "name", "name", inv, "device name", true);
+    arg(confirm, "code", "code", inv, "current code from the app", true);
+    auto* reset = leaf(*totp, "reset", "new secret (confirm again)", inv, "totp.reset", secret);
+    arg(reset, "name", "name", inv, "device name", true);
+    reset->add_option("--png", png_file, "also write the QR code as a PNG file");
+    arg(leaf(*totp, "off", "turn TOTP off", inv, "totp.off", any), "name", "name", inv, "device name", true);
+    arg(leaf(*totp, "show", "TOTP, password and lock state", inv, "totp.show", any), "name", "name", inv,
+        "device name", true);
+    arg(leaf(*totp, "unlock", "lift the lock after failed logins", inv, "totp.unlock", any), "name", "name",
+        inv, "device name", true);
+
+    CLI::App* otp = family(app, "otp", "one-time access codes");
+    auto* issue = leaf(*otp, "issue", "issue a code (shown once)", inv, "otp.issue",
+                       [&o](const json::value& v) { return print_one_time_code(v, o.json_output); });
+    arg(issue, "name", "name", inv, "device name", true);
+    arg(issue, "--ttl", "ttl", inv, "validity, e.g. 30m, 2h (default from wardend.conf)");
+    auto* list = leaf(*otp, "list", "codes not yet used or expired", inv, "otp.list", [&o](const json::value& v) {
+        return print_rows(v, o, {{"id", "ID"}, {"device", "DEVICE"}, {"expires", "EXPIRES"},
+                                 {"remaining", "REMAINING"}});
+    });
+    arg(list, "--device", "name", inv, "only this device's codes");
+    leaf(*otp, "revoke", "revoke a code", inv, "otp.revoke", any)
+        ->add_option_function<std::int64_t>(
+            "id", [&inv](std::int64_t id) { inv.args["id"] = id; }, "code id (otp list)")
+        ->required();
+
+    CLI::App* device = family(app, "device", "manage devices");
+    auto* password = leaf(*device, "password", "set or clear a device's static login password", inv,
+                          "device.password", any);
+    arg(password, "name", "name", inv, "device name", true);
+    password->add_option_function<std::string>(
+        "--file", [&inv](const std::string& path) {
+            std::string error;
+            auto pw = read_secret_file(path, error);
+            if (!pw) throw std::runtime_error(error);
+            inv.args["password"] = *pw;
+        }, "file whose first line is the password");
+    password->add_flag_callback("--clear", [&inv] { inv.args["clear"] = true; }, "remove the password");
+
+    CLI::App* group = family(app, "group", "manage groups");
+    auto* require = leaf(*group, "require-totp", "require TOTP for the group's pcs", inv,
+                         "group.require-totp", any);
+    arg(require, "group", "group", inv, "group name", true);
+    arg(require, "state", "state", inv, "on or off", true);
+}
+
 int run(int argc, char** argv) {
     CLI::App app{
         "wardenctl: administer warden (exit: 0 done, 1 refused, 2 usage, 3 daemon unreachable, 4 "
@@ -305,6 +371,7 @@ int run(int argc, char** argv) {
     app.fallthrough();
     Invocation inv;
     define_commands(app, inv, o);
+    define_two_factor_commands(app, inv, o);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -10,6 +10,8 @@
 #include "common/text.hpp"
 #include "daemon/control/authority.hpp"
 #include "daemon/core/config.hpp"
+#include "daemon/core/duration.hpp"
+#include "daemon/pki/pki.hpp"
 #include "daemon/store/store.hpp"
 
 namespace warden::app {
@@ -28,6 +30,15 @@ std::string split_remote(const std::string& remote, std::string& host, int& port
     if (ec != std::errc{} || ptr != p.data() + p.size() || port < 1 || port > 65535)
         return "--remote: bad port " + p;
     return {};
+}
+
+// Session tokens (SPEC §3): after a login with a code OpenVPN hands the client a token it
+// presents on renegotiation and short reconnects instead of the code. external-auth makes
+// OpenVPN still ask the plugin (with session_state), so the daemon keeps the last word.
+std::string auth_token_conf(const std::string& pki_dir, std::int64_t lifetime) {
+    return "# Two-factor logins: renegotiation and short reconnects use a session token.\n"
+           "auth-gen-token " + std::to_string(lifetime) + " external-auth\n"
+           "auth-gen-token-secret " + pki_dir + "/auth-token.key\n";
 }
 
 }  // namespace
@@ -86,6 +97,10 @@ std::string run_init(const InitOptions& o) {
     config.proto = o.proto;
     config.pool = *pool;
     if (auto err = split_remote(o.remote, config.remote, config.port); !err.empty()) return err;
+    const auto lifetime = core::parse_duration(o.token_lifetime);
+    if (!lifetime || *lifetime < 60)
+        return "--token-lifetime: expected a duration of at least 1m such as 12h";
+    config.auth.token_lifetime = *lifetime;
     // Interface names have at most 15 characters.
     config.instances.push_back({o.instance, dir + "/openvpn-" + o.instance + ".mgmt",
                                 ("tun-" + o.instance).substr(0, 15)});
@@ -95,13 +110,18 @@ std::string run_init(const InitOptions& o) {
                                now);
     auto opened = store::open_sqlite(config.database_path());
     if (!opened.store) return opened.error;
+    if (auto err = text::write_file_atomic(config.pki_dir() + "/auth-token.key",
+                                           pki::generate_auth_token_key(), 0600);
+        !err.empty())
+        return err;
     if (auto out = opened.store->set_license_seats("default", o.seats); !out.ok())
         return "--seats: " + out.message;
 
     std::string plugin = o.plugin_path.empty()
                              ? "/usr/lib/x86_64-linux-gnu/openvpn/plugins/openvpn-plugin-warden.so"
                              : fs::absolute(o.plugin_path).string();
-    const std::string server_conf = render_server_conf(config, plugin);
+    const std::string server_conf = render_server_conf(config, plugin) +
+                                    auth_token_conf(config.pki_dir(), config.auth.token_lifetime);
     if (auto err = text::write_file_atomic(dir + "/server.conf", server_conf, 0600); !err.empty())
         return err;
     if (auto err =

@@ -15,8 +15,8 @@ struct InitOptions {
     std::string pool = "10.8.0.0/24";
     std::string plugin_path;  // openvpn-plugin-warden.so to load
     std::string instance = "default";
+    std::string token_lifetime = "12h";  // auth-gen-token lifetime (renegotiation without a code)
     long long seats = 1000;  // seats of the license `default`, which new devices take
-
     bool force = false;  // overwrite an existing state folder
 };
 

@@ -33,6 +33,8 @@ int run(int argc, char** argv) {
     init_cmd->add_option("--pool", init.pool, "VPN address pool (CIDR)");
     init_cmd->add_option("--plugin", init.plugin_path,
                          "path of openvpn-plugin-warden.so for server.conf");
+    init_cmd->add_option("--token-lifetime", init.token_lifetime,
+                         "how long a login lasts across renegotiations (e.g. 12h)");
     init_cmd->add_option("--seats", init.seats,
                          "seats of the license `default` that new devices take (default 1000)")
         ->check(CLI::Range(1LL, 10'000'000LL));

@@ -2,6 +2,7 @@
 #include "common/log.hpp"
 #include "daemon/control/device_extras.hpp"
 #include "daemon/control/services.hpp"
+#include "daemon/control/two_factor.hpp"
 #include "daemon/core/device_rules.hpp"
 #include "daemon/core/netmap.hpp"
 #include "daemon/core/net.hpp"
@@ -161,6 +162,7 @@ Reply export_device(const Args& args, const Caller& caller, Services& s) {
             at = end + 1;
         }
     }
+    p += credential_profile_lines(s, *d);
     s.audit(caller, "device.export", d->name, "serial=" + usable->serial);
     json::object result;
     result["name"] = d->name;

@@ -3,6 +3,7 @@
 #include <ctime>
 
 #include "common/log.hpp"
+#include "daemon/control/two_factor.hpp"
 #include "daemon/core/net.hpp"
 
 namespace warden::control {
@@ -24,6 +25,8 @@ void register_all_commands(Registry& registry, Services& services) {
     register_log_commands(registry, services);
     register_vpn_commands(registry, services);
     register_testing_commands(registry, services);
+    register_totp_commands(registry, services);
+    register_otp_commands(registry, services);
 }
 
 Reply from_outcome(const store::Outcome& out) {

@@ -26,8 +26,9 @@ std::string real_address_of(const wire::Message& msg) {
     return std::string(ip) + ":" + std::string(port);
 }
 
-AuthService::AuthService(store::Store& store, SessionTable& sessions, VpnPool pool, Clock now)
-    : store_(store), sessions_(sessions), pool_(pool), now_(std::move(now)) {}
+AuthService::AuthService(store::Store& store, SessionTable& sessions, VpnPool pool, Clock now,
+                         LoginPolicy login)
+    : store_(store), sessions_(sessions), pool_(pool), now_(std::move(now)), login_(store, login) {}
 
 std::optional<wire::Message> AuthService::handle(const wire::Message& msg,
                                                  const std::string& instance) {
@@ -56,7 +57,9 @@ wire::Message AuthService::verdict_reply(const wire::Message& msg, const std::st
     const std::string serial = text::normalize_serial(msg.get("tls_serial_hex_0").value_or(""));
     const auto binding = serial.empty() ? std::nullopt : store_.find_by_serial(serial);
     const std::int64_t now = now_();
-    const Verdict v = decide(serial, binding, pool_, now, connect);
+    Verdict v = decide(serial, binding, pool_, now, connect);
+    v = connect ? login_.check_connect(msg, instance, std::move(v), now)
+                : login_.check_auth(msg, instance, std::move(v), now);
     const std::string address = real_address_of(msg);
     const std::string cn = msg.get_or("common_name", "");
 
@@ -122,6 +125,7 @@ void AuthService::remember_refused(const std::string& instance, const std::strin
 
 void AuthService::on_disconnect(const wire::Message& msg, const std::string& instance) {
     const std::string address = real_address_of(msg);
+    login_.forget(instance, address);
     if (refused_connects_.erase({instance, address}) > 0 && !sessions_.find(instance, address)) {
         log::debug("refused client gone", {{"instance", instance}, {"address", address}});
         return;

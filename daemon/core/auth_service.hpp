@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "daemon/core/decision.hpp"
+#include "daemon/core/login_service.hpp"
 #include "daemon/core/plugin_requests.hpp"
 #include "daemon/core/sessions.hpp"
 #include "daemon/store/store.hpp"
@@ -19,7 +20,8 @@ class AuthService final : public PluginRequests {
   public:
     using Clock = std::function<std::int64_t()>;
 
-    AuthService(store::Store& store, SessionTable& sessions, VpnPool pool, Clock now);
+    AuthService(store::Store& store, SessionTable& sessions, VpnPool pool, Clock now,
+                LoginPolicy login = {});
 
     std::optional<wire::Message> handle(const wire::Message& msg,
                                         const std::string& instance) override;
@@ -53,6 +55,7 @@ class AuthService final : public PluginRequests {
     SessionTable& sessions_;
     VpnPool pool_;
     Clock now_;
+    LoginService login_;  // credentials of devices that need them (TOTP, password, codes)
     Batch pending_;
     std::map<std::pair<std::string, std::string>, std::int64_t> refused_connects_;  // -> when
 };

@@ -6,6 +6,8 @@
 
 #include <toml++/toml.h>
 
+#include "daemon/core/duration.hpp"
+
 namespace warden::core {
 namespace {
 
@@ -23,6 +25,16 @@ class TableReader {
             else
                 fail(key, "expected a string");
         }
+    }
+    void duration(std::string_view key, std::int64_t& out, std::int64_t max) {
+        std::string text;
+        this->text(key, text);
+        if (text.empty()) return;
+        auto seconds = parse_duration(text);
+        if (!seconds || *seconds > max)
+            fail(key, "expected a duration such as 90s, 30m, 2h, 7d");
+        else
+            out = *seconds;
     }
     void integer(std::string_view key, int& out, int min, int max) {
         if (auto node = take(key)) {
@@ -90,6 +102,22 @@ void read_vpn(TableReader& top, Config& c, std::string& error) {
         c.pool = *network;
 }
 
+void read_auth(TableReader& top, AuthConfig& a, std::string& error) {
+    const toml::node* node = top.take("auth");
+    if (!node) return;
+    const toml::table* t = node->as_table();
+    if (!t) return top.fail("auth", "expected a table");
+    TableReader r(*t, "auth.", error);
+    r.integer("max_failures", a.max_failures, 1, 1000);
+    r.duration("lock_time", a.lock_seconds, 7 * 86400);
+    r.duration("token_lifetime", a.token_lifetime, 366 * 86400);
+    r.duration("otp_ttl", a.otp_ttl, 366 * 86400);
+    r.text("static_challenge", a.static_challenge);
+    r.reject_unknown();
+    if (error.empty() && a.static_challenge.find_first_of("\"\n\r") != std::string::npos)
+        r.fail("static_challenge", "must not contain quotes or line breaks");
+}
+
 void read_instances(TableReader& top, Config& c, std::string& error) {
     const toml::node* node = top.take("instance");
     if (!node) return;
@@ -135,6 +163,7 @@ ConfigResult parse_config(std::string_view text) {
     r.integer("management_poll_ms", c.management_poll_ms, 50, 60000);
     read_vpn(r, c, error);
     read_instances(r, c, error);
+    read_auth(r, c.auth, error);
     if (const toml::node* testing = r.take("testing"); testing && error.empty()) {
         if (const toml::table* t = testing->as_table()) {
             TableReader tr(*t, "testing.", error);
@@ -182,7 +211,14 @@ std::string render_config(const Config& c) {
         << "proto = " << quoted(c.proto) << "\n"
         << "pool = " << quoted(c.pool.to_string()) << "\n"
         << "cert_days = " << c.cert_days << "\n"
-        << "crl_days = " << c.crl_days << "\n";
+        << "crl_days = " << c.crl_days << "\n\n"
+        << "[auth]\n"
+        << "max_failures = " << c.auth.max_failures << "\n"
+        << "lock_time = " << quoted(exact_duration(c.auth.lock_seconds)) << "\n"
+        << "# server.conf's auth-gen-token lifetime must match (wardend init writes both)\n"
+        << "token_lifetime = " << quoted(exact_duration(c.auth.token_lifetime)) << "\n"
+        << "otp_ttl = " << quoted(exact_duration(c.auth.otp_ttl)) << "\n"
+        << "static_challenge = " << quoted(c.auth.static_challenge) << "\n";
     for (const auto& inst : c.instances) {
         out << "\n[[instance]]\nname = " << quoted(inst.name)
             << "\nmanagement = " << quoted(inst.management_socket) << "\n";

@@ -20,6 +20,15 @@ struct InstanceConfig {
     std::string tun_device;
 };
 
+// [auth]: two-factor logins (SPEC §3). Durations are written "5m", "2h", ...
+struct AuthConfig {
+    int max_failures = 5;                 // consecutive failed logins that lock a device
+    std::int64_t lock_seconds = 300;      // lock_time
+    std::int64_t token_lifetime = 43200;  // auth-gen-token lifetime in server.conf (init)
+    std::int64_t otp_ttl = 7200;          // default validity of a one-time access code
+    std::string static_challenge;         // exported profiles: static-challenge text ("" none)
+};
+
 struct Config {
     std::string state_dir = "/var/lib/warden";  // warden.db and pki/
     std::string plugin_socket = "/run/warden/plugin.sock";
@@ -40,6 +49,8 @@ struct Config {
 
     std::vector<InstanceConfig> instances;
     int management_poll_ms = 1000;
+
+    AuthConfig auth;
 
     int testing_verdict_delay_ms = 0;  // tests only: delay every verdict (deferred path)
     bool testing_clock_control = false;  // tests only: `testing.clock` may move the clock

@@ -2,7 +2,6 @@
 
 #include <charconv>
 #include <ctime>
-#include <limits>
 
 namespace warden::core {
 namespace {
@@ -117,33 +116,6 @@ std::optional<std::int64_t> parse_iso_time(std::string_view s, const LocalResolv
     if (!offset || pos != s.size()) return std::nullopt;
     return days_from_civil(c.year, c.month, c.day) * 86400 + c.hour * 3600 + c.minute * 60 +
            c.second - *offset;
-}
-
-std::optional<std::int64_t> parse_duration(std::string_view s) {
-    if (s.size() < 2) return std::nullopt;
-    std::int64_t unit = 0;
-    switch (s.back()) {
-        case 's':
-            unit = 1;
-            break;
-        case 'm':
-            unit = 60;
-            break;
-        case 'h':
-            unit = 3600;
-            break;
-        case 'd':
-            unit = 86400;
-            break;
-        default:
-            return std::nullopt;
-    }
-    std::int64_t n = 0;
-    const char* end = s.data() + s.size() - 1;
-    auto [ptr, ec] = std::from_chars(s.data(), end, n);
-    if (ec != std::errc{} || ptr != end || n <= 0) return std::nullopt;
-    if (n > std::numeric_limits<std::int64_t>::max() / unit / 2) return std::nullopt;
-    return n * unit;
 }
 
 std::optional<std::int64_t> parse_since(std::string_view text, std::int64_t now,

@@ -8,6 +8,8 @@
 #include <optional>
 #include <string_view>
 
+#include "daemon/core/duration.hpp"  // parse_duration
+
 namespace warden::core {
 
 struct CivilTime {
@@ -22,9 +24,6 @@ std::optional<std::int64_t> system_local_time(const CivilTime& civil);
 
 // "YYYY-MM-DD[(T| )HH:MM[:SS]][Z|±HH[:MM]]"; a date alone is 00:00 that day.
 std::optional<std::int64_t> parse_iso_time(std::string_view text, const LocalResolver& local);
-
-// "90s", "30m", "2h", "7d" (a positive whole number and one unit).
-std::optional<std::int64_t> parse_duration(std::string_view text);
 
 // `--since`: a duration means that long before `now`, anything else an ISO time.
 std::optional<std::int64_t> parse_since(std::string_view text, std::int64_t now,

@@ -58,6 +58,10 @@ std::string make_crl(const Material& ca, const std::vector<Revoked>& revoked, st
 // writes it; usable with --tls-crypt.
 std::string generate_tls_crypt_key();
 
+// 128 random bytes as an "OpenVPN auth-token server key" PEM, as `openvpn --genkey
+// auth-token` writes it; for server.conf's auth-gen-token-secret.
+std::string generate_auth_token_key();
+
 // Re-encodes an unencrypted PEM private key as PKCS#8 "ENCRYPTED PRIVATE KEY" under
 // AES-256-CBC (PBKDF2 key derivation). Throws on an empty password or unreadable key.
 std::string encrypt_private_key(std::string_view key_pem, std::string_view password);

@@ -2,8 +2,11 @@
 // survives kill -9 and power loss), foreign keys on, migrations applied on open.
 #include <sys/stat.h>
 
+#include <set>
+
 #include "daemon/store/migrations.hpp"
 #include "daemon/store/sqlite_handles.hpp"
+#include "daemon/store/sqlite_store_two_factor.hpp"
 #include "daemon/store/sqlite_store_parts.hpp"
 #include "daemon/store/store.hpp"
 
@@ -359,6 +362,57 @@ class SqliteStore final : public Store {
         return out;
     }
 
+    // Two-factor authentication: the SQL is in sqlite_store_two_factor.cpp.
+    LoginRequirements login_requirements(std::int64_t id) override {
+        return two_factor_.login_requirements(id);
+    }
+    std::optional<Totp> find_totp(std::int64_t id) override {
+        return sqlite_two_factor::find_totp(db_.get(), id);
+    }
+    void put_totp(const Totp& t) override { sqlite_two_factor::put_totp(db_.get(), t); }
+    bool delete_totp(std::int64_t id) override {
+        return sqlite_two_factor::delete_totp(db_.get(), id);
+    }
+    bool advance_totp_step(std::int64_t id, std::int64_t step) override {
+        return sqlite_two_factor::advance_totp_step(db_.get(), id, step);
+    }
+    LoginState login_state(std::int64_t id) override {
+        return sqlite_two_factor::login_state(db_.get(), id);
+    }
+    void set_password_hash(std::int64_t id, std::string_view hash) override {
+        sqlite_two_factor::set_password_hash(db_.get(), id, hash);
+    }
+    void set_login_failures(std::int64_t id, int failures, std::int64_t until) override {
+        sqlite_two_factor::set_login_failures(db_.get(), id, failures, until);
+    }
+    std::optional<bool> group_requires_totp(std::string_view group) override {
+        return sqlite_two_factor::group_requires_totp(db_.get(), group);
+    }
+    Outcome set_group_requires_totp(std::string_view group, bool required) override {
+        return sqlite_two_factor::set_group_requires_totp(db_.get(), group, required);
+    }
+    void add_one_time_code(OneTimeCode& c) override {
+        sqlite_two_factor::add_one_time_code(db_.get(), c);
+    }
+    std::vector<OneTimeCode> one_time_codes(std::optional<std::int64_t> id) override {
+        return sqlite_two_factor::one_time_codes(db_.get(), id);
+    }
+    bool use_one_time_code(std::int64_t id, std::int64_t now) override {
+        return sqlite_two_factor::use_one_time_code(db_.get(), id, now);
+    }
+    Outcome delete_one_time_code(std::int64_t id) override {
+        return sqlite_two_factor::delete_one_time_code(db_.get(), id);
+    }
+    void add_token_session(std::string_view session_id, std::int64_t id, std::int64_t now,
+                           std::int64_t expire_before) override {
+        sqlite_two_factor::add_token_session(db_.get(), session_id, id, now, expire_before);
+    }
+    std::optional<std::int64_t> token_session_device(std::string_view session_id) override {
+        return sqlite_two_factor::token_session_device(db_.get(), session_id);
+    }
+    void drop_token_sessions(std::int64_t id) override {
+        sqlite_two_factor::drop_token_sessions(db_.get(), id);
+    }
     // Licenses and usage: see sqlite_store_licenses.cpp, sqlite_store_usage.cpp.
     Outcome add_license(License& l) override { return licenses_.add(l); }
     std::optional<License> find_license(std::string_view n) override { return licenses_.find(n); }
@@ -408,12 +462,13 @@ class SqliteStore final : public Store {
     DbHandle db_;
     Statement by_serial_;
     Statement device_by_id_;
+    sqlite_two_factor::HotStatements two_factor_{db_.get()};
     LicenseTables licenses_;
     UsageTables usage_;
     bool in_transaction_ = false;
 };
 
-// Applies migrations newer than the database's version, each in its own transaction.
+// Applies the migrations the database lacks, in order, each in its own transaction.
 std::string migrate(sqlite3* db) {
     exec(db,
          "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at INTEGER "
@@ -427,8 +482,13 @@ std::string migrate(sqlite3* db) {
         return "database schema version " + std::to_string(have) + " is newer than this wardend (" +
                std::to_string(known) + "); refusing to open it";
     }
+    // Migrations are numbered per branch and land out of order ("gaps are fine"): apply
+    // every one this database has not recorded, not only those above its highest.
+    std::set<std::int64_t> applied;
+    Statement versions(db, "SELECT version FROM schema_version");
+    while (versions.step()) applied.insert(versions.int64(0));
     for (const auto& m : migrations()) {
-        if (m.version <= have) continue;
+        if (applied.count(m.version)) continue;
         exec(db, "BEGIN IMMEDIATE");
         try {
             exec(db, m.sql);

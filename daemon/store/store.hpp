@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/store/two_factor.hpp"
+
 namespace warden::store {
 
 enum class DeviceType { Router, Pc };
@@ -162,6 +164,32 @@ class Store {
     virtual std::vector<ConnectionEntry> connections(std::optional<std::int64_t> device_id,
                                                      std::size_t limit) = 0;
 
+    // Two-factor authentication (sqlite_store_two_factor.cpp).
+    virtual LoginRequirements login_requirements(std::int64_t device_id) = 0;
+    virtual std::optional<Totp> find_totp(std::int64_t device_id) = 0;
+    virtual void put_totp(const Totp& totp) = 0;  // insert or replace
+    virtual bool delete_totp(std::int64_t device_id) = 0;
+    // Records `step` as the last accepted one unless a step >= it was accepted before
+    // (returns false then: a replay). Atomic, so two logins cannot both use one code.
+    virtual bool advance_totp_step(std::int64_t device_id, std::int64_t step) = 0;
+    virtual LoginState login_state(std::int64_t device_id) = 0;
+    virtual void set_password_hash(std::int64_t device_id, std::string_view hash) = 0;
+    virtual void set_login_failures(std::int64_t device_id, int failures,
+                                    std::int64_t locked_until) = 0;
+    virtual std::optional<bool> group_requires_totp(std::string_view group) = 0;  // nullopt: no group
+    virtual Outcome set_group_requires_totp(std::string_view group, bool required) = 0;
+    virtual void add_one_time_code(OneTimeCode& code) = 0;  // fills in code.id
+    // All codes (used and expired too) of one device, or of every device; newest first.
+    virtual std::vector<OneTimeCode> one_time_codes(std::optional<std::int64_t> device_id) = 0;
+    // Marks the code used if it is neither used nor expired at `now`; false otherwise.
+    virtual bool use_one_time_code(std::int64_t id, std::int64_t now) = 0;
+    virtual Outcome delete_one_time_code(std::int64_t id) = 0;
+    // auth-gen-token sessions whose second factor was checked; rows older than
+    // `expire_before` are dropped on every add.
+    virtual void add_token_session(std::string_view session_id, std::int64_t device_id,
+                                   std::int64_t now, std::int64_t expire_before) = 0;
+    virtual std::optional<std::int64_t> token_session_device(std::string_view session_id) = 0;
+    virtual void drop_token_sessions(std::int64_t device_id) = 0;
     // Licenses (sqlite_store_licenses.cpp). A new device takes a seat of `default` while
     // one is free (schema 003 trigger). Seats are checked by the database: assigning a
     // full license is Invalid "license: ...".
