@@ -99,6 +99,7 @@ Reply show_device(const Args& args, Services& s) {
     if (!d) return Reply::error(Code::NotFound, "device not found: " + args.str("name"));
     json::object o = device_to_json(*d);
     DeviceExtras::load(s).annotate(o, *d);
+    o["traffic_by_month"] = monthly_traffic(s, d->id);
     json::array certs;
     for (const auto& c : s.store.certificates_of(d->id)) {
         json::object co;

@@ -1,5 +1,7 @@
 #include "daemon/control/device_extras.hpp"
 
+#include <cstdio>
+
 #include "daemon/core/licensing.hpp"
 #include "daemon/core/traffic.hpp"
 
@@ -41,6 +43,18 @@ void DeviceExtras::annotate(json::object& row, const store::Device& d) const {
     row["traffic_month"] = sums[0];
     row["traffic_prev_month"] = sums[1];
     row["traffic_total"] = sums[2];
+}
+
+json::array monthly_traffic(Services& s, std::int64_t device_id) {
+    json::array out;
+    for (const auto& t : s.store.traffic_of(device_id)) {
+        char month[16];
+        std::snprintf(month, sizeof month, "%04d-%02d", t.month / 100, t.month % 100);
+        out.push_back(json::object{{"month", month},
+                                   {"bytes_received", t.bytes_received},
+                                   {"bytes_sent", t.bytes_sent}});
+    }
+    return out;
 }
 
 std::optional<std::string> check_license_choice(Services& s, const std::string& name) {

@@ -26,6 +26,10 @@ class DeviceExtras {
     std::map<std::int64_t, std::array<std::uint64_t, 3>> traffic_;  // month, previous, total
 };
 
+// Every month with traffic (ended sessions only), oldest first: [{month: "2026-11",
+// bytes_received, bytes_sent}] for `device show`.
+json::array monthly_traffic(Services& services, std::int64_t device_id);
+
 // `device add --license L`: the problem with L ("license: ..."), checked before acting.
 std::optional<std::string> check_license_choice(Services& services, const std::string& license);
 

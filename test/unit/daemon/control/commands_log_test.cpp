@@ -80,6 +80,14 @@ TEST_CASE("device list carries traffic: this month (with live sessions), last mo
     CHECK(rows[0].at("traffic_total").as_uint64() == 2526);
     CHECK(rows[0].at("license").as_string() == "default");
     CHECK(rows[1].at("traffic_total").as_uint64() == 0);
+    auto shown = f.run("device.show", {{"name", "a"}}).result;
+    CHECK(shown.at("traffic_month").as_uint64() == 2024);
+    const auto& months = shown.at("traffic_by_month").as_array();
+    REQUIRE(months.size() == 3);
+    char current[16];
+    std::snprintf(current, sizeof current, "%04d-%02d", month / 100, month % 100);
+    CHECK(months.at(2).at("month").as_string() == current);
+    CHECK(months.at(2).at("bytes_received").as_uint64() == 1000);
 }
 
 TEST_CASE("vpn status lists instances with recent log, restart goes through management") {
