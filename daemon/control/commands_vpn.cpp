@@ -1,5 +1,6 @@
 // vpn.status / vpn.restart (SPEC §8: instances, status, restart, recent log) and backup
 // (an online copy of the database, written by the daemon and checked before it is kept).
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -52,12 +53,19 @@ Reply vpn_restart(const Args& args, const Caller& caller, Services& s) {
     return Reply::ok(results);
 }
 
-std::optional<std::string> check_backup_path(const std::string& file, bool force) {
+// wardend writes as root: an admin who is not root may only write into a folder of
+// their own (else `backup /etc/cron.d/x` would plant a root-owned file anywhere).
+std::optional<std::string> check_backup_path(const std::string& file, bool force,
+                                             const Caller& caller) {
     if (file.empty() || file.front() != '/') return "file: must be an absolute path";
     const fs::path path(file);
     std::error_code ec;
     if (!fs::is_directory(path.parent_path(), ec))
         return "file: no folder " + path.parent_path().string();
+    struct stat folder {};
+    if (caller.uid != 0 &&
+        (::stat(path.parent_path().c_str(), &folder) != 0 || folder.st_uid != caller.uid))
+        return "file: " + path.parent_path().string() + " must belong to " + caller.user;
     if (fs::is_directory(path, ec)) return "file: " + file + " is a folder";
     if (fs::exists(path, ec) && !force)
         return "file: " + file + " exists (use --force to replace it)";
@@ -69,10 +77,15 @@ std::optional<std::string> check_backup_path(const std::string& file, bool force
 Reply backup(const Args& args, const Caller& caller, Services& s) {
     const std::string file = args.str("file");
     const bool force = args.flag("force");
-    if (auto problem = check_backup_path(file, force)) return Reply::error(Code::Invalid, *problem);
+    if (auto problem = check_backup_path(file, force, caller))
+        return Reply::error(Code::Invalid, *problem);
     const std::string tmp = file + ".partial-" + std::to_string(::getpid());
     ::unlink(tmp.c_str());
     if (auto out = s.store.backup(tmp); !out.ok()) return from_outcome(out);
+    if (caller.uid != 0 && ::chown(tmp.c_str(), caller.uid, static_cast<gid_t>(-1)) != 0) {
+        ::unlink(tmp.c_str());
+        return Reply::error(Code::Internal, "backup: cannot hand the copy to " + caller.user);
+    }
     const store::DatabaseCheck check = store::inspect_database(tmp);
     if (!check.ok()) {
         ::unlink(tmp.c_str());

@@ -50,9 +50,8 @@ json::array monthly_traffic(Services& s, std::int64_t device_id) {
     for (const auto& t : s.store.traffic_of(device_id)) {
         char month[16];
         std::snprintf(month, sizeof month, "%04d-%02d", t.month / 100, t.month % 100);
-        out.push_back(json::object{{"month", month},
-                                   {"bytes_received", t.bytes_received},
-                                   {"bytes_sent", t.bytes_sent}});
+        out.push_back(json::object{
+            {"month", month}, {"bytes_received", t.bytes_received}, {"bytes_sent", t.bytes_sent}});
     }
     return out;
 }

@@ -1,4 +1,7 @@
 // log.activity / log.connections, device list traffic columns, vpn.status / restart, backup.
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "daemon/core/traffic.hpp"
@@ -128,6 +131,24 @@ TEST_CASE("backup writes a checked copy, refuses to overwrite unless forced") {
          {std::string("relative.db"), f.dir.file("no/such/x.db"), f.dir.path.string()}) {
         INFO(bad);
         CHECK(f.run("backup", {{"file", bad}, {"force", true}}).message.rfind("file:", 0) == 0);
+    }
+    // An admin who is not root writes only into a folder of their own (wardend is root).
+    Caller alice{1000, "alice", true, true};
+    auto elsewhere = f.registry.dispatch(
+        json::object{{"command", "backup"}, {"args", {{"file", f.dir.file("alice.db")}}}}, alice);
+    CHECK(elsewhere.code == Code::Invalid);
+    CHECK(elsewhere.message.find("must belong to alice") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(f.dir.file("alice.db")));
+    const std::string own = f.dir.file("alice");
+    std::filesystem::create_directory(own);
+    if (::geteuid() == 0) {  // handing a folder to another user needs root
+        REQUIRE(::chown(own.c_str(), 1000, 1000) == 0);
+        auto mine = f.registry.dispatch(
+            json::object{{"command", "backup"}, {"args", {{"file", own + "/w.db"}}}}, alice);
+        REQUIRE(mine.code == Code::Ok);
+        struct stat st {};
+        REQUIRE(::stat((own + "/w.db").c_str(), &st) == 0);
+        CHECK(st.st_uid == 1000u);  // the copy is handed to the admin who asked
     }
     for (const auto& entry : std::filesystem::directory_iterator(f.dir.path))
         CHECK(entry.path().string().find(".partial-") == std::string::npos);
