@@ -32,6 +32,7 @@ struct Options {
     std::string output_file;
     bool csv = false;
     char separator = ',';
+    std::string key_password_file;  // read here, sent as args.key_password
     std::string nft_file;  // device export: the router's NETMAP rules
 };
 
@@ -129,10 +130,74 @@ void define_csv_options(CLI::App* sub, Options& o, const std::string& help = "CS
 
 void define_license_and_log_commands(CLI::App& app, Invocation& inv, Options& o);
 
+// The options device add, edit and copy share (edit: an empty value clears a field).
+void device_options(CLI::App* sub, Invocation& inv, Options& o) {
+    arg(sub, "--type", "type", inv, "router or pc");
+    arg(sub, "--group", "group", inv, "group (default: default)");
+    arg(sub, "--serial", "serial", inv, "router serial number");
+    arg(sub, "--code", "code", inv, "device code (default: [devices] default_code)");
+    arg(sub, "--network", "network", inv, "routers: accessible network (CIDR or address/netmask)");
+    arg(sub, "--netmap", "netmap", inv, "real LAN behind the router, mapped to --network");
+    arg(sub, "--email", "email", inv, "e-mail address");
+    sub->add_option("--key-password-file", o.key_password_file,
+                    "pcs: file whose first line encrypts the key in the exported profile");
+    sub->add_flag_callback(
+        "--monitor", [&inv] { inv.args["monitor"] = true; }, "watch availability");
+}
+
+// The key password travels in the request only; it is never given on the command line
+// (other users could read it from the process list).
+bool read_key_password(const std::string& path, json::object& args) {
+    std::ifstream in(path);
+    std::string line;
+    if (!in || !std::getline(in, line)) {
+        std::cerr << "wardenctl: key-password-file: cannot read " << path << '\n';
+        return false;
+    }
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    args["key_password"] = line;
+    return true;
+}
+
+void define_device_changes(CLI::App* device, Invocation& inv, Options& o,
+                           const std::function<int(const json::value&)>& any) {
+    auto* edit = leaf(*device, "edit", "change a device (an empty value clears a field)", inv,
+                      "device.edit", any);
+    arg(edit, "device", "name", inv, "device name", true);
+    arg(edit, "--name", "new_name", inv, "rename (the certificates stay valid)");
+    device_options(edit, inv, o);
+    edit->add_flag_callback(
+        "--no-monitor", [&inv] { inv.args["monitor"] = false; }, "stop watching availability");
+    edit->add_flag_callback(
+        "--no-key-password", [&inv] { inv.args["key_password"] = ""; },
+        "export the key unencrypted");
+    auto* copy =
+        leaf(*device, "copy", "add NEW preset from SRC (type, group, code, monitor, e-mail)", inv,
+             "device.copy", any);
+    arg(copy, "source", "source", inv, "device to copy", true);
+    arg(copy, "name", "name", inv, "name of the new device", true);
+    device_options(copy, inv, o);
+    auto* replace = leaf(*device, "replace",
+                         "NEW takes over OLD's name, VPN IP, group and networks; OLD is deleted "
+                         "and its certificates revoked; NEW gets a fresh certificate",
+                         inv, "device.replace", any);
+    arg(replace, "old", "old", inv, "device being replaced", true);
+    arg(replace, "new", "new", inv, "added device that takes over", true);
+    arg(leaf(*device, "deactivate", "refuse a device and end its session", inv, "device.deactivate",
+             any),
+        "name", "name", inv, "device name", true);
+    arg(leaf(*device, "activate", "let a deactivated device connect again", inv, "device.activate",
+             any),
+        "name", "name", inv, "device name", true);
+}
+
 void define_commands(CLI::App& app, Invocation& inv, Options& o) {
     const std::vector<Column> device_cols = {
-        {"name", "NAME"},       {"type", "TYPE"},   {"group", "GROUP"}, {"vpn_ip", "VPN IP"},
-        {"network", "NETWORK"}, {"state", "STATE"}, {"since", "SINCE"}, {"license", "LICENSE"}};
+        {"name", "NAME"},       {"type", "TYPE"},
+        {"group", "GROUP"},     {"vpn_ip", "VPN IP"},
+        {"network", "NETWORK"}, {"state", "STATE"},
+        {"since", "SINCE"},     {"expiring_soon", "CERT EXPIRING"},
+        {"license", "LICENSE"}};
     const std::vector<Column> cert_cols = {{"serial", "SERIAL"},
                                            {"state", "STATE"},
                                            {"expires", "EXPIRES"},
@@ -162,16 +227,10 @@ void define_commands(CLI::App& app, Invocation& inv, Options& o) {
     CLI::App* device = app.add_subcommand("device", "manage devices")->require_subcommand(1);
     auto* add = leaf(*device, "add", "add a device", inv, "device.add", any);
     arg(add, "name", "name", inv, "device name", true);
-    arg(add, "--type", "type", inv, "router or pc", true);
-    arg(add, "--group", "group", inv, "group (default: default)");
-    arg(add, "--serial", "serial", inv, "router serial number");
-    arg(add, "--code", "code", inv, "device code");
-    arg(add, "--network", "network", inv, "routers: accessible network (CIDR or address/netmask)");
-    arg(add, "--netmap", "netmap", inv, "real LAN behind the router, mapped to --network");
-    arg(add, "--email", "email", inv, "e-mail address");
+    device_options(add, inv, o);
+    add->get_option("--type")->required();
     arg(add, "--license", "license", inv, "license whose seat it takes (default: default)");
-    add->add_flag_callback(
-        "--monitor", [&inv] { inv.args["monitor"] = true; }, "watch availability");
+    define_device_changes(device, inv, o, any);
     auto* list = leaf(*device, "list", "list devices", inv, "device.list",
                       [&o, device_cols](const json::value& v) {
                           return o.csv ? print_device_csv(v, o, device_cols)
@@ -382,6 +441,8 @@ int run(int argc, char** argv) {
         std::cerr << app.help();
         return kUsage;
     }
+    if (!o.key_password_file.empty() && !read_key_password(o.key_password_file, inv.args))
+        return kRefused;
     Response r = call(o.socket, inv.command, inv.args);
     if (r.exit_code != kDone) {
         std::cerr << "wardenctl: " << r.message << '\n';

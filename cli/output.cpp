@@ -40,6 +40,19 @@ void print_table(std::ostream& out, const boost::json::array& rows,
     for (const auto& line : cells) emit(line);
 }
 
+namespace {
+
+// Objects inside an object (a device's certificates) as one "key=value ..." line each.
+std::string inline_object(const boost::json::value& v) {
+    if (!v.is_object()) return plain(v);
+    std::string line;
+    for (const auto& [k, field] : v.get_object())
+        line += (line.empty() ? "" : "  ") + std::string(k) + "=" + plain(field);
+    return line;
+}
+
+}  // namespace
+
 void print_object(std::ostream& out, const boost::json::object& obj) {
     std::size_t width = 0;
     for (const auto& [k, v] : obj) width = std::max(width, k.size());
@@ -47,7 +60,7 @@ void print_object(std::ostream& out, const boost::json::object& obj) {
         out << std::string(k) << ':' << std::string(width - k.size() + 1, ' ');
         if (v.is_array()) {
             out << '\n';
-            for (const auto& item : v.get_array()) out << "  " << plain(item) << '\n';
+            for (const auto& item : v.get_array()) out << "  " << inline_object(item) << '\n';
         } else {
             out << plain(v) << '\n';
         }

@@ -61,6 +61,14 @@ std::string write_file_atomic(const std::string& path, std::string_view content,
         ::unlink(tmp.c_str());
         return "rename " + path + ": " + err;
     }
+    // The rename lives in the folder: without syncing it, a power loss may bring back the
+    // old file (a CRL without the latest revocation).
+    const auto slash = path.rfind('/');
+    const std::string dir = slash == std::string::npos ? "."
+                            : slash == 0               ? "/"
+                                                       : path.substr(0, slash);
+    UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!dir_fd || ::fsync(dir_fd.get()) != 0) return "sync " + dir + ": " + std::strerror(errno);
     return {};
 }
 

@@ -12,7 +12,8 @@ std::string normalize_serial(std::string_view serial);
 
 bool starts_with(std::string_view s, std::string_view prefix);
 
-// Writes `content` to `path` atomically (temp file in the same folder, fsync, rename).
+// Writes `content` to `path` atomically and durably (temp file in the same folder, fsync,
+// rename, fsync of the folder).
 // Returns an error text, empty on success.
 std::string write_file_atomic(const std::string& path, std::string_view content, unsigned mode);
 

@@ -1,12 +1,9 @@
 // cert.list / new / revoke
 #include "common/text.hpp"
-#include "daemon/control/services.hpp"
+#include "daemon/control/device_commands.hpp"
 
 namespace warden::control {
 namespace {
-
-constexpr std::int64_t kExpirySoon =
-    std::int64_t{30} * 24 * 3600;  // flag certificates expiring within 30 days
 
 std::string cert_state(const store::Certificate& c, std::int64_t now) {
     if (c.revoked_at) return "revoked";
@@ -16,7 +13,7 @@ std::string cert_state(const store::Certificate& c, std::int64_t now) {
 
 Reply list_certs(const Args& args, Services& s) {
     auto d = s.store.find_device(args.str("name"));
-    if (!d) return Reply::error(Code::NotFound, "device not found: " + args.str("name"));
+    if (!d) return no_device("name", args.str("name"));
     const std::int64_t now = s.now();
     json::array out;
     for (const auto& c : s.store.certificates_of(d->id)) {
@@ -26,7 +23,7 @@ Reply list_certs(const Args& args, Services& s) {
         o["fingerprint"] = c.fingerprint;
         o["issued"] = iso_time(c.not_before);
         o["expires"] = iso_time(c.not_after);
-        o["expiring_soon"] = !c.revoked_at && c.not_after >= now && c.not_after - now < kExpirySoon;
+        o["expiring_soon"] = !c.revoked_at && expiring_soon(c.not_after, now, s.config);
         o["revoked"] = c.revoked_at ? json::value(iso_time(*c.revoked_at)) : json::value(nullptr);
         out.push_back(o);
     }
@@ -35,7 +32,7 @@ Reply list_certs(const Args& args, Services& s) {
 
 Reply new_cert(const Args& args, const Caller& caller, Services& s) {
     auto d = s.store.find_device(args.str("name"));
-    if (!d) return Reply::error(Code::NotFound, "device not found: " + args.str("name"));
+    if (!d) return no_device("name", args.str("name"));
     store::Certificate cert = s.authority.issue_client(d->name, s.now());
     cert.device_id = d->id;
     store::Outcome out;
@@ -58,7 +55,7 @@ Reply revoke_cert(const Args& args, const Caller& caller, Services& s) {
     if (serial.empty())
         return Reply::error(Code::Invalid, "serial: not a hexadecimal serial number");
     auto d = s.store.find_device(name);
-    if (!d) return Reply::error(Code::NotFound, "device not found: " + name);
+    if (!d) return no_device("name", name);
     auto binding = s.store.find_by_serial(serial);
     if (!binding || binding->cert.device_id != d->id)
         return Reply::error(Code::NotFound,
@@ -85,12 +82,13 @@ Reply revoke_cert(const Args& args, const Caller& caller, Services& s) {
 void register_cert_commands(Registry& r, Services& s) {
     r.add({"cert.list",
            Access::Read,
-           "a device's certificates with state and expiry",
+           "a device's certificates with state and expiry (expiring_soon: within [pki] "
+           "expiry_warning_days)",
            {{"name", ArgType::String, true}},
            [&s](const Args& a, const Caller&) { return list_certs(a, s); }});
     r.add({"cert.new",
            Access::Write,
-           "issue another certificate for a device",
+           "issue another certificate for a device (the newest valid one is exported)",
            {{"name", ArgType::String, true}},
            [&s](const Args& a, const Caller& c) { return new_cert(a, c, s); }});
     r.add({"cert.revoke",

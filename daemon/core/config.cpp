@@ -140,6 +140,24 @@ void read_instances(TableReader& top, Config& c, std::string& error) {
     }
 }
 
+// [devices] and [pki]: small tables of device-management settings.
+void read_device_settings(TableReader& top, Config& c, std::string& error) {
+    if (const toml::node* node = top.take("devices"); node && error.empty()) {
+        const toml::table* t = node->as_table();
+        if (!t) return top.fail("devices", "expected a table");
+        TableReader r(*t, "devices.", error);
+        r.text("default_code", c.default_device_code);
+        r.reject_unknown();
+    }
+    if (const toml::node* node = top.take("pki"); node && error.empty()) {
+        const toml::table* t = node->as_table();
+        if (!t) return top.fail("pki", "expected a table");
+        TableReader r(*t, "pki.", error);
+        r.integer("expiry_warning_days", c.expiry_warning_days, 0, 3650);
+        r.reject_unknown();
+    }
+}
+
 }  // namespace
 
 ConfigResult parse_config(std::string_view text) {
@@ -163,6 +181,7 @@ ConfigResult parse_config(std::string_view text) {
     r.integer("management_poll_ms", c.management_poll_ms, 50, 60000);
     read_vpn(r, c, error);
     read_instances(r, c, error);
+    read_device_settings(r, c, error);
     read_auth(r, c.auth, error);
     if (const toml::node* testing = r.take("testing"); testing && error.empty()) {
         if (const toml::table* t = testing->as_table()) {
@@ -218,7 +237,10 @@ std::string render_config(const Config& c) {
         << "# server.conf's auth-gen-token lifetime must match (wardend init writes both)\n"
         << "token_lifetime = " << quoted(exact_duration(c.auth.token_lifetime)) << "\n"
         << "otp_ttl = " << quoted(exact_duration(c.auth.otp_ttl)) << "\n"
-        << "static_challenge = " << quoted(c.auth.static_challenge) << "\n";
+        << "static_challenge = " << quoted(c.auth.static_challenge) << "\n\n"
+        << "# [devices]\n# default_code = \"...\"    # device code of routers added without "
+           "--code\n"
+        << "[pki]\nexpiry_warning_days = " << c.expiry_warning_days << "\n";
     for (const auto& inst : c.instances) {
         out << "\n[[instance]]\nname = " << quoted(inst.name)
             << "\nmanagement = " << quoted(inst.management_socket) << "\n";

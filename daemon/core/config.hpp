@@ -47,6 +47,11 @@ struct Config {
     int cert_days = 825;
     int crl_days = 30;
 
+    // [devices] default_code: the device code of routers added without --code.
+    std::string default_device_code;
+    // [pki] expiry_warning_days: certificates expiring sooner are flagged in lists.
+    int expiry_warning_days = 30;
+
     std::vector<InstanceConfig> instances;
     int management_poll_ms = 1000;
 

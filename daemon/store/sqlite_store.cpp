@@ -6,6 +6,7 @@
 
 #include "daemon/store/migrations.hpp"
 #include "daemon/store/sqlite_handles.hpp"
+#include "daemon/store/sqlite_store_devices.hpp"
 #include "daemon/store/sqlite_store_two_factor.hpp"
 #include "daemon/store/sqlite_store_parts.hpp"
 #include "daemon/store/store.hpp"
@@ -231,6 +232,19 @@ class SqliteStore final : public Store {
         return std::nullopt;
     }
 
+    Outcome set_key_password(std::int64_t id, std::string_view password) override {
+        return sqlite_devices::set_key_password(db_.get(), id, password);
+    }
+    std::string key_password(std::int64_t id) override {
+        return sqlite_devices::key_password(db_.get(), id);
+    }
+    Outcome set_device_active(std::int64_t id, bool active, std::int64_t since) override {
+        return sqlite_devices::set_active(db_.get(), id, active, since);
+    }
+    std::vector<CertExpiry> certificate_expiry() override {
+        return sqlite_devices::certificate_expiry(db_.get());
+    }
+
     bool group_exists(std::string_view name) override {
         Statement s(db_.get(), "SELECT 1 FROM groups WHERE name = ?1");
         s.bind(1, name);
@@ -259,7 +273,7 @@ class SqliteStore final : public Store {
         Statement s(
             db_.get(),
             std::string("SELECT ") + std::string(kCertColumns) +
-                " FROM certificates c WHERE c.device_id = ?1 ORDER BY c.created_at, c.serial");
+                " FROM certificates c WHERE c.device_id = ?1 ORDER BY c.created_at, c.rowid");
         s.bind(1, device_id);
         std::vector<Certificate> out;
         while (s.step()) out.push_back(read_cert(s));

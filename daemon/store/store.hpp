@@ -98,6 +98,12 @@ struct RevokedSerial {
     std::int64_t revoked_at = 0;
 };
 
+// The latest expiry among a device's unrevoked certificates (what `device list` flags).
+struct CertExpiry {
+    std::int64_t device_id = 0;
+    std::int64_t not_after = 0;
+};
+
 struct ActivityEntry {
     std::int64_t id = 0;
     std::int64_t at = 0;
@@ -150,7 +156,16 @@ class Store {
     // Every device with an accessible network (routers), in device id order.
     virtual std::vector<RoutedNetworkRow> routed_networks() = 0;
 
-    // Certificates.
+    // Device management (sqlite_store_devices.cpp). The key password is a secret: read
+    // only to encrypt an exported key, never listed; "" clears it / means none.
+    virtual Outcome set_key_password(std::int64_t device_id, std::string_view password) = 0;
+    virtual std::string key_password(std::int64_t device_id) = 0;
+    // Sets active and the state ("deactivated", or "offline" again) with its since; refuses
+    // (Invalid) when the device already is in that condition.
+    virtual Outcome set_device_active(std::int64_t id, bool active, std::int64_t since) = 0;
+    virtual std::vector<CertExpiry> certificate_expiry() = 0;  // by device id
+
+    // Certificates. certificates_of lists them in issue order, newest last.
     virtual Outcome add_certificate(const Certificate& cert) = 0;
     virtual std::vector<Certificate> certificates_of(std::int64_t device_id) = 0;
     virtual std::optional<CertBinding> find_by_serial(std::string_view serial) = 0;

@@ -48,7 +48,7 @@ month_bytes() { csv_field "$(ctl device list --csv)" laptop traffic_month; }
 e2e_wait_for '[ "$(month_bytes)" -gt 600000 ]' 5 ||
   e2e_fail "device list --csv shows no traffic this month: $(ctl device list --csv)"
 csv=$(ctl device list --csv --separator ';')
-head -1 <<<"$csv" | grep -q '^name;type;group;vpn_ip;network;state;since;license;traffic_month;traffic_prev_month;traffic_total$' ||
+head -1 <<<"$csv" | grep -q '^name;type;group;vpn_ip;network;state;since;expiring_soon;license;traffic_month;traffic_prev_month;traffic_total$' ||
   e2e_fail "unexpected CSV header: $(head -1 <<<"$csv")"
 e2e_pass "device list --csv shows $(month_bytes) bytes this month for laptop"
 

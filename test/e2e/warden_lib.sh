@@ -65,9 +65,9 @@ w_add_device() {
   "$WARDENCTL" device export "$1" -o "$E2E_DIR/$1.ovpn" || e2e_fail "device export $1 failed"
 }
 
-# w_start_client NS PROFILE LOG: start a client; sets E2E_PID.
+# w_start_client NS PROFILE LOG [OPENVPN_ARGS...]: start a client; sets E2E_PID.
 w_start_client() {
-  e2e_start_openvpn "$1" "$2" "$3" --disable-dco
+  e2e_start_openvpn "$1" "$2" "$3" --disable-dco "${@:4}"
 }
 
 # w_vpn_ip NAME: the device's VPN address as wardend assigned it.

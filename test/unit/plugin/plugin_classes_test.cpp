@@ -38,7 +38,7 @@ TEST_CASE("parse_config: defaults and decimal values", "[plugin][config]") {
     CHECK(parse_ok({"socket=/s", "budget_ms=0"}).budget == 0us);  // always defer: allowed
 }
 
-TEST_CASE("build_message forwards only the listed env vars; wipe_secrets clears the password", "[plugin]") {
+TEST_CASE("build_message forwards only the listed env vars, wipe_secrets clears the password", "[plugin]") {
     const char* envp[] = {"common_name=dev1", "password=s3cret", "passwordx=no", "auth_control_file=/x", nullptr};
     auto msg = build_message(wire::Type::Auth, "inst", envp);
     CHECK(msg.get_or("instance", "") == "inst");

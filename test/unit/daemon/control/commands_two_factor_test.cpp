@@ -136,7 +136,7 @@ TEST_CASE("group.require-totp and the exported profile") {
     CHECK(f.profile().find("auth-user-pass") == std::string::npos);
 }
 
-TEST_CASE("device.password stores a hash; totp.unlock clears a lock") {
+TEST_CASE("device.password stores a hash, totp.unlock clears a lock") {
     Fixture f;
     CHECK(f.run("device.password", {{"name", "laptop"}}).message.rfind("password: ", 0) == 0);
     CHECK(f.run("device.password", {{"name", "laptop"}, {"password", "abc"}})

@@ -152,7 +152,7 @@ TEST_CASE("the disconnect of a client refused at connect is not a session end") 
     CHECK(f.auth.take_batch().log.at(0).event == "disconnect");
 }
 
-TEST_CASE("pings are answered; replies never arrive unasked") {
+TEST_CASE("pings are answered, replies never arrive unasked") {
     Fixture f;
     auto pong = f.auth.handle(wire::Message(wire::Type::Ping, 3), "main");
     REQUIRE(pong);

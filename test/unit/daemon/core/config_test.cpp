@@ -68,3 +68,23 @@ TEST_CASE("invalid configs are refused with the line and key") {
         CHECK(r.error.find(c.expect) != std::string::npos);
     }
 }
+
+TEST_CASE("device settings: [devices] default_code and [pki] expiry_warning_days") {
+    auto r = parse_config(
+        "[vpn]\nremote = \"x\"\n[devices]\ndefault_code = \"abc-123\"\n[pki]\n"
+        "expiry_warning_days = 14\n");
+    REQUIRE(r.error == "");
+    CHECK(r.config->default_device_code == "abc-123");
+    CHECK(r.config->expiry_warning_days == 14);
+    auto defaults = parse_config("[vpn]\nremote = \"x\"\n");
+    CHECK(defaults.config->default_device_code.empty());
+    CHECK(defaults.config->expiry_warning_days == 30);
+    CHECK(parse_config("[vpn]\nremote = \"x\"\n[pki]\nexpiry_warning_days = -1\n")
+              .error.find("pki.expiry_warning_days") != std::string::npos);
+    CHECK(parse_config("[vpn]\nremote = \"x\"\n[devices]\ncode = \"a\"\n")
+              .error.find("unknown key devices.code") != std::string::npos);
+    Config c;
+    c.remote = "x";
+    c.expiry_warning_days = 7;
+    CHECK(parse_config(render_config(c)).config->expiry_warning_days == 7);
+}

@@ -69,7 +69,7 @@ TEST_CASE("totp: malformed codes and secrets are refused, not thrown") {
     CHECK_FALSE(totp::code_at("!!", t));
 }
 
-TEST_CASE("totp: secrets are 160 random bits in base32; the URI names issuer and account") {
+TEST_CASE("totp: secrets are 160 random bits in base32, the URI names issuer and account") {
     std::set<std::string> seen;
     for (int i = 0; i < 20; ++i) {
         const std::string s = totp::new_secret();

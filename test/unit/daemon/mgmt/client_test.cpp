@@ -266,7 +266,7 @@ TEST_CASE("an unanswered command times out and the connection starts over") {
     CHECK(rig.server.accepted == 2);
 }
 
-TEST_CASE("notifications and refresh() trigger a poll; junk is survived") {
+TEST_CASE("notifications and refresh() trigger a poll, junk is survived") {
     Rig rig;
     rig.options.poll_interval = 1h;
     rig.options.max_line = 1024;
@@ -290,7 +290,7 @@ TEST_CASE("notifications and refresh() trigger a poll; junk is survived") {
     CHECK(rig.client->connected());
 }
 
-TEST_CASE("stop fails pending commands; destruction drops their callbacks") {
+TEST_CASE("stop fails pending commands, destruction drops their callbacks") {
     Rig rig;
     rig.options.poll_interval = 1h;
     rig.start();

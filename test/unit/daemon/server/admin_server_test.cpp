@@ -79,7 +79,7 @@ TEST_CASE("admin server answers requests in tiny pieces, several per connection"
     }
 }
 
-TEST_CASE("malformed admin requests get an error reply; the daemon serves others") {
+TEST_CASE("malformed admin requests get an error reply, the daemon serves others") {
     Running r;
     auto fd = connect_unix(r.dir.file("admin.sock"));
     REQUIRE(send_all(fd.get(), "{not json\n"));

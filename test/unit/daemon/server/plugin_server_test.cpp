@@ -99,7 +99,7 @@ TEST_CASE("plugin server answers pipelined requests, each with its id") {
         CHECK(msgs[i].get("reason") == "d" + std::to_string(msgs[i].id));
 }
 
-TEST_CASE("a malformed frame gets an error and a close; other plugins keep being served") {
+TEST_CASE("a malformed frame gets an error and a close, other plugins keep being served") {
     Running r;
     auto good = connect_unix(r.path());
     auto bad = connect_unix(r.path());

@@ -223,7 +223,7 @@ TEST_CASE("store: logs keep activity and connections") {
     CHECK(store->connections(8, 10).empty());
 }
 
-TEST_CASE("store: state survives reopening; a newer schema is refused") {
+TEST_CASE("store: state survives reopening, a newer schema is refused") {
     TempDir dir;
     const auto path = (dir.path / "warden.db").string();
     {
@@ -246,4 +246,83 @@ TEST_CASE("store: state survives reopening; a newer schema is refused") {
     auto result = open_sqlite(path);
     CHECK_FALSE(result.store);
     CHECK(result.error.find("newer") != std::string::npos);
+}
+
+TEST_CASE("store: a device's key password is kept beside it and cleared with an empty one") {
+    TempDir dir;
+    auto store = open_fresh(dir);
+    auto a = make_device("alpha", 1);
+    REQUIRE(store->add_device(a).ok());
+    CHECK(store->key_password(a.id).empty());
+    REQUIRE(store->set_key_password(a.id, "pw 1").ok());
+    CHECK(store->key_password(a.id) == "pw 1");
+    a.email = "x@example.com";
+    REQUIRE(store->update_device(a).ok());  // editing other columns keeps it
+    CHECK(store->key_password(a.id) == "pw 1");
+    REQUIRE(store->set_key_password(a.id, "").ok());
+    CHECK(store->key_password(a.id).empty());
+    CHECK(store->set_key_password(999, "pw").status == Status::NotFound);
+    CHECK(store->key_password(999).empty());
+}
+
+TEST_CASE("store: activation sets active, state and since, once") {
+    TempDir dir;
+    auto store = open_fresh(dir);
+    auto a = make_device("alpha", 1);
+    REQUIRE(store->add_device(a).ok());
+    store->set_device_state(a.id, "online", 150);
+    REQUIRE(store->set_device_active(a.id, false, 200).ok());
+    auto got = store->find_device(a.id);
+    CHECK_FALSE(got->active);
+    CHECK(got->state == "deactivated");
+    CHECK(got->state_since == 200);
+    CHECK(store->set_device_active(a.id, false, 300).status == Status::Invalid);
+    CHECK(store->find_device(a.id)->state_since == 200);
+    REQUIRE(store->set_device_active(a.id, true, 400).ok());
+    got = store->find_device(a.id);
+    CHECK(got->active);
+    CHECK(got->state == "offline");
+    CHECK(got->state_since == 400);
+    CHECK(store->set_device_active(a.id, true, 500).status == Status::Invalid);
+    CHECK(store->set_device_active(999, true, 500).status == Status::NotFound);
+}
+
+TEST_CASE("store: certificate expiry is the latest unrevoked one per device") {
+    TempDir dir;
+    auto store = open_fresh(dir);
+    auto a = make_device("alpha", 1);
+    auto b = make_device("beta", 2);
+    auto c = make_device("gamma", 3);
+    REQUIRE(store->add_device(a).ok());
+    REQUIRE(store->add_device(b).ok());
+    REQUIRE(store->add_device(c).ok());
+    auto a1 = make_cert("a1", a.id);
+    a1.not_after = 1000;
+    auto a2 = make_cert("a2", a.id);
+    a2.not_after = 3000;
+    auto b1 = make_cert("b1", b.id);
+    b1.not_after = 2000;
+    for (const auto& cert : {a1, a2, b1}) REQUIRE(store->add_certificate(cert).ok());
+    REQUIRE(store->revoke_certificate("a2", 50).ok());
+    auto expiry = store->certificate_expiry();
+    REQUIRE(expiry.size() == 2);  // gamma has no certificate
+    CHECK(expiry[0].device_id == a.id);
+    CHECK(expiry[0].not_after == 1000);  // a2 is revoked
+    CHECK(expiry[1].device_id == b.id);
+    CHECK(expiry[1].not_after == 2000);
+}
+
+TEST_CASE("store: certificates are listed in issue order, also within one second") {
+    TempDir dir;
+    auto store = open_fresh(dir);
+    auto a = make_device("alpha", 1);
+    REQUIRE(store->add_device(a).ok());
+    // Random serials: "ff" sorts after "00", but was issued first.
+    for (const char* serial : {"ff", "80", "00"})
+        REQUIRE(store->add_certificate(make_cert(serial, a.id)).ok());
+    auto certs = store->certificates_of(a.id);
+    REQUIRE(certs.size() == 3);
+    CHECK(certs[0].serial == "ff");
+    CHECK(certs[1].serial == "80");
+    CHECK(certs[2].serial == "00");
 }
