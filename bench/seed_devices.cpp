@@ -3,6 +3,7 @@
 // The certificates are placeholders: decisions read only the store, never the PEM.
 //
 //   seed_devices DB COUNT SERIALS_FILE POOL_CIDR
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <random>
@@ -26,6 +27,12 @@ int main(int argc, char** argv) {
     auto opened = store::open_sqlite(argv[1]);
     if (!opened.store) {
         std::cerr << opened.error << '\n';
+        return 1;
+    }
+    // Every seeded device needs a seat to be admitted (schema 003 gives it one of `default`).
+    const auto seats = std::max<std::int64_t>(1000, static_cast<std::int64_t>(count));
+    if (auto out = opened.store->set_license_seats("default", seats); !out.ok()) {
+        std::cerr << out.message << '\n';
         return 1;
     }
     std::mt19937_64 rng(42);

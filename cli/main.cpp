@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -12,6 +13,7 @@
 #include "cli/client.hpp"
 #include "cli/output.hpp"
 #include "cli/two_factor.hpp"
+#include "common/csv.hpp"
 
 namespace json = boost::json;
 using namespace warden::cli;
@@ -28,6 +30,8 @@ struct Options {
     std::string socket = "/run/warden/admin.sock";
     bool json_output = false;
     std::string output_file;
+    bool csv = false;
+    char separator = ',';
     std::string key_password_file;  // read here, sent as args.key_password
     std::string nft_file;  // device export: the router's NETMAP rules
 };
@@ -100,6 +104,31 @@ void arg(CLI::App* sub, const std::string& flag, const std::string& key, Invocat
     if (required) opt->required();
 }
 
+// `device list --csv [--separator C]`: every list column plus traffic (bytes received +
+// sent) in the current and previous UTC month and in total.
+int print_device_csv(const json::value& v, const Options& o, std::vector<Column> columns) {
+    columns.insert(columns.end(), {{"traffic_month", "TRAFFIC MONTH"},
+                                   {"traffic_prev_month", "TRAFFIC PREVIOUS MONTH"},
+                                   {"traffic_total", "TRAFFIC TOTAL"}});
+    if (v.is_array()) print_csv(std::cout, v.get_array(), columns, o.separator);
+    return kDone;
+}
+
+void define_csv_options(CLI::App* sub, Options& o, const std::string& help = "CSV (RFC 4180 quoting)") {
+    sub->add_flag("--csv", o.csv, help);
+    sub->add_option_function<std::string>(
+           "--separator",
+           [&o](const std::string& v) {
+               const char c = v == "\\t" || v == "tab" ? '\t' : v.empty() ? '\0' : v[0];
+               if ((v.size() != 1 && c != '\t') || !warden::csv::usable_separator(c))
+                   throw CLI::ValidationError("--separator", "one character, not a quote or newline");
+               o.separator = c;
+           },
+           "CSV field separator (default ','; 'tab' for a tab)")
+        ->needs("--csv");
+}
+
+void define_license_and_log_commands(CLI::App& app, Invocation& inv, Options& o);
 void define_group_commands(CLI::App& app, Invocation& inv, Options& o);
 
 // The options device add, edit and copy share (edit: an empty value clears a field).
@@ -168,7 +197,8 @@ void define_commands(CLI::App& app, Invocation& inv, Options& o) {
         {"name", "NAME"},       {"type", "TYPE"},
         {"group", "GROUP"},     {"vpn_ip", "VPN IP"},
         {"network", "NETWORK"}, {"state", "STATE"},
-        {"since", "SINCE"},     {"expiring_soon", "CERT EXPIRING"}};
+        {"since", "SINCE"},     {"expiring_soon", "CERT EXPIRING"},
+        {"license", "LICENSE"}};
     const std::vector<Column> cert_cols = {{"serial", "SERIAL"},
                                            {"state", "STATE"},
                                            {"expires", "EXPIRES"},
@@ -200,9 +230,16 @@ void define_commands(CLI::App& app, Invocation& inv, Options& o) {
     arg(add, "name", "name", inv, "device name", true);
     device_options(add, inv, o);
     add->get_option("--type")->required();
+    arg(add, "--license", "license", inv, "license whose seat it takes (default: default)");
     define_device_changes(device, inv, o, any);
-    leaf(*device, "list", "list devices", inv, "device.list",
-         [&o, device_cols](const json::value& v) { return print_rows(v, o, device_cols); });
+    auto* list = leaf(*device, "list", "list devices", inv, "device.list",
+                      [&o, device_cols](const json::value& v) {
+                          return o.csv ? print_device_csv(v, o, device_cols)
+                                       : print_rows(v, o, device_cols);
+                      });
+    define_csv_options(list, o,
+                       "CSV (RFC 4180 quoting) with traffic of the current and previous month and "
+                       "in total; months are UTC calendar months");
     arg(leaf(*device, "show", "show a device", inv, "device.show", any), "name", "name", inv,
         "device name", true);
     arg(leaf(*device, "delete", "delete a device", inv, "device.delete", any), "name", "name", inv,
@@ -230,6 +267,93 @@ void define_commands(CLI::App& app, Invocation& inv, Options& o) {
          [&o, session_cols](const json::value& v) { return print_rows(v, o, session_cols); });
     arg(leaf(*session, "kill", "end a device's session", inv, "session.kill", any), "name", "name",
         inv, "device name", true);
+    define_license_and_log_commands(app, inv, o);
+}
+
+int print_instances(const json::value& v, const Options& o) {
+    if (o.json_output || !v.is_array()) return print_any(v, o);
+    for (const auto& i : v.get_array()) {
+        const auto& obj = i.as_object();
+        std::cout << plain(obj.at("name")) << ": management " << plain(obj.at("management"))
+                  << ", " << plain(obj.at("sessions")) << " sessions\n";
+        if (const auto* log = obj.if_contains("recent_log"))
+            for (const auto& line : log->as_array()) std::cout << "  " << plain(line) << '\n';
+    }
+    return kDone;
+}
+
+void int_arg(CLI::App* sub, const std::string& flag, const std::string& key, Invocation& inv,
+             const std::string& help, bool required = false) {
+    auto* opt = sub->add_option_function<long long>(
+        flag, [&inv, key](long long v) { inv.args[key] = v; }, help);
+    if (required) opt->required();
+}
+
+void define_license_and_log_commands(CLI::App& app, Invocation& inv, Options& o) {
+    auto any = [&o](const json::value& v) { return print_any(v, o); };
+    auto rows = [&o](std::vector<Column> cols) {
+        return [&o, cols](const json::value& v) {
+            if (o.csv && v.is_array()) {
+                print_csv(std::cout, v.get_array(), cols, o.separator);
+                return static_cast<int>(kDone);
+            }
+            return print_rows(v, o, cols);
+        };
+    };
+    CLI::App* license = app.add_subcommand("license", "licenses and seats")->require_subcommand(1);
+    auto* ladd = leaf(*license, "add", "add a license", inv, "license.add", any);
+    arg(ladd, "name", "name", inv, "license name", true);
+    int_arg(ladd, "--seats", "seats", inv, "number of seats", true);
+    arg(ladd, "--expires", "expires", inv,
+        "expiry, ISO 8601 (2026-11-22T14:00 local time, or with a zone: ...Z, ...+01:00)");
+    leaf(*license, "list", "licenses with seats used and free", inv, "license.list",
+         rows({{"name", "NAME"}, {"seats", "SEATS"}, {"used", "USED"}, {"free", "FREE"},
+               {"expires", "EXPIRES"}, {"state", "STATE"}}));
+    auto* assign = leaf(*license, "assign", "give a device a seat of a license", inv,
+                        "license.assign", any);
+    arg(assign, "device", "device", inv, "device name", true);
+    arg(assign, "license", "license", inv, "license name", true);
+    arg(leaf(*license, "unassign", "take a device's seat away (it is refused)", inv,
+             "license.unassign", any),
+        "device", "device", inv, "device name", true);
+
+    CLI::App* log = app.add_subcommand("log", "activity and connection logs")->require_subcommand(1);
+    auto* activity = leaf(*log, "activity", "admin actions and security events, newest first", inv,
+                          "log.activity",
+                          rows({{"at", "AT"}, {"user", "USER"}, {"action", "ACTION"},
+                                {"object", "OBJECT"}, {"details", "DETAILS"}}));
+    arg(activity, "--since", "since", inv, "ISO 8601 time, or a duration back (90s, 30m, 2h, 7d)");
+    define_csv_options(activity, o);
+    arg(activity, "--device", "device", inv, "only entries about this device");
+    int_arg(activity, "--limit", "limit", inv, "at most this many entries (default 100)");
+    auto* conns = leaf(*log, "connections", "connects, disconnects and refusals, newest first", inv,
+                       "log.connections",
+                       rows({{"at", "AT"}, {"event", "EVENT"}, {"device", "DEVICE"},
+                             {"real_address", "REAL ADDRESS"}, {"vpn_ip", "VPN IP"},
+                             {"bytes_received", "BYTES IN"}, {"bytes_sent", "BYTES OUT"},
+                             {"duration", "DURATION"}, {"reason", "REASON"}}));
+    arg(conns, "--device", "device", inv, "only this device");
+    define_csv_options(conns, o);
+    int_arg(conns, "--limit", "limit", inv, "at most this many entries (default 100)");
+
+    CLI::App* vpn = app.add_subcommand("vpn", "OpenVPN instances")->require_subcommand(1);
+    leaf(*vpn, "status", "instances, management connection, sessions, recent log", inv,
+         "vpn.status", [&o](const json::value& v) { return print_instances(v, o); });
+    arg(leaf(*vpn, "restart", "restart OpenVPN (SIGHUP through the management interface)", inv,
+             "vpn.restart",
+             rows({{"instance", "INSTANCE"}, {"restarting", "RESTARTING"}, {"error", "ERROR"}})),
+        "instance", "instance", inv, "instance (default: all)");
+
+    auto* backup = leaf(app, "backup", "online copy of the database, checked", inv, "backup", any);
+    backup->add_option_function<std::string>(
+              "file",
+              [&inv](const std::string& v) {
+                  inv.args["file"] = std::filesystem::absolute(v).lexically_normal().string();
+              },
+              "file to write (refused if it exists)")
+        ->required();
+    backup->add_flag_callback("--force", [&inv] { inv.args["force"] = true; },
+                              "replace an existing file");
 }
 
 // The subcommand NAME of `app`, created when no other family made it yet ("device" and

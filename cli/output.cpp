@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/csv.hpp"
+
 namespace warden::cli {
 
 std::string plain(const boost::json::value& v) {
@@ -62,6 +64,21 @@ void print_object(std::ostream& out, const boost::json::object& obj) {
         } else {
             out << plain(v) << '\n';
         }
+    }
+}
+
+void print_csv(std::ostream& out, const boost::json::array& rows, const std::vector<Column>& columns,
+               char separator) {
+    std::vector<std::string> line;
+    for (const auto& c : columns) line.push_back(c.key);
+    out << csv::row(line, separator);
+    for (const auto& r : rows) {
+        line.clear();
+        for (const auto& c : columns) {
+            const auto* v = r.is_object() ? r.get_object().if_contains(c.key) : nullptr;
+            line.push_back(!v || v->is_null() ? std::string() : plain(*v));
+        }
+        out << csv::row(line, separator);
     }
 }
 

@@ -9,6 +9,7 @@
 #include "common/log.hpp"
 #include "daemon/app/batch_writer.hpp"
 #include "daemon/app/kernel_routes.hpp"
+#include "daemon/app/license_watch.hpp"
 #include "daemon/app/managed_sessions.hpp"
 #include "daemon/control/authority.hpp"
 #include "daemon/control/registry.hpp"
@@ -45,6 +46,7 @@ class Daemon {
                 clock_.source(),
                 {config.auth.max_failures, config.auth.lock_seconds, config.auth.token_lifetime}),
           sessions_(io_, config, table_, *store_, clock_.source()),
+          licenses_(io_, *store_, sessions_, clock_.source()),
           services_{config_, *store_, authority_, sessions_, clock_.source()},
           plugin_server_(io_, config.plugin_socket, auth_,
                          {std::chrono::milliseconds(config.testing_verdict_delay_ms),
@@ -57,6 +59,8 @@ class Daemon {
           route_timer_(io_) {
         services_.plugin_connections = [this] { return plugin_server_.connection_count(); };
         services_.clock = &clock_;
+        services_.licenses_changed = [this] { licenses_.rearm(); };
+        clock_.on_jump([this] { licenses_.rearm(); });
         control::register_all_commands(registry_, services_);
         if (config.firewall.enabled) {
             nft_ = std::make_unique<firewall::NftApplier>();
@@ -82,6 +86,7 @@ class Daemon {
         plugin_server_.start();
         admin_server_.start();
         sessions_.start();
+        licenses_.start();
         schedule_flush();
         sync_routes();
         signals_.async_wait([this](auto ec, int signo) {
@@ -144,6 +149,7 @@ class Daemon {
         plugin_server_.stop();
         admin_server_.stop();
         sessions_.stop();
+        licenses_.stop();
         if (firewall_ && config_.firewall.remove_on_stop) firewall_->remove();
     }
 
@@ -156,6 +162,7 @@ class Daemon {
     core::SessionTable table_;
     core::AuthService auth_;
     ManagedSessions sessions_;
+    LicenseWatch licenses_;
     control::Registry registry_;
     control::Services services_;
     std::unique_ptr<firewall::NftApplier> nft_;

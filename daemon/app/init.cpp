@@ -114,6 +114,8 @@ std::string run_init(const InitOptions& o) {
                                            pki::generate_auth_token_key(), 0600);
         !err.empty())
         return err;
+    if (auto out = opened.store->set_license_seats("default", o.seats); !out.ok())
+        return "--seats: " + out.message;
 
     std::string plugin = o.plugin_path.empty()
                              ? "/usr/lib/x86_64-linux-gnu/openvpn/plugins/openvpn-plugin-warden.so"

@@ -16,6 +16,7 @@ struct InitOptions {
     std::string plugin_path;  // openvpn-plugin-warden.so to load
     std::string instance = "default";
     std::string token_lifetime = "12h";  // auth-gen-token lifetime (renegotiation without a code)
+    long long seats = 1000;  // seats of the license `default`, which new devices take
     bool force = false;  // overwrite an existing state folder
 };
 

@@ -23,8 +23,11 @@ ManagedSessions::ManagedSessions(boost::asio::io_context& io, const core::Config
             std::make_unique<mgmt::Client>(io, inst.name, inst.management_socket, options);
         const std::string name = inst.name;
         client->on_connection_change([this, name](bool up) {
-            if (up) reconcile_pending_.insert(name);
+            if (!up) return;
+            reconcile_pending_.insert(name);
+            follow_log(name);
         });
+        client->on_log([this, name](std::string_view line) { remember_log(name, line); });
         client->on_sessions([this, name](const std::vector<mgmt::Session>&) {
             if (reconcile_pending_.erase(name) > 0) reconcile(name);
         });
@@ -74,6 +77,7 @@ std::vector<control::SessionView> ManagedSessions::list() {
             v.since = s.connected_since;
             auto known = table_.find(name, s.real_address);
             v.device = known ? known->device_name : s.common_name;
+            if (known) v.device_id = known->device_id;
             out.push_back(std::move(v));
         }
     }
@@ -169,6 +173,63 @@ std::size_t ManagedSessions::end_matching(
         }
     }
     return ended;
+}
+
+// The latest lines come from `log N` when the management interface comes up, then as
+// real-time ">LOG:" notifications after `log on`: `vpn status` reads memory, never waits.
+void ManagedSessions::follow_log(const std::string& instance) {
+    auto it = clients_.find(instance);
+    if (it == clients_.end()) return;
+    it->second->send_command("log " + std::to_string(kLogLines),
+                             [this, instance](bool ok, const std::vector<std::string>& lines) {
+                                 if (!ok) return;
+                                 logs_[instance].clear();
+                                 for (const auto& line : lines) remember_log(instance, line);
+                             });
+    it->second->send_command("log on", [instance](bool ok, const std::vector<std::string>& l) {
+        if (!ok)
+            log::warn("management log follow failed",
+                      {{"instance", instance}, {"error", l.empty() ? "" : l.front()}});
+    });
+}
+
+void ManagedSessions::remember_log(const std::string& instance, std::string_view line) {
+    auto parsed = mgmt::parse_log_line(line);
+    if (!parsed) return;
+    auto& lines = logs_[instance];
+    std::time_t t = static_cast<std::time_t>(parsed->time);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    lines.push_back(std::string(stamp) + " " + parsed->flags + " " + parsed->text);
+    while (lines.size() > kLogLines) lines.pop_front();
+}
+
+std::vector<std::string> ManagedSessions::recent_log(const std::string& instance) {
+    auto it = logs_.find(instance);
+    if (it == logs_.end()) return {};
+    return {it->second.begin(), it->second.end()};
+}
+
+// OpenVPN restarts on SIGHUP (re-reads its config, reloads the plugin, clients reconnect);
+// the management interface stays, so the answer and the reconnects are seen here.
+std::string ManagedSessions::restart(const std::string& instance) {
+    auto it = clients_.find(instance);
+    if (it == clients_.end()) return "no such instance";
+    if (!it->second->connected()) return "management interface not connected";
+    log::info("restarting openvpn", {{"instance", instance}, {"signal", "SIGHUP"}});
+    it->second->send_command("signal SIGHUP",
+                             [instance](bool ok, const std::vector<std::string>& l) {
+                                 const std::string answer = l.empty() ? "" : l.front();
+                                 if (ok)
+                                     log::info("openvpn restart signalled",
+                                               {{"instance", instance}, {"answer", answer}});
+                                 else
+                                     log::warn("openvpn restart failed",
+                                               {{"instance", instance}, {"error", answer}});
+                             });
+    return {};
 }
 
 }  // namespace warden::app

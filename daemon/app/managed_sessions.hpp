@@ -7,6 +7,7 @@
 
 #include <boost/asio.hpp>
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <set>
@@ -33,11 +34,17 @@ class ManagedSessions final : public control::SessionControl {
     std::vector<control::InstanceView> instances() override;
     std::size_t end_sessions_of_serial(const std::string& serial, const std::string& why) override;
     std::size_t end_sessions_of_device(std::int64_t device_id, const std::string& why) override;
+    std::vector<std::string> recent_log(const std::string& instance) override;
+    std::string restart(const std::string& instance) override;
+
+    static constexpr std::size_t kLogLines = 50;  // kept per instance for `vpn status`
 
   private:
     static constexpr auto kKillGrace = std::chrono::milliseconds(250);
     void kill_by_address(mgmt::Client& client, const std::string& address);
     void reconcile(const std::string& instance);
+    void follow_log(const std::string& instance);
+    void remember_log(const std::string& instance, std::string_view line);
     std::size_t end_matching(const std::function<bool(const core::LiveSession&)>& known,
                              const std::vector<std::string>& common_names, const std::string& why);
 
@@ -48,6 +55,7 @@ class ManagedSessions final : public control::SessionControl {
     store::Store& store_;
     core::Clock::Source now_;
     std::map<std::string, std::unique_ptr<mgmt::Client>> clients_;  // by instance name
+    std::map<std::string, std::deque<std::string>> logs_;             // latest lines, by instance
 };
 
 }  // namespace warden::app

@@ -3,6 +3,7 @@
 
 #include "common/log.hpp"
 #include "daemon/control/device_commands.hpp"
+#include "daemon/control/device_extras.hpp"
 #include "daemon/control/two_factor.hpp"
 #include "daemon/core/net.hpp"
 #include "daemon/core/netmap.hpp"
@@ -58,6 +59,8 @@ Reply no_device(const std::string& field, const std::string& name) {
 Reply create_device(core::DeviceDraft draft, const Caller& caller, Services& s,
                     const std::string& action, std::string details) {
     store::Device& d = draft.device;
+    if (auto problem = draft.license.empty() ? std::nullopt : check_license_choice(s, draft.license))
+        return Reply::error(Code::Invalid, *problem);
     const auto& pool = s.config.pool;
     // The first host address belongs to the server; the last is the broadcast address.
     auto ip = s.store.free_vpn_ip(pool.first() + 2, pool.last() - 1);
@@ -78,6 +81,9 @@ Reply create_device(core::DeviceDraft draft, const Caller& caller, Services& s,
         if (!draft.key_password.empty()) out = s.store.set_key_password(d.id, draft.key_password);
         cert.device_id = d.id;
         if (out.ok()) out = s.store.add_certificate(cert);
+        // Without a license the device holds a seat of `default` (schema 003), if one is free.
+        if (out.ok() && !draft.license.empty())
+            out = s.store.assign_license(d.id, draft.license, d.created_at);
         if (!out.ok()) throw std::runtime_error("device insert failed: " + out.message);
         s.audit(caller, action, d.name, details);
     });
@@ -95,6 +101,7 @@ Reply add_device(const Args& args, const Caller& caller, Services& s) {
     fields.name = args.str("name");
     fields.type = args.str("type");
     if (auto problem = apply_fields(fields, s, draft)) return Reply::error(Code::Invalid, *problem);
+    draft.license = args.str("license");
     return create_device(std::move(draft), caller, s, "device.add", {});
 }
 
@@ -102,9 +109,11 @@ Reply list_devices(Services& s) {
     std::map<std::int64_t, std::int64_t> expiry;
     for (const auto& e : s.store.certificate_expiry()) expiry[e.device_id] = e.not_after;
     const std::int64_t now = s.now();
+    const auto extras = DeviceExtras::load(s);
     json::array out;
     for (const auto& d : s.store.list_devices()) {
         json::object o = device_to_json(d);
+        extras.annotate(o, d);
         auto it = expiry.find(d.id);
         o["cert_expires"] =
             it == expiry.end() ? json::value(nullptr) : json::value(iso_time(it->second));
@@ -127,6 +136,8 @@ Reply show_device(const Args& args, Services& s) {
     json::object o = device_to_json(*d);
     o["device_code"] = code_kind(*d, s.config);
     o["key_password"] = s.store.key_password(d->id).empty() ? "none" : "set";
+    DeviceExtras::load(s).annotate(o, *d);
+    o["traffic_by_month"] = monthly_traffic(s, d->id);
     json::array certs;
     for (const auto& c : s.store.certificates_of(d->id)) {
         json::object co;
@@ -225,7 +236,9 @@ std::vector<ArgSpec> with_fields(std::vector<ArgSpec> head) {
 
 void register_device_commands(Registry& r, Services& s) {
     r.add({"device.add", Access::Write, "add a device and issue its certificate",
-           with_fields({{"name", ArgType::String, true}, {"type", ArgType::String, true}}),
+           with_fields({{"name", ArgType::String, true},
+                        {"type", ArgType::String, true},
+                        {"license", ArgType::String}}),
            [&s](const Args& a, const Caller& c) { return add_device(a, c, s); }});
     r.add({"device.list",
            Access::Read,

@@ -21,6 +21,9 @@ void register_all_commands(Registry& registry, Services& services) {
     register_device_commands(registry, services);
     register_cert_commands(registry, services);
     register_session_commands(registry, services);
+    register_license_commands(registry, services);
+    register_log_commands(registry, services);
+    register_vpn_commands(registry, services);
     register_testing_commands(registry, services);
     register_totp_commands(registry, services);
     register_otp_commands(registry, services);

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@ namespace warden::control {
 
 struct SessionView {
     std::string instance, device, common_name, real_address, vpn_ip;
+    std::optional<std::int64_t> device_id;  // when the plugin reported the session
     std::uint64_t bytes_received = 0, bytes_sent = 0;
     std::int64_t since = 0;
 };
@@ -37,6 +39,10 @@ class SessionControl {
     virtual std::size_t end_sessions_of_serial(const std::string& serial,
                                                const std::string& why) = 0;
     virtual std::size_t end_sessions_of_device(std::int64_t device_id, const std::string& why) = 0;
+    // The instance's latest log lines (oldest first), as its management interface sent them.
+    virtual std::vector<std::string> recent_log(const std::string& /*instance*/) { return {}; }
+    // Asks the instance to restart (SIGHUP); returns why it could not, empty when sent.
+    virtual std::string restart(const std::string& /*instance*/) { return "not supported"; }
 };
 
 struct Services {
@@ -46,6 +52,8 @@ struct Services {
     SessionControl& sessions;
     std::function<std::int64_t()> now;
     std::function<std::size_t()> plugin_connections = [] { return std::size_t{0}; };
+    // Licenses or seats changed: the daemon re-arms its license expiry timer.
+    std::function<void()> licenses_changed = [] {};
     // The daemon's clock; only `testing.clock` moves it (and only with clock_control).
     core::Clock* clock = nullptr;
 
@@ -59,6 +67,9 @@ void register_status_commands(Registry& registry, Services& services);
 void register_device_commands(Registry& registry, Services& services);
 void register_cert_commands(Registry& registry, Services& services);
 void register_session_commands(Registry& registry, Services& services);
+void register_license_commands(Registry& registry, Services& services);
+void register_log_commands(Registry& registry, Services& services);
+void register_vpn_commands(Registry& registry, Services& services);
 void register_testing_commands(Registry& registry, Services& services);
 void register_group_commands(Registry& registry, Services& services);
 void register_all_commands(Registry& registry, Services& services);

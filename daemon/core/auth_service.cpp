@@ -7,6 +7,7 @@
 #include "common/text.hpp"
 #include "daemon/core/reach.hpp"
 #include "daemon/core/routing.hpp"
+#include "daemon/core/traffic.hpp"
 
 namespace warden::core {
 namespace {
@@ -147,6 +148,12 @@ void AuthService::on_disconnect(const wire::Message& msg, const std::string& ins
         e.device_id = session->device_id;
         e.device_name = session->device_name;
         e.vpn_ip = session->vpn_ip;
+    } else if (auto device = device_of(msg)) {
+        // A session from before a daemon restart: its device (for the log, the month's
+        // traffic and the state) comes from the certificate.
+        e.device_id = device->id;
+        e.device_name = device->name;
+        e.vpn_ip = net::format_ipv4(device->vpn_ip);
     }
     log::info("client disconnected", {{"instance", instance},
                                       {"device", e.device_name},
@@ -154,9 +161,15 @@ void AuthService::on_disconnect(const wire::Message& msg, const std::string& ins
                                       {"bytes_received", std::to_string(e.bytes_received)},
                                       {"bytes_sent", std::to_string(e.bytes_sent)},
                                       {"duration", std::to_string(e.duration)}});
-    if (session && session->device_id && !sessions_.device_online(*session->device_id))
-        set_state(*session->device_id, "offline");
+    if (e.device_id && !sessions_.device_online(*e.device_id)) set_state(*e.device_id, "offline");
     record(std::move(e));
+}
+
+std::optional<store::Device> AuthService::device_of(const wire::Message& msg) {
+    const std::string serial = text::normalize_serial(msg.get("tls_serial_hex_0").value_or(""));
+    if (serial.empty()) return std::nullopt;
+    auto binding = store_.find_by_serial(serial);
+    return binding ? binding->device : std::nullopt;
 }
 
 void AuthService::record(store::ConnectionEntry entry) {
@@ -177,7 +190,12 @@ AuthService::Batch AuthService::take_batch() {
 void AuthService::write_batch(store::Store& store, const Batch& batch) {
     if (batch.empty()) return;
     store.transaction([&] {
-        for (const auto& e : batch.log) store.log_connection(e);
+        for (const auto& e : batch.log) {
+            store.log_connection(e);
+            // A session's bytes count in the UTC month it ended (see traffic.hpp).
+            if (e.event == "disconnect" && e.device_id)
+                store.add_traffic({*e.device_id, utc_month(e.at), e.bytes_received, e.bytes_sent});
+        }
         for (const auto& [id, state] : batch.states) store.set_device_state(id, state, batch.at);
     });
 }

@@ -42,6 +42,7 @@ class AuthService final : public PluginRequests {
     wire::Message verdict_reply(const wire::Message& msg, const std::string& instance,
                                 bool connect);
     void on_disconnect(const wire::Message& msg, const std::string& instance);
+    std::optional<store::Device> device_of(const wire::Message& msg);  // by certificate serial
     void record(store::ConnectionEntry entry);
     void set_state(std::int64_t device_id, const char* state);
     void remember_refused(const std::string& instance, const std::string& address,

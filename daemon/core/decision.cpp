@@ -1,6 +1,7 @@
 #include "daemon/core/decision.hpp"
 
 #include "common/text.hpp"
+#include "daemon/core/licensing.hpp"
 
 namespace warden::core {
 namespace {
@@ -30,6 +31,7 @@ Verdict decide(std::string_view serial, const std::optional<store::CertBinding>&
     if (!binding->device) return refuse("device deleted");
     const store::Device& device = *binding->device;
     if (!device.active) return refuse("device deactivated", device);
+    if (!seat_valid(binding->license, now)) return refuse("no license", device);
     if (!pool.network.contains(device.vpn_ip))
         return refuse("device address outside the VPN pool", device);
 

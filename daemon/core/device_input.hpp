@@ -27,6 +27,7 @@ struct DeviceFields {
 struct DeviceDraft {
     store::Device device;
     std::string key_password;
+    std::string license;  // whose seat it takes; empty: one of `default` while free
 };
 
 struct DeviceContext {

@@ -101,6 +101,7 @@ class Client::Impl : public std::enable_shared_from_this<Impl> {
     std::vector<Session> sessions_;
     std::function<void(const std::vector<Session>&)> on_sessions_;
     std::function<void(bool)> on_connection_;
+    std::function<void(std::string_view)> on_log_;
 
   private:
     struct Pending {
@@ -281,6 +282,7 @@ class Client::Impl : public std::enable_shared_from_this<Impl> {
             (l.payload.starts_with("ESTABLISHED") || l.payload.starts_with("DISCONNECT"))) {
             return refresh();  // sessions changed: do not wait for the next poll
         }
+        if (l.type == "LOG") return invoke("log", on_log_, l.payload);
         if (l.type == "FATAL") {
             log::error("openvpn fatal error", {{"instance", instance_}, {"text", l.payload}});
         } else if (l.type == "HOLD") {
@@ -398,6 +400,7 @@ Client::~Client() {
     impl_->stop();
     impl_->on_sessions_ = nullptr;
     impl_->on_connection_ = nullptr;
+    impl_->on_log_ = nullptr;
 }
 
 void Client::start() {
@@ -437,6 +440,10 @@ void Client::on_sessions(std::function<void(const std::vector<Session>&)> callba
 
 void Client::on_connection_change(std::function<void(bool)> callback) {
     impl_->on_connection_ = std::move(callback);
+}
+
+void Client::on_log(std::function<void(std::string_view)> callback) {
+    impl_->on_log_ = std::move(callback);
 }
 
 }  // namespace warden::mgmt

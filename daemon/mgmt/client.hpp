@@ -4,8 +4,9 @@
 // OpenVPN restarts), polls `status 3` to keep the list of live sessions, and runs
 // commands one at a time in the order they were issued. Real-time notifications may
 // interleave with responses; they never get matched to a command. ">CLIENT:ESTABLISHED"
-// and ">CLIENT:DISCONNECT" trigger an early refresh; `bytecount`, `state` and `log`
-// are left off: the poll already carries the byte counters.
+// and ">CLIENT:DISCONNECT" trigger an early refresh; `bytecount` and `state` are left off
+// (the poll already carries the byte counters); ">LOG:" lines go to on_log() once the
+// owner has sent `log on`.
 //
 // Everything runs on the io_context's thread: call the methods there, and every
 // callback is invoked there. A callback is never invoked from inside the call that
@@ -20,6 +21,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "daemon/mgmt/parser.hpp"
@@ -83,6 +85,8 @@ class Client {
 
     void on_sessions(std::function<void(const std::vector<Session>&)> callback);
     void on_connection_change(std::function<void(bool connected)> callback);
+    // Real-time log lines (">LOG:" payload: "unix_time,flags,text"), after `log on`.
+    void on_log(std::function<void(std::string_view line)> callback);
 
   private:
     class Impl;

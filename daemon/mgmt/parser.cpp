@@ -264,4 +264,19 @@ bool is_ipv4_endpoint(std::string_view address) {
     return p.size() <= 5 && parse_number(p, port) && port >= 1 && port <= 65535;
 }
 
+std::optional<LogLine> parse_log_line(std::string_view line) {
+    const auto first = line.find(',');
+    if (first == std::string_view::npos) return std::nullopt;
+    const auto second = line.find(',', first + 1);
+    if (second == std::string_view::npos) return std::nullopt;
+    unsigned long long time = 0;
+    const auto digits = line.substr(0, first);
+    if (digits.empty() || digits.size() > 12 || !parse_number(digits, time)) return std::nullopt;
+    LogLine out;
+    out.time = static_cast<std::int64_t>(time);
+    out.flags = std::string(line.substr(first + 1, second - first - 1));
+    out.text = std::string(line.substr(second + 1));
+    return out;
+}
+
 }  // namespace warden::mgmt

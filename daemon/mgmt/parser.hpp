@@ -115,4 +115,13 @@ StatusResult parse_status3(const std::vector<std::string>& body, std::string_vie
 // True for "a.b.c.d:port", the only real-address form OpenVPN 2.6's `kill` accepts.
 bool is_ipv4_endpoint(std::string_view address);
 
+// One line of OpenVPN's log as `log N` and ">LOG:" give it: "unix_time,flags,text" (the
+// text may hold commas). nullopt when the line does not have that shape.
+struct LogLine {
+    std::int64_t time = 0;
+    std::string flags;  // I info, W warning, N non-fatal error, F fatal, D debug
+    std::string text;
+};
+std::optional<LogLine> parse_log_line(std::string_view line);
+
 }  // namespace warden::mgmt

@@ -2,11 +2,14 @@
 // survives kill -9 and power loss), foreign keys on, migrations applied on open.
 #include <sys/stat.h>
 
+#include <set>
+
 #include "daemon/store/migrations.hpp"
 #include "daemon/store/sqlite_handles.hpp"
 #include "daemon/store/sqlite_store_devices.hpp"
 #include "daemon/store/sqlite_store_groups.hpp"
 #include "daemon/store/sqlite_store_two_factor.hpp"
+#include "daemon/store/sqlite_store_parts.hpp"
 #include "daemon/store/store.hpp"
 
 namespace warden::store {
@@ -75,7 +78,9 @@ class SqliteStore final : public Store {
           by_serial_(db_.get(), std::string("SELECT ") + std::string(kCertColumns) +
                                     " FROM certificates c WHERE c.serial = ?1"),
           device_by_id_(db_.get(), std::string("SELECT ") + std::string(kDeviceColumns) +
-                                       std::string(kDeviceFrom) + "WHERE d.id = ?1") {}
+                                       std::string(kDeviceFrom) + "WHERE d.id = ?1"),
+          licenses_(db_.get()),
+          usage_(db_.get()) {}
 
     void transaction(const std::function<void()>& fn) override {
         if (in_transaction_) {
@@ -305,6 +310,7 @@ class SqliteStore final : public Store {
             binding.cert = read_cert(by_serial_);
         }
         if (binding.cert.device_id) binding.device = find_device(*binding.cert.device_id);
+        if (binding.device) binding.license = licenses_.seat_of(binding.device->id).license;
         return binding;
     }
 
@@ -442,6 +448,37 @@ class SqliteStore final : public Store {
     void drop_token_sessions(std::int64_t id) override {
         sqlite_two_factor::drop_token_sessions(db_.get(), id);
     }
+    // Licenses and usage: see sqlite_store_licenses.cpp, sqlite_store_usage.cpp.
+    Outcome add_license(License& l) override { return licenses_.add(l); }
+    std::optional<License> find_license(std::string_view n) override { return licenses_.find(n); }
+    std::vector<License> list_licenses() override { return licenses_.list(); }
+    Outcome set_license_seats(std::string_view n, std::int64_t seats) override {
+        return licenses_.set_seats(n, seats);
+    }
+    Outcome assign_license(std::int64_t id, std::string_view n, std::int64_t now) override {
+        return licenses_.assign(id, n, now);
+    }
+    Outcome unassign_license(std::int64_t id, std::int64_t now) override {
+        return licenses_.unassign(id, now);
+    }
+    DeviceSeat seat_of(std::int64_t id) override { return licenses_.seat_of(id); }
+    std::vector<DeviceSeat> device_seats() override { return licenses_.seats(); }
+    std::vector<std::int64_t> devices_with_license(std::int64_t id) override {
+        return licenses_.devices_with(id);
+    }
+    void note_license_expiry(std::int64_t id, std::int64_t now) override {
+        licenses_.note_expiry(id, now);
+    }
+    void add_traffic(const Traffic& t) override { usage_.add_traffic(t); }
+    std::vector<Traffic> traffic_of(std::int64_t id) override { return usage_.traffic_of(id); }
+    std::vector<std::array<Traffic, 3>> traffic_summary(int month, int previous) override {
+        return usage_.traffic_summary(month, previous);
+    }
+    std::vector<ActivityEntry> activity_for(std::string_view object, std::int64_t since,
+                                            std::size_t limit) override {
+        return usage_.activity_for(object, since, limit);
+    }
+    Outcome backup(const std::string& path) override { return usage_.backup(path); }
 
     int schema_version() override {
         Statement s(db_.get(), "SELECT MAX(version) FROM schema_version");
@@ -461,10 +498,12 @@ class SqliteStore final : public Store {
     Statement by_serial_;
     Statement device_by_id_;
     sqlite_two_factor::HotStatements two_factor_{db_.get()};
+    LicenseTables licenses_;
+    UsageTables usage_;
     bool in_transaction_ = false;
 };
 
-// Applies migrations newer than the database's version, each in its own transaction.
+// Applies the migrations the database lacks, in order, each in its own transaction.
 std::string migrate(sqlite3* db) {
     exec(db,
          "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at INTEGER "
@@ -478,8 +517,13 @@ std::string migrate(sqlite3* db) {
         return "database schema version " + std::to_string(have) + " is newer than this wardend (" +
                std::to_string(known) + "); refusing to open it";
     }
+    // Migrations are numbered per branch and land out of order ("gaps are fine"): apply
+    // every one this database has not recorded, not only those above its highest.
+    std::set<std::int64_t> applied;
+    Statement versions(db, "SELECT version FROM schema_version");
+    while (versions.step()) applied.insert(versions.int64(0));
     for (const auto& m : migrations()) {
-        if (m.version <= have) continue;
+        if (applied.count(m.version)) continue;
         exec(db, "BEGIN IMMEDIATE");
         try {
             exec(db, m.sql);

@@ -5,6 +5,7 @@
 // unexpected (I/O error, corrupt database) and are caught at the daemon's boundaries.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -53,10 +54,37 @@ struct Certificate {
     std::int64_t created_at = 0;
 };
 
-// A certificate with the device it belongs to (absent once the device is deleted).
+// A number of seats with an optional expiry (SPEC §6).
+struct License {
+    std::int64_t id = 0;
+    std::string name;
+    std::int64_t seats = 0;
+    std::int64_t used = 0;  // seats held by devices (kept by the database)
+    std::optional<std::int64_t> expires_at;
+    std::optional<std::int64_t> expiry_noted_at;  // when wardend ended the sessions it covered
+    std::int64_t created_at = 0;
+};
+
+// A device's seat: the license it holds (nullopt: none) and since when.
+struct DeviceSeat {
+    std::int64_t device_id = 0;
+    std::optional<License> license;
+    std::int64_t since = 0;
+};
+
+// Bytes of one device: in one UTC month (yyyymm), or summed (month 0).
+struct Traffic {
+    std::int64_t device_id = 0;
+    int month = 0;
+    std::uint64_t bytes_received = 0, bytes_sent = 0;
+};
+
+// A certificate with the device it belongs to (absent once the device is deleted) and
+// that device's license seat (absent: the device holds none).
 struct CertBinding {
     Certificate cert;
     std::optional<Device> device;
+    std::optional<License> license;
 };
 
 // A router's accessible network as stored (CIDR text), for routing.
@@ -217,6 +245,30 @@ class Store {
                                    std::int64_t now, std::int64_t expire_before) = 0;
     virtual std::optional<std::int64_t> token_session_device(std::string_view session_id) = 0;
     virtual void drop_token_sessions(std::int64_t device_id) = 0;
+    // Licenses (sqlite_store_licenses.cpp). A new device takes a seat of `default` while
+    // one is free (schema 003 trigger). Seats are checked by the database: assigning a
+    // full license is Invalid "license: ...".
+    virtual Outcome add_license(License& license) = 0;
+    virtual std::optional<License> find_license(std::string_view name) = 0;
+    virtual std::vector<License> list_licenses() = 0;
+    virtual Outcome set_license_seats(std::string_view name, std::int64_t seats) = 0;
+    virtual Outcome assign_license(std::int64_t device_id, std::string_view license,
+                                   std::int64_t now) = 0;
+    virtual Outcome unassign_license(std::int64_t device_id, std::int64_t now) = 0;
+    virtual DeviceSeat seat_of(std::int64_t device_id) = 0;
+    virtual std::vector<DeviceSeat> device_seats() = 0;
+    virtual std::vector<std::int64_t> devices_with_license(std::int64_t license_id) = 0;
+    virtual void note_license_expiry(std::int64_t license_id, std::int64_t now) = 0;
+
+    // Traffic and logs (sqlite_store_usage.cpp). Months are UTC yyyymm.
+    virtual void add_traffic(const Traffic& traffic) = 0;
+    // Per device: bytes in `month`, in `previous`, and in total (month 0), in that order.
+    virtual std::vector<Traffic> traffic_of(std::int64_t device_id) = 0;
+    virtual std::vector<std::array<Traffic, 3>> traffic_summary(int month, int previous) = 0;
+    virtual std::vector<ActivityEntry> activity_for(std::string_view object, std::int64_t since,
+                                                    std::size_t limit) = 0;
+    // Online backup (SQLite backup API) to `path`, which must not exist.
+    virtual Outcome backup(const std::string& path) = 0;
 
     virtual int schema_version() = 0;
     virtual std::string integrity_check() = 0;

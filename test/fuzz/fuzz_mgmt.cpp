@@ -20,6 +20,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (std::size_t pos = 0; pos < bytes.size(); pos += piece) {
         for (const auto& line : splitter.feed(bytes.substr(pos, piece))) {
             auto l = classify(line);
+            if (auto log = parse_log_line(line); log && log->text.size() > line.size())
+                __builtin_trap();
             if (l.kind == LineKind::Notification) continue;
             if (auto r = reader.push(line)) {
                 auto status = parse_status3(r->lines, "fuzz");

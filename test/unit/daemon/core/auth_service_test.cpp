@@ -81,6 +81,46 @@ TEST_CASE("disconnect logs bytes and duration and sets the device offline") {
     CHECK(log[0].bytes_sent == 2000);
     CHECK(log[0].duration == 42);
     CHECK(f.store->find_device("laptop")->state == "offline");
+    // The session's bytes count in the UTC month it ended (now = 5000: January 1970).
+    auto traffic = f.store->traffic_of(f.device_id);
+    REQUIRE(traffic.size() == 1);
+    CHECK(traffic[0].month == 197001);
+    CHECK(traffic[0].bytes_received == 1000);
+    CHECK(traffic[0].bytes_sent == 2000);
+}
+
+TEST_CASE("the disconnect of a session from before a restart is credited to its device") {
+    Fixture f;
+    f.store->set_device_state(f.device_id, "online", 100);  // as the previous daemon left it
+    auto bye = f.request(wire::Type::Disconnect, "abc123");
+    bye.id = 0;
+    bye.set("bytes_received", "70").set("bytes_sent", "30").set("time_duration", "9");
+    f.auth.handle(bye, "main");
+    core::AuthService::write_batch(*f.store, f.auth.take_batch());
+    auto log = f.store->connections(f.device_id, 10);
+    REQUIRE(log.size() == 1);
+    CHECK(log[0].device_name == "laptop");
+    CHECK(log[0].vpn_ip == "10.8.0.7");
+    CHECK(f.store->traffic_of(f.device_id).at(0).bytes_received == 70);
+    CHECK(f.store->find_device("laptop")->state == "offline");
+}
+
+TEST_CASE("a device without a valid license seat is refused with \"no license\"") {
+    Fixture f;
+    REQUIRE(f.store->unassign_license(f.device_id, 4000).ok());
+    auto reply = f.auth.handle(f.request(wire::Type::Connect, "abc123"), "main");
+    CHECK(reply->get("result") == "deny");
+    CHECK(reply->get("reason") == "no license");
+    store::License l;
+    l.name = "short";
+    l.seats = 1;
+    l.expires_at = 6000;
+    REQUIRE(f.store->add_license(l).ok());
+    REQUIRE(f.store->assign_license(f.device_id, "short", 4000).ok());
+    CHECK(f.auth.handle(f.request(wire::Type::Connect, "abc123"), "main")->get("result") == "allow");
+    f.now = 6000;
+    reply = f.auth.handle(f.request(wire::Type::Connect, "abc123"), "other");
+    CHECK(reply->get("reason") == "no license");
 }
 
 TEST_CASE("refusals carry the reason and are logged") {

@@ -18,12 +18,20 @@ store::CertBinding active_binding() {
     d.name = "laptop";
     d.vpn_ip = 0x0a08000a;
     b.device = d;
+    store::License l;
+    l.id = 1;
+    l.name = "default";
+    l.seats = 10;
+    b.license = l;
     return b;
 }
 
 }  // namespace
 
 TEST_CASE("an active device with a valid certificate is admitted with its address") {
+    auto until_later = active_binding();
+    until_later.license->expires_at = 2001;
+    CHECK(core::decide("a1b2", until_later, kPool, 2000, false).allow);
     auto v = core::decide("A1:B2", active_binding(), kPool, 2000, true);
     CHECK(v.allow);
     CHECK(v.reason.empty());
@@ -55,6 +63,15 @@ TEST_CASE("everything else is refused with a reason") {
          "device deactivated"},
         {"outside pool", [](auto& b, auto&, auto&) { b->device->vpn_ip = 0x0a090001; },
          "device address outside the VPN pool"},
+        {"no seat", [](auto& b, auto&, auto&) { b->license.reset(); }, "no license"},
+        {"license expired", [](auto& b, auto&, auto&) { b->license->expires_at = 2000; },
+         "no license"},
+        {"deactivated beats no seat",
+         [](auto& b, auto&, auto&) {
+             b->license.reset();
+             b->device->active = false;
+         },
+         "device deactivated"},
     };
     for (const auto& c : cases) {
         SECTION(c.name) {

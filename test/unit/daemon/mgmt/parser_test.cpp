@@ -229,3 +229,19 @@ TEST_CASE("kill accepts IPv4 endpoints only") {
     CHECK_FALSE(is_ipv4_endpoint("1.2.3.4:5 6"));
     CHECK_FALSE(is_ipv4_endpoint(""));
 }
+
+TEST_CASE("log lines: time, flags and text (which may hold commas)") {
+    auto l = parse_log_line("1763820000,I,client-1/10.250.30.2:1194 MULTI: primary, virtual");
+    REQUIRE(l);
+    CHECK(l->time == 1763820000);
+    CHECK(l->flags == "I");
+    CHECK(l->text == "client-1/10.250.30.2:1194 MULTI: primary, virtual");
+    auto empty_flags = parse_log_line("5,,text");
+    REQUIRE(empty_flags);
+    CHECK(empty_flags->flags.empty());
+    for (const char* bad : {"", "no commas", "12,I", "x,I,text", ",I,text", "-1,I,text",
+                            "1234567890123,I,text"}) {
+        INFO(bad);
+        CHECK_FALSE(parse_log_line(bad));
+    }
+}
