@@ -103,9 +103,17 @@ ctl backup "$E2E_DIR/backup.db" 2>/dev/null || rc=$?
 e2e_pass "backup passes integrity_check and holds the devices; no overwrite without --force"
 
 # 5. vpn status and restart.
-ctl vpn status | grep -q '^default: management connected, 1 sessions$' ||
-  e2e_fail "vpn status: $(ctl vpn status)"
-[ "$(ctl vpn status | grep -c '^  ')" -gt 0 ] || e2e_fail "vpn status shows no log lines"
+# The output is captured first: `ctl ... | grep -q` under pipefail fails when grep exits
+# early and wardenctl is still writing. The session count comes from the management
+# interface's next status poll after the reconnect above, so wait for it (bounded).
+vpn_status_shows_session() {
+  local out
+  out=$(ctl vpn status) || return 1
+  grep -q '^default: management connected, 1 sessions$' <<<"$out"
+}
+e2e_wait_for vpn_status_shows_session 5 || e2e_fail "vpn status: $(ctl vpn status)"
+status_out=$(ctl vpn status)
+[ "$(grep -c '^  ' <<<"$status_out")" -gt 0 ] || e2e_fail "vpn status shows no log lines"
 ctl vpn restart >/dev/null || e2e_fail "vpn restart failed"
 e2e_wait_for_log "$E2E_DIR/server.log" 'SIGHUP\[hard,\] received, process restarting' 5 ||
   e2e_fail "OpenVPN did not restart"
