@@ -1,50 +1,18 @@
 // group.* / rule.* / device.edit --group against a real store and CA in a temp dir.
 #include <catch2/catch.hpp>
 
-#include "daemon/control/services.hpp"
-#include "support/unix_client.hpp"
+#include "control_fixture.hpp"
 
 using namespace warden;
 using namespace warden::control;
 
 namespace {
 
-struct NoSessions : SessionControl {
-    std::vector<SessionView> list() override { return {}; }
-    std::vector<InstanceView> instances() override { return {}; }
-    std::size_t end_sessions_of_serial(const std::string&, const std::string&) override {
-        return 0;
-    }
-    std::size_t end_sessions_of_device(std::int64_t, const std::string&) override { return 0; }
-};
-
-struct Fixture {
-    testing::TempDir dir;
-    core::Config config;
-    std::unique_ptr<store::Store> store;
-    std::unique_ptr<Authority> authority;
-    NoSessions sessions;
-    std::int64_t clock = std::time(nullptr);
-    std::unique_ptr<Services> services;
-    Registry registry;
-    Caller root{0, "root", true, true};
+struct Fixture : test::Fixture {
     std::vector<std::string> changes;  // commands reported through after_write
 
     Fixture() {
-        config.state_dir = dir.path.string();
-        config.remote = "vpn.example.net";
-        Authority::create(config.pki_dir(), "test CA", 30, 30, clock);
-        authority = std::make_unique<Authority>(config.pki_dir(), 30, 30);
-        store = std::move(store::open_sqlite(config.database_path()).store);
-        services = std::make_unique<Services>(
-            Services{config, *store, *authority, sessions, [this] { return clock; }});
-        register_all_commands(registry, *services);
         registry.after_write([this](const std::string& c) { changes.push_back(c); });
-    }
-
-    Reply run(const std::string& command, json::object args = {}) {
-        return registry.dispatch(json::object{{"command", command}, {"args", std::move(args)}},
-                                 root);
     }
     std::string last_action() { return store->activity(0, 1).at(0).action; }
 };

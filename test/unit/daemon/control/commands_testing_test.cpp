@@ -1,31 +1,20 @@
 // testing.clock exists only with [testing] clock_control and moves the daemon's clock.
 #include <catch2/catch.hpp>
 
-#include "daemon/control/services.hpp"
-#include "support/unix_client.hpp"
+#include "control_fixture.hpp"
 
 using namespace warden;
 using namespace warden::control;
 
 namespace {
 
-struct NoSessions : SessionControl {
-    std::vector<SessionView> list() override { return {}; }
-    std::vector<InstanceView> instances() override { return {}; }
-    std::size_t end_sessions_of_serial(const std::string&, const std::string&) override {
-        return 0;
-    }
-    std::size_t end_sessions_of_device(std::int64_t, const std::string&) override { return 0; }
-};
-
 struct ClockFixture {
     testing::TempDir dir;
     core::Config config;
     std::unique_ptr<store::Store> store;
     std::unique_ptr<Authority> authority;
-    NoSessions sessions;
+    test::FakeSessions sessions;
     core::Clock clock{[] { return std::int64_t{1'800'000'000}; }};
-    Registry registry;
     Caller root{0, "root", true, true};
 
     explicit ClockFixture(bool clock_control) {

@@ -1,51 +1,18 @@
 // totp.*, otp.*, device.password, group.require-totp against a real store and CA.
 #include <catch2/catch.hpp>
 
-#include "daemon/control/services.hpp"
+#include "control_fixture.hpp"
 #include "daemon/core/totp.hpp"
-#include "support/unix_client.hpp"
 
 using namespace warden;
 using namespace warden::control;
 
 namespace {
 
-struct NoSessions : SessionControl {
-    std::vector<SessionView> list() override { return {}; }
-    std::vector<InstanceView> instances() override { return {}; }
-    std::size_t end_sessions_of_serial(const std::string&, const std::string&) override {
-        return 0;
-    }
-    std::size_t end_sessions_of_device(std::int64_t, const std::string&) override { return 0; }
-};
-
-struct Fixture {
-    testing::TempDir dir;
-    core::Config config;
-    std::unique_ptr<store::Store> store;
-    std::unique_ptr<Authority> authority;
-    NoSessions sessions;
-    std::int64_t clock = std::time(nullptr);
-    std::unique_ptr<Services> services;
-    Registry registry;
-    Caller root{0, "root", true, true};
-
+struct Fixture : test::Fixture {
     Fixture() {
-        config.state_dir = dir.path.string();
-        config.remote = "vpn.example.net";
-        Authority::create(config.pki_dir(), "test CA", 30, 30, clock);
-        authority = std::make_unique<Authority>(config.pki_dir(), 30, 30);
-        store = std::move(store::open_sqlite(config.database_path()).store);
-        services = std::make_unique<Services>(
-            Services{config, *store, *authority, sessions, [this] { return clock; }});
-        register_all_commands(registry, *services);
         REQUIRE(run("device.add", {{"name", "laptop"}, {"type", "pc"}}).code == Code::Ok);
         REQUIRE(run("device.add", {{"name", "router"}, {"type", "router"}}).code == Code::Ok);
-    }
-
-    Reply run(const std::string& command, json::object args = {}) {
-        return registry.dispatch(json::object{{"command", command}, {"args", std::move(args)}},
-                                 root);
     }
     std::string str(const Reply& r, const char* key) {
         return std::string(r.result.at(key).as_string());

@@ -2,31 +2,14 @@
 // in its own file so parallel work on other areas does not collide.
 #include <catch2/catch.hpp>
 
-#include <unistd.h>
-
-#include <filesystem>
-
 #include "daemon/store/store.hpp"
+#include "store_fixture.hpp"
 
 using namespace warden::store;
-namespace fs = std::filesystem;
+using warden::store::test::open_fresh;
+using warden::store::test::TempDir;
 
 namespace {
-
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        char tmpl[] = "/tmp/warden-store-groups-XXXXXX";
-        path = ::mkdtemp(tmpl);
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
-
-std::unique_ptr<Store> open_fresh(const TempDir& dir) {
-    auto result = open_sqlite((dir.path / "warden.db").string());
-    REQUIRE(result.error.empty());
-    return std::move(result.store);
-}
 
 Group make_group(const std::string& name) {
     Group g;

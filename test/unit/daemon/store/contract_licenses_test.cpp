@@ -10,27 +10,14 @@
 #include "daemon/store/migrations.hpp"
 #include "daemon/store/sqlite_handles.hpp"
 #include "daemon/store/store.hpp"
+#include "store_fixture.hpp"
 
 using namespace warden::store;
+using warden::store::test::open_fresh;
+using warden::store::test::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        char tmpl[] = "/tmp/warden-store-XXXXXX";
-        path = ::mkdtemp(tmpl);
-    }
-    ~TempDir() { fs::remove_all(path); }
-    std::string file(const std::string& name) const { return (path / name).string(); }
-};
-
-std::unique_ptr<Store> open_fresh(const TempDir& dir) {
-    auto result = open_sqlite(dir.file("warden.db"));
-    REQUIRE(result.error.empty());
-    return std::move(result.store);
-}
 
 Device add(Store& store, const std::string& name, std::uint32_t ip) {
     Device d;

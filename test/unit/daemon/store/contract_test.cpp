@@ -2,32 +2,15 @@
 // a backend is added; every TEST_CASE runs against each.
 #include <catch2/catch.hpp>
 
-#include <unistd.h>
-
-#include <filesystem>
-
 #include "daemon/store/sqlite_handles.hpp"
 #include "daemon/store/store.hpp"
+#include "store_fixture.hpp"
 
 using namespace warden::store;
-namespace fs = std::filesystem;
+using warden::store::test::open_fresh;
+using warden::store::test::TempDir;
 
 namespace {
-
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        char tmpl[] = "/tmp/warden-store-XXXXXX";
-        path = ::mkdtemp(tmpl);
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
-
-std::unique_ptr<Store> open_fresh(const TempDir& dir) {
-    auto result = open_sqlite((dir.path / "warden.db").string());
-    REQUIRE(result.error.empty());
-    return std::move(result.store);
-}
 
 Device make_device(const std::string& name, std::uint32_t ip) {
     Device d;
