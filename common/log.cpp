@@ -3,14 +3,15 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <mutex>
+
+#include "common/lock_guarded.hpp"
 
 namespace warden::log {
 namespace {
 
 std::atomic<Level> g_min_level{Level::Info};
-std::mutex g_prefix_mutex;
-std::string g_prefix;
+// constinit: ready before any other static initializer may log.
+constinit LockGuarded<std::string> g_prefix;
 
 std::string_view level_name(Level level) {
     switch (level) {
@@ -63,16 +64,15 @@ void set_min_level(Level level) {
 }
 
 void set_prefix(std::string_view prefix) {
-    std::lock_guard lock(g_prefix_mutex);
-    g_prefix = prefix;
+    *g_prefix.lock() = prefix;
 }
 
 std::string format(Level level, std::string_view message, std::initializer_list<Field> fields) {
     std::string line;
     {
-        std::lock_guard lock(g_prefix_mutex);
-        if (!g_prefix.empty()) {
-            line.append(g_prefix);
+        const auto prefix = g_prefix.lock();
+        if (!prefix->empty()) {
+            line.append(*prefix);
             line.append(": ");
         }
     }

@@ -83,14 +83,14 @@ std::string DaemonLink::summarize(const std::array<std::uint64_t, 32>& buckets) 
 
 void DaemonLink::stop() {
     {
-        std::lock_guard lock(mutex_);
-        if (stopping_ && !thread_.joinable()) return;
-        stopping_ = true;
+        auto state = state_.lock();
+        if (state->stopping && !thread_.joinable()) return;
+        state->stopping = true;
         log_.later(log::Level::Info, "verdict latency",
-                   {{"in_time", summarize(in_time_us_)},
-                    {"deferred", summarize(deferred_us_)},
-                    {"read_by_caller", std::to_string(read_by_caller_)},
-                    {"read_by_io", std::to_string(read_by_io_)}});
+                   {{"in_time", summarize(state->in_time_us)},
+                    {"deferred", summarize(state->deferred_us)},
+                    {"read_by_caller", std::to_string(state->read_by_caller)},
+                    {"read_by_io", std::to_string(state->read_by_io)}});
     }
     wake();
     if (thread_.joinable()) thread_.join();
@@ -99,50 +99,47 @@ void DaemonLink::stop() {
     // already read are still written: they are known.
     std::vector<Delivery> known;
     {
-        std::lock_guard read_lock(read_mutex_);
-        std::lock_guard write_lock(write_mutex_);
-        std::lock_guard lock(mutex_);
-        connected_ = false;
+        auto reading = reading_.lock();
+        auto writing = writing_.lock();
+        auto state = state_.lock();
+        state->connected = false;
         ++conn_gen_;
-        pending_.clear();
-        expiry_.clear();
-        known.swap(handoff_);
-        wipe_all(writeq_);
-        write_offset_ = 0;
+        state->pending.clear();
+        state->expiry.clear();
+        known.swap(state->handoff);
+        wipe_all(writing->writeq);
+        writing->write_offset = 0;
         sock_.reset();
-        retired_.clear();
+        state->retired.clear();
     }
     deliver(known, "verdict");
 }
 
 bool DaemonLink::connected() const {
-    std::lock_guard lock(mutex_);
-    return connected_;
+    return state_.lock()->connected;
 }
 
 std::size_t DaemonLink::pending_count() const {
-    std::lock_guard lock(mutex_);
-    return pending_.size();
+    return state_.lock()->pending.size();
 }
 
 DaemonLink::Stats DaemonLink::stats() const {
     Stats s;
     {
-        std::lock_guard lock(mutex_);
-        s.read_by_caller = read_by_caller_;
-        s.read_by_io = read_by_io_;
+        auto state = state_.lock();
+        s.read_by_caller = state->read_by_caller;
+        s.read_by_io = state->read_by_io;
     }
-    std::lock_guard write_lock(write_mutex_);
-    s.sends_queued = sends_queued_;
+    s.sends_queued = writing_.lock()->sends_queued;
     return s;
 }
 
-std::uint32_t DaemonLink::next_id_locked() {
+std::uint32_t DaemonLink::next_id_locked(State& state) {
     // 0 is reserved for notifications; after a wrap, skip ids still in flight.
     do {
-        ++last_id_;
-    } while (last_id_ == 0 || pending_.count(last_id_) != 0);
-    return last_id_;
+        ++state.last_id;
+    } while (state.last_id == 0 || state.pending.count(state.last_id) != 0);
+    return state.last_id;
 }
 
 DaemonLink::Result DaemonLink::call(wire::Message& request, std::chrono::microseconds budget,
@@ -152,23 +149,23 @@ DaemonLink::Result DaemonLink::call(wire::Message& request, std::chrono::microse
     std::string frame;
     ConnRef conn;
     {
-        std::lock_guard lock(mutex_);
-        if (stopping_ || !connected_) {
+        auto state = state_.lock();
+        if (state->stopping || !state->connected) {
             wipe_secrets(request);
             return refused("daemon not connected");
         }
-        if (pending_.size() >= options_.max_pending) {
+        if (state->pending.size() >= options_.max_pending) {
             wipe_secrets(request);
             return refused("too many pending requests");
         }
-        request.id = entry->id = next_id_locked();
+        request.id = entry->id = next_id_locked(*state);
         const bool ok = encode_frame(request, frame);
         wipe_secrets(request);
         if (!ok) return refused("request too large");
         entry->sent_at = Clock::now();
-        pending_.emplace(entry->id, entry);
+        state->pending.emplace(entry->id, entry);
         conn = ConnRef{sock_.get(), conn_gen_};
-        ++pollers_;  // keeps conn.fd open until finish_call()
+        ++state->pollers;  // keeps conn.fd open until finish_call()
     }
     try {
         // Not sent only when the connection was dropped meanwhile, which failed the entry.
@@ -186,19 +183,20 @@ DaemonLink::Result DaemonLink::finish_call(const PendingPtr& entry, const Deferr
     result.id = entry->id;
     bool wake_io = false;
     {
-        std::lock_guard lock(mutex_);
-        wake_io = --pollers_ == 0 && !retired_.empty();  // the I/O thread may close them now
+        auto state = state_.lock();
+        wake_io =
+            --state->pollers == 0 && !state->retired.empty();  // the I/O thread may close them now
         if (entry->answered) {  // a reader already took it out of the table
             result.state = Result::State::Answered;
             result.outcome = std::move(entry->outcome);
         } else if (target == nullptr || target->control_file.empty()) {
-            pending_.erase(entry->id);  // a verdict arriving later finds nothing: ignored
+            state->pending.erase(entry->id);  // a verdict arriving later finds nothing: ignored
             result = refused("no verdict within the budget and the request cannot be deferred");
             result.id = entry->id;
         } else {
             entry->deferred = true;
             entry->target = *target;
-            expiry_.emplace_back(Clock::now() + options_.timeout, entry->id);
+            state->expiry.emplace_back(Clock::now() + options_.timeout, entry->id);
             result.state = Result::State::Deferred;
         }
     }
@@ -214,8 +212,8 @@ bool DaemonLink::notify(wire::Message& msg) {
     if (!ok) return false;
     std::uint64_t gen = 0;
     {
-        std::lock_guard lock(mutex_);
-        if (stopping_ || !connected_) {
+        auto state = state_.lock();
+        if (state->stopping || !state->connected) {
             wipe(frame);
             return false;
         }
@@ -231,22 +229,23 @@ void DaemonLink::resolve(std::uint32_t id, Outcome outcome, const Pending* self,
                          std::vector<Delivery>& deferred) {
     bool signal = false;
     {
-        std::lock_guard lock(mutex_);
-        const auto it = pending_.find(id);
-        if (it == pending_.end()) {
+        auto state = state_.lock();
+        const auto it = state->pending.find(id);
+        if (it == state->pending.end()) {
             log_.later(log::Level::Debug, "late verdict ignored", {{"id", std::to_string(id)}});
             return;
         }
         PendingPtr entry = std::move(it->second);
-        pending_.erase(it);
-        record_latency(entry->deferred ? deferred_us_ : in_time_us_, Clock::now() - entry->sent_at);
+        state->pending.erase(it);
+        record_latency(entry->deferred ? state->deferred_us : state->in_time_us,
+                       Clock::now() - entry->sent_at);
         if (entry->deferred) {
             deferred.emplace_back(std::move(entry), std::move(outcome));
             return;
         }
         entry->outcome = std::move(outcome);
         entry->answered.store(true, std::memory_order_release);
-        ++(self != nullptr ? read_by_caller_ : read_by_io_);
+        ++(self != nullptr ? state->read_by_caller : state->read_by_io);
         signal = entry.get() != self;  // its caller is (or will be) waiting in poll()
     }
     if (signal) {
@@ -256,9 +255,10 @@ void DaemonLink::resolve(std::uint32_t id, Outcome outcome, const Pending* self,
 }
 
 // Refuses every request in flight; returns whether a waiting caller must be woken.
-bool DaemonLink::fail_all_locked(const std::string& reason, std::vector<Delivery>& deferred) {
+bool DaemonLink::fail_all_locked(State& state, const std::string& reason,
+                                 std::vector<Delivery>& deferred) {
     bool callers = false;
-    for (auto& [id, entry] : pending_) {
+    for (auto& [id, entry] : state.pending) {
         Outcome deny{false, reason, {}};
         if (entry->deferred) {
             deferred.emplace_back(entry, std::move(deny));
@@ -268,35 +268,38 @@ bool DaemonLink::fail_all_locked(const std::string& reason, std::vector<Delivery
             callers = true;
         }
     }
-    pending_.clear();
-    expiry_.clear();
+    state.pending.clear();
+    state.expiry.clear();
     return callers;
 }
 
 void DaemonLink::expire_deferred() {
     std::vector<Delivery> deliveries;
     {
-        std::lock_guard lock(mutex_);
+        auto state = state_.lock();
         const auto now = Clock::now();
-        while (!expiry_.empty() && expiry_.front().first <= now) {
-            const auto it = pending_.find(expiry_.front().second);
-            expiry_.pop_front();
-            if (it == pending_.end() || !it->second->deferred) continue;  // answered meanwhile
+        auto& expiry = state->expiry;
+        auto& pending = state->pending;
+        while (!expiry.empty() && expiry.front().first <= now) {
+            const auto it = pending.find(expiry.front().second);
+            expiry.pop_front();
+            if (it == pending.end() || !it->second->deferred) continue;  // answered meanwhile
             deliveries.emplace_back(std::move(it->second),
                                     Outcome{false, "daemon did not answer in time", {}});
-            pending_.erase(it);
+            pending.erase(it);
         }
-        // Answered entries stay in expiry_ until their deadline; keep it bounded anyway.
-        if (expiry_.size() > 2 * options_.max_pending) {
-            std::erase_if(expiry_, [this](const auto& e) { return pending_.count(e.second) == 0; });
+        // Answered entries stay in expiry until their deadline; keep it bounded anyway.
+        if (expiry.size() > 2 * options_.max_pending) {
+            std::erase_if(expiry,
+                          [&pending](const auto& e) { return pending.count(e.second) == 0; });
         }
     }
     deliver(deliveries, "timeout");
 }
 
 DaemonLink::Clock::time_point DaemonLink::next_deadline() const {
-    std::lock_guard lock(mutex_);
-    return expiry_.empty() ? Clock::time_point::max() : expiry_.front().first;
+    const auto state = state_.lock();
+    return state->expiry.empty() ? Clock::time_point::max() : state->expiry.front().first;
 }
 
 void DaemonLink::deliver(std::vector<Delivery>& deliveries, std::string_view why) {

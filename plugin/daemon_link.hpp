@@ -13,16 +13,17 @@
 // send, wardend, I/O thread to read, caller): under CPU saturation each costs scheduling
 // latency. (The reply wakes the I/O thread too, but nobody waits for it any more.)
 //
-// Locks, always taken in this order:
-//   read_mutex_   decoder_, read_error_, recv() on the socket
-//   write_mutex_  writeq_, write_offset_, send() on the socket
-//   mutex_        the request table and the rest of the shared state
+// Locks (LockGuarded: the data is reachable only with its lock held), always taken in
+// this order:
+//   reading_   the decoder, the read error, recv() on the socket
+//   writing_   the write queue, send() on the socket
+//   state_     the request table and the rest of the shared state
 // sock_ and conn_gen_ change only on the I/O thread with all three held, so other threads
 // may read them under any one of them. Only the I/O thread closes a socket, and never
-// one that a caller may still be polling (pollers_, retired_).
+// one that a caller may still be polling (State::pollers, State::retired).
 //
 // Ownership of a request: the table holds a shared_ptr<Pending>, and so does the caller
-// while it waits. Whoever takes the entry out of the table (under mutex_) decides what
+// while it waits. Whoever takes the entry out of the table (under state_) decides what
 // happens to it:
 //   * a reader (either thread), on a verdict: a waiting caller finds `answered` set; a
 //     deferred entry's verdict is written to its files by the I/O thread;
@@ -38,7 +39,6 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -46,6 +46,7 @@
 #include <vector>
 
 #include "common/fd.hpp"
+#include "common/lock_guarded.hpp"
 #include "common/wire.hpp"
 #include "plugin/plugin_log.hpp"
 #include "plugin/verdict_files.hpp"
@@ -112,7 +113,7 @@ class DaemonLink {
     struct Pending {
         std::uint32_t id = 0;
         Clock::time_point sent_at{};
-        // outcome is final. Set under mutex_ after outcome; the waiting caller checks it
+        // outcome is final. Set under state_ after outcome; the waiting caller checks it
         // without the lock (a holder preempted on a busy CPU would stall it).
         std::atomic<bool> answered{false};
         bool deferred = false;  // the I/O thread writes the verdict to `target`
@@ -128,23 +129,52 @@ class DaemonLink {
     };
     enum class CallerRead { Done, Busy, Broken };
 
+    struct Reading {
+        wire::Decoder decoder;
+        std::string read_error;  // the stream is broken; the I/O thread drops the connection
+    };
+    struct Writing {
+        std::deque<std::string> writeq;  // frames not yet fully sent, in order
+        std::size_t write_offset = 0;    // bytes of writeq.front() already sent
+        std::uint64_t sends_queued = 0;
+    };
+    struct State {
+        bool stopping = false;
+        bool connected = false;
+        std::uint32_t last_id = 0;
+        std::unordered_map<std::uint32_t, PendingPtr> pending;
+        std::deque<std::pair<Clock::time_point, std::uint32_t>> expiry;  // deferred, by deadline
+        std::vector<Delivery>
+            handoff;      // deferred verdicts a caller read: the I/O thread writes them
+        int pollers = 0;  // callers that may be polling the socket
+        std::vector<UniqueFd> retired;  // dropped sockets, closed once pollers is 0
+        // Time from request to verdict, in power-of-two microsecond buckets (bucket b holds
+        // [2^(b-1), 2^b) us), for verdicts in time and for deferred ones; logged at close.
+        std::array<std::uint64_t, 32> in_time_us{};
+        std::array<std::uint64_t, 32> deferred_us{};
+        std::uint64_t read_by_caller = 0;
+        std::uint64_t read_by_io = 0;
+    };
+
     static void record_latency(std::array<std::uint64_t, 32>& buckets, Clock::duration elapsed);
     static std::string summarize(const std::array<std::uint64_t, 32>& buckets);
 
     // The request table (daemon_link.cpp).
-    std::uint32_t next_id_locked();
+    static std::uint32_t next_id_locked(State& state);
     Result finish_call(const PendingPtr& entry, const DeferredTarget* target);
     void resolve(std::uint32_t id, Outcome outcome, const Pending* self,
                  std::vector<Delivery>& deferred);
-    bool fail_all_locked(const std::string& reason, std::vector<Delivery>& deferred);
+    static bool fail_all_locked(State& state, const std::string& reason,
+                                std::vector<Delivery>& deferred);
     void expire_deferred();
     void deliver(std::vector<Delivery>& deliveries, std::string_view why);
     Clock::time_point next_deadline() const;
 
     // The socket, from either thread (link_socket.cpp).
     bool send_frame(std::string frame, std::uint64_t gen, std::size_t limit);
-    std::string flush_locked();
-    void read_locked(int max_reads, const Pending* self, std::vector<Delivery>& deferred);
+    std::string flush_locked(Writing& writing);
+    void read_locked(Reading& reading, int max_reads, const Pending* self,
+                     std::vector<Delivery>& deferred);
     void dispatch(const wire::Message& msg, const Pending* self, std::vector<Delivery>& deferred);
     void await_verdict(const Pending& entry, ConnRef conn, Clock::time_point deadline);
     CallerRead read_as_caller(std::uint64_t gen, const Pending* self);
@@ -167,37 +197,13 @@ class DaemonLink {
     UniqueFd sync_fd_;  // eventfd: the I/O thread answered a caller waiting in call()
     std::thread thread_;
 
-    // Changed with read_mutex_, write_mutex_ and mutex_ held (see above).
+    // Changed with reading_, writing_ and state_ held (see above).
     UniqueFd sock_;
     std::uint64_t conn_gen_ = 0;  // bumped on every connect and drop
 
-    // Guarded by read_mutex_.
-    std::mutex read_mutex_;
-    wire::Decoder decoder_;
-    std::string read_error_;  // the stream is broken; the I/O thread drops the connection
-
-    // Guarded by write_mutex_.
-    mutable std::mutex write_mutex_;
-    std::deque<std::string> writeq_;  // frames not yet fully sent, in order
-    std::size_t write_offset_ = 0;    // bytes of writeq_.front() already sent
-    std::uint64_t sends_queued_ = 0;
-
-    // Guarded by mutex_.
-    mutable std::mutex mutex_;
-    bool stopping_ = false;
-    bool connected_ = false;
-    std::uint32_t last_id_ = 0;
-    std::unordered_map<std::uint32_t, PendingPtr> pending_;
-    std::deque<std::pair<Clock::time_point, std::uint32_t>> expiry_;  // deferred, by deadline
-    std::vector<Delivery> handoff_;  // deferred verdicts a caller read: the I/O thread writes them
-    int pollers_ = 0;                // callers that may be polling the socket
-    std::vector<UniqueFd> retired_;  // dropped sockets, closed once pollers_ is 0
-    // Time from request to verdict, in power-of-two microsecond buckets (bucket b holds
-    // [2^(b-1), 2^b) us), for verdicts in time and for deferred ones; logged at close.
-    std::array<std::uint64_t, 32> in_time_us_{};
-    std::array<std::uint64_t, 32> deferred_us_{};
-    std::uint64_t read_by_caller_ = 0;
-    std::uint64_t read_by_io_ = 0;
+    LockGuarded<Reading> reading_;
+    LockGuarded<Writing> writing_;
+    LockGuarded<State> state_;
 
     // I/O thread only.
     bool reported_down_ = false;

@@ -45,10 +45,7 @@ void wipe_all(std::deque<std::string>& frames) {
 void DaemonLink::run() {
     auto backoff = options_.backoff_min;
     for (;;) {
-        {
-            std::lock_guard lock(mutex_);
-            if (stopping_) break;
-        }
+        if (state_.lock()->stopping) break;
         housekeeping();
         if (sock_) {
             serve_connection();
@@ -67,9 +64,9 @@ void DaemonLink::housekeeping() {
     std::vector<Delivery> known;
     std::vector<UniqueFd> closing;
     {
-        std::lock_guard lock(mutex_);
-        known.swap(handoff_);
-        if (pollers_ == 0) closing.swap(retired_);
+        auto state = state_.lock();
+        known.swap(state->handoff);
+        if (state->pollers == 0) closing.swap(state->retired);
     }
     deliver(known, "verdict");
 }
@@ -87,21 +84,20 @@ bool DaemonLink::try_connect() {
         hello.set(std::string(protocol::field::pid), std::to_string(::getpid()));
         std::string frame = wire::encode(hello);
         {
-            std::lock_guard read_lock(read_mutex_);
-            std::lock_guard write_lock(write_mutex_);
-            std::lock_guard lock(mutex_);
+            auto reading = reading_.lock();
+            auto writing = writing_.lock();
+            auto state = state_.lock();
             sock_ = std::move(fd);
             ++conn_gen_;
-            decoder_ = wire::Decoder();
-            read_error_.clear();
-            writeq_.push_back(std::move(frame));  // always the first frame on a connection
-            connected_ = true;
+            reading->decoder = wire::Decoder();
+            reading->read_error.clear();
+            writing->writeq.push_back(std::move(frame));  // always the first frame on a connection
+            state->connected = true;
         }
         {
             // Sent now, so callers find the queue empty and send directly. A send error
             // shows again in serve_connection(), which drops the connection.
-            std::lock_guard write_lock(write_mutex_);
-            [[maybe_unused]] const std::string error = flush_locked();
+            [[maybe_unused]] const std::string error = flush_locked(*writing_.lock());
         }
         reported_down_ = false;
         log_.later(log::Level::Info, "daemon connected", {{"socket", options_.socket_path}});
@@ -123,10 +119,7 @@ bool DaemonLink::try_connect() {
 void DaemonLink::wait_backoff(milliseconds backoff) {
     const auto until = Clock::now() + backoff;
     for (;;) {
-        {
-            std::lock_guard lock(mutex_);
-            if (stopping_) return;
-        }
+        if (state_.lock()->stopping) return;
         const int timeout = poll_timeout(until, kMaxPoll);
         if (timeout == 0) return;
         pollfd p{wake_fd_.get(), POLLIN, 0};
@@ -140,11 +133,7 @@ void DaemonLink::wait_backoff(milliseconds backoff) {
 // One poll round on a live connection; drops it on any error, its own or one a caller
 // found.
 void DaemonLink::serve_connection() {
-    bool want_write = false;
-    {
-        std::lock_guard write_lock(write_mutex_);
-        want_write = !writeq_.empty();
-    }
+    const bool want_write = !writing_.lock()->writeq.empty();
     pollfd fds[2] = {{wake_fd_.get(), POLLIN, 0},
                      {sock_.get(), static_cast<short>(POLLIN | (want_write ? POLLOUT : 0)), 0}};
     const int n = ::poll(fds, 2, poll_timeout(next_deadline(), kMaxPoll));
@@ -169,17 +158,16 @@ std::string DaemonLink::read_replies(bool readable) {
     std::string error;
     {
         // Blocking here is fine: a caller holds the lock only for a non-blocking read.
-        std::lock_guard read_lock(read_mutex_);
-        if (readable) read_locked(kMaxReadsPerWakeup, nullptr, deferred);
-        error = read_error_;
+        auto reading = reading_.lock();
+        if (readable) read_locked(*reading, kMaxReadsPerWakeup, nullptr, deferred);
+        error = reading->read_error;
     }
     deliver(deferred, "verdict");
     return error;
 }
 
 std::string DaemonLink::flush_writes() {
-    std::lock_guard write_lock(write_mutex_);
-    return flush_locked();
+    return flush_locked(*writing_.lock());
 }
 
 void DaemonLink::drop_connection(const std::string& reason) {
@@ -187,22 +175,22 @@ void DaemonLink::drop_connection(const std::string& reason) {
     std::size_t failed = 0;
     bool callers = false;
     {
-        std::lock_guard read_lock(read_mutex_);
-        std::lock_guard write_lock(write_mutex_);
-        std::lock_guard lock(mutex_);
+        auto reading = reading_.lock();
+        auto writing = writing_.lock();
+        auto state = state_.lock();
         ++conn_gen_;  // frames still on their way to send_frame() are dropped there
-        connected_ = false;
-        decoder_ = wire::Decoder();
-        read_error_.clear();
-        wipe_all(writeq_);
-        write_offset_ = 0;
+        state->connected = false;
+        reading->decoder = wire::Decoder();
+        reading->read_error.clear();
+        wipe_all(writing->writeq);
+        writing->write_offset = 0;
         // A caller may be in poll() on this fd: it stays open (housekeeping closes it) so
         // the number cannot be reused under the caller.
-        if (pollers_ > 0) retired_.push_back(std::move(sock_));
+        if (state->pollers > 0) state->retired.push_back(std::move(sock_));
         sock_.reset();
-        failed = pending_.size();
+        failed = state->pending.size();
         // Every request in flight is refused: its verdict can no longer arrive.
-        callers = fail_all_locked("daemon connection lost", deferred);
+        callers = fail_all_locked(*state, "daemon connection lost", deferred);
     }
     if (callers) {
         const std::uint64_t one = 1;

@@ -62,66 +62,72 @@ void drain(int eventfd) {
 // was dropped: connection gone, or `limit` frames already waiting.
 bool DaemonLink::send_frame(std::string frame, std::uint64_t gen, std::size_t limit) {
     {
-        std::lock_guard write_lock(write_mutex_);
-        if (gen != conn_gen_ || writeq_.size() >= limit) {
+        auto writing = writing_.lock();
+        if (gen != conn_gen_ || writing->writeq.size() >= limit) {
             wipe(frame);
             return false;
         }
-        const bool first = writeq_.empty();
-        writeq_.push_back(std::move(frame));
+        const bool first = writing->writeq.empty();
+        writing->writeq.push_back(std::move(frame));
         // Frames ahead mean the I/O thread already waits for POLLOUT to send them (it was
         // woken when they were left over): appending keeps the order.
         if (!first) return true;
-        [[maybe_unused]] const std::string error = flush_locked();  // the I/O thread reports it
-        if (writeq_.empty()) return true;
-        ++sends_queued_;
+        // A send error is reported by the I/O thread.
+        [[maybe_unused]] const std::string error = flush_locked(*writing);
+        if (writing->writeq.empty()) return true;
+        ++writing->sends_queued;
     }
     wake();
     return true;
 }
 
-// Sends queued frames until done or the socket is full. With write_mutex_ held.
-std::string DaemonLink::flush_locked() {
-    while (!writeq_.empty()) {
-        std::string& frame = writeq_.front();
-        const ssize_t n = ::send(sock_.get(), frame.data() + write_offset_,
-                                 frame.size() - write_offset_, MSG_NOSIGNAL | MSG_DONTWAIT);
+// Sends queued frames until done or the socket is full. With writing_ locked.
+std::string DaemonLink::flush_locked(Writing& writing) {
+    auto& writeq = writing.writeq;
+    auto& write_offset = writing.write_offset;
+    while (!writeq.empty()) {
+        std::string& frame = writeq.front();
+        const ssize_t n = ::send(sock_.get(), frame.data() + write_offset,
+                                 frame.size() - write_offset, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return {};  // wait for POLLOUT
         if (n < 0) return std::string("send: ") + std::strerror(errno);
-        write_offset_ += static_cast<std::size_t>(n);
-        if (write_offset_ == frame.size()) {
+        write_offset += static_cast<std::size_t>(n);
+        if (write_offset == frame.size()) {
             wipe(frame);  // it may carry a password
-            writeq_.pop_front();
-            write_offset_ = 0;
+            writeq.pop_front();
+            write_offset = 0;
         }
     }
     return {};
 }
 
 // Reads what is there (never blocks) and dispatches every complete frame. With
-// read_mutex_ held. A broken stream is recorded in read_error_, for the I/O thread.
-void DaemonLink::read_locked(int max_reads, const Pending* self, std::vector<Delivery>& deferred) {
+// reading_ locked. A broken stream is recorded in read_error, for the I/O thread.
+void DaemonLink::read_locked(Reading& reading, int max_reads, const Pending* self,
+                             std::vector<Delivery>& deferred) {
+    auto& read_error = reading.read_error;
+    auto& decoder = reading.decoder;
     char buf[kReadChunk];
-    for (int round = 0; round < max_reads && read_error_.empty(); ++round) {
+    for (int round = 0; round < max_reads && read_error.empty(); ++round) {
         const ssize_t n = ::recv(sock_.get(), buf, sizeof buf, MSG_DONTWAIT);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
         if (n < 0) {
-            read_error_ = std::string("recv: ") + std::strerror(errno);
+            read_error = std::string("recv: ") + std::strerror(errno);
             return;
         }
         if (n == 0) {
-            read_error_ = "daemon closed the connection";
+            read_error = "daemon closed the connection";
             return;
         }
-        decoder_.feed(buf, static_cast<std::size_t>(n));
+        decoder.feed(buf, static_cast<std::size_t>(n));
         wire::Message msg;
         for (;;) {
-            const auto status = decoder_.next(msg);
+            const auto status = decoder.next(msg);
             if (status == wire::DecodeStatus::NeedMore) break;
             if (status == wire::DecodeStatus::Error) {
-                read_error_ = "malformed frame from daemon: " + decoder_.error();
+                read_error = "malformed frame from daemon: " + decoder.error();
                 return;
             }
             dispatch(msg, self, deferred);
@@ -129,7 +135,7 @@ void DaemonLink::read_locked(int max_reads, const Pending* self, std::vector<Del
     }
 }
 
-// With read_mutex_ held (so conn_gen_ is stable).
+// With reading_ locked (so conn_gen_ is stable).
 void DaemonLink::dispatch(const wire::Message& msg, const Pending* self,
                           std::vector<Delivery>& deferred) {
     switch (msg.type) {
@@ -156,7 +162,7 @@ void DaemonLink::dispatch(const wire::Message& msg, const Pending* self,
 
 // The caller's wait: until its entry is answered or the deadline passes. It sleeps in
 // poll() on the socket (to read the reply itself) and on sync_fd_ (the I/O thread read
-// it first, or failed the request). conn.fd stays open meanwhile (pollers_).
+// it first, or failed the request). conn.fd stays open meanwhile (State::pollers).
 void DaemonLink::await_verdict(const Pending& entry, ConnRef conn, Clock::time_point deadline) {
     bool socket_usable = options_.caller_reads;  // false once the stream failed under us
     bool lost_race = false;
@@ -193,18 +199,18 @@ DaemonLink::CallerRead DaemonLink::read_as_caller(std::uint64_t gen, const Pendi
     std::vector<Delivery> deferred;
     bool broken = false;
     {
-        std::unique_lock read_lock(read_mutex_, std::try_to_lock);
-        if (!read_lock.owns_lock()) return CallerRead::Busy;
+        auto reading = reading_.try_lock();
+        if (!reading) return CallerRead::Busy;
         // Another connection by now: this one was dropped and every entry on it failed.
         if (gen != conn_gen_) return CallerRead::Broken;
-        read_locked(kCallerReads, self, deferred);
-        broken = !read_error_.empty();
+        read_locked(*reading, kCallerReads, self, deferred);
+        broken = !reading->read_error.empty();
     }
     // Deferred verdicts that came along: writing their files is the I/O thread's job, so
     // OpenVPN's thread never waits on a file system for another client.
     if (!deferred.empty()) {
-        std::lock_guard lock(mutex_);
-        for (auto& d : deferred) handoff_.push_back(std::move(d));
+        auto state = state_.lock();
+        for (auto& d : deferred) state->handoff.push_back(std::move(d));
     }
     if (broken || !deferred.empty()) wake();
     return broken ? CallerRead::Broken : CallerRead::Done;

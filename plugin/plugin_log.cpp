@@ -9,15 +9,20 @@ constexpr const char* kName = "warden";
 
 openvpn_plugin_log_flags_t flags_for(log::Level level) {
     switch (level) {
-        case log::Level::Error: return PLOG_ERR;
-        case log::Level::Warning: return PLOG_WARN;
-        case log::Level::Info: return PLOG_NOTE;
-        case log::Level::Debug: return PLOG_DEBUG;
+        case log::Level::Error:
+            return PLOG_ERR;
+        case log::Level::Warning:
+            return PLOG_WARN;
+        case log::Level::Info:
+            return PLOG_NOTE;
+        case log::Level::Debug:
+            return PLOG_DEBUG;
     }
     return PLOG_NOTE;
 }
 
-std::string render(log::Level level, std::string_view message, std::initializer_list<log::Field> fields) {
+std::string render(log::Level level, std::string_view message,
+                   std::initializer_list<log::Field> fields) {
     std::string line = log::format(level, message, fields);
     if (!line.empty() && line.back() == '\n') line.pop_back();  // OpenVPN adds its own
     return line;
@@ -34,35 +39,38 @@ void PluginLog::write(log::Level level, const std::string& text) const {
     [[maybe_unused]] auto n = ::write(STDERR_FILENO, line.data(), line.size());
 }
 
-void PluginLog::now(log::Level level, std::string_view message, std::initializer_list<log::Field> fields) {
+void PluginLog::now(log::Level level, std::string_view message,
+                    std::initializer_list<log::Field> fields) {
     flush();
     write(level, render(level, message, fields));
 }
 
-void PluginLog::later(log::Level level, std::string_view message, std::initializer_list<log::Field> fields) {
+void PluginLog::later(log::Level level, std::string_view message,
+                      std::initializer_list<log::Field> fields) {
     std::string text = render(level, message, fields);
     if (callback_ == nullptr) return write(level, text);
-    std::lock_guard lock(mutex_);
-    if (queue_.size() >= kMaxQueued) {
-        ++dropped_;  // a flapping daemon must not grow OpenVPN's memory
+    auto queue = queue_.lock();
+    if (queue->lines.size() >= kMaxQueued) {
+        ++queue->dropped;  // a flapping daemon must not grow OpenVPN's memory
         return;
     }
-    queue_.push_back(Line{level, std::move(text)});
+    queue->lines.push_back(Line{level, std::move(text)});
 }
 
 void PluginLog::flush() {
     std::deque<Line> lines;
     std::size_t dropped = 0;
     {
-        std::lock_guard lock(mutex_);
-        if (queue_.empty() && dropped_ == 0) return;
-        lines.swap(queue_);
-        dropped = std::exchange(dropped_, 0);
+        auto queue = queue_.lock();
+        if (queue->lines.empty() && queue->dropped == 0) return;
+        lines.swap(queue->lines);
+        dropped = std::exchange(queue->dropped, 0);
     }
     for (const auto& line : lines) write(line.level, line.text);
     if (dropped > 0) {
         const std::string n = std::to_string(dropped);
-        write(log::Level::Warning, render(log::Level::Warning, "log lines dropped", {{"count", n}}));
+        write(log::Level::Warning,
+              render(log::Level::Warning, "log lines dropped", {{"count", n}}));
     }
 }
 

@@ -12,38 +12,42 @@
 #include <cstddef>
 #include <deque>
 #include <initializer_list>
-#include <mutex>
 #include <string>
 #include <string_view>
 
+#include "common/lock_guarded.hpp"
 #include "common/log.hpp"
 
 namespace warden::plugin {
 
 class PluginLog {
-public:
+  public:
     explicit PluginLog(plugin_log_t callback) : callback_(callback) {}
 
     // OpenVPN's thread only: writes the line now (after anything queued before it).
-    void now(log::Level level, std::string_view message, std::initializer_list<log::Field> fields = {});
+    void now(log::Level level, std::string_view message,
+             std::initializer_list<log::Field> fields = {});
     // Any thread: queued until flush().
-    void later(log::Level level, std::string_view message, std::initializer_list<log::Field> fields = {});
+    void later(log::Level level, std::string_view message,
+               std::initializer_list<log::Field> fields = {});
     // OpenVPN's thread only: writes the queued lines.
     void flush();
 
-private:
+  private:
     struct Line {
         log::Level level;
         std::string text;
+    };
+    struct Queue {
+        std::deque<Line> lines;
+        std::size_t dropped = 0;
     };
     void write(log::Level level, const std::string& text) const;
 
     static constexpr std::size_t kMaxQueued = 256;
 
     plugin_log_t callback_;
-    std::mutex mutex_;
-    std::deque<Line> queue_;
-    std::size_t dropped_ = 0;
+    LockGuarded<Queue> queue_;
 };
 
 }  // namespace warden::plugin

@@ -8,38 +8,33 @@ BatchWriter::BatchWriter(std::unique_ptr<store::Store> store)
     : store_(std::move(store)), thread_([this] { run(); }) {}
 
 BatchWriter::~BatchWriter() {
-    {
-        std::lock_guard lock(mutex_);
-        stopping_ = true;
-    }
+    shared_.lock()->stopping = true;
     wake_.notify_one();
     thread_.join();
 }
 
 void BatchWriter::submit(core::AuthService::Batch batch) {
     if (batch.empty()) return;
-    {
-        std::lock_guard lock(mutex_);
-        queue_.push_back(std::move(batch));
-    }
+    shared_.lock()->queue.push_back(std::move(batch));
     wake_.notify_one();
 }
 
 void BatchWriter::run() {
-    std::unique_lock lock(mutex_);
     for (;;) {
-        wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-        if (queue_.empty()) return;  // stopping, and everything is written
-        core::AuthService::Batch batch = std::move(queue_.front());
-        queue_.pop_front();
-        lock.unlock();
+        core::AuthService::Batch batch;
+        {
+            auto shared = shared_.lock();
+            shared.wait(wake_, [](const Shared& s) { return s.stopping || !s.queue.empty(); });
+            if (shared->queue.empty()) return;  // stopping, and everything is written
+            batch = std::move(shared->queue.front());
+            shared->queue.pop_front();
+        }
         try {
             core::AuthService::write_batch(*store_, batch);
         } catch (const std::exception& e) {
             log::error("connection log write failed",
                        {{"rows", std::to_string(batch.log.size())}, {"error", e.what()}});
         }
-        lock.lock();
     }
 }
 

@@ -6,9 +6,9 @@
 #include <condition_variable>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <thread>
 
+#include "common/lock_guarded.hpp"
 #include "daemon/core/auth_service.hpp"
 #include "daemon/store/store.hpp"
 
@@ -24,13 +24,16 @@ class BatchWriter {
     void submit(core::AuthService::Batch batch);
 
   private:
+    struct Shared {
+        std::deque<core::AuthService::Batch> queue;
+        bool stopping = false;
+    };
+
     void run();
 
-    std::unique_ptr<store::Store> store_;
-    std::mutex mutex_;
+    std::unique_ptr<store::Store> store_;  // the writer thread's only
+    LockGuarded<Shared> shared_;
     std::condition_variable wake_;
-    std::deque<core::AuthService::Batch> queue_;
-    bool stopping_ = false;
     std::thread thread_;
 };
 
