@@ -6,8 +6,9 @@
 //
 // One 1 s timer stats the file (cheap); the file is read and judged when its inode, size or
 // mtime changed, when the re-sign moment (daemon clock) comes, after a clock jump, and at
-// least every kRecheckSeconds. A failed re-sign is logged, raises an alarm `status` shows,
-// and is retried every kRetrySeconds.
+// least every kRecheckInterval (then an unchanged file is only compared with the store
+// again, without parsing it). A failed re-sign is logged, raises an alarm `status` shows,
+// and is retried every kRetryInterval.
 #pragma once
 
 #include <sys/stat.h>
@@ -17,12 +18,14 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "daemon/control/authority.hpp"
 #include "daemon/control/services.hpp"
 #include "daemon/core/crl_policy.hpp"
+#include "daemon/pki/pki.hpp"
 #include "daemon/store/store.hpp"
 
 namespace warden::app {
@@ -54,6 +57,7 @@ class CrlWatch {
     static constexpr auto kPollInterval = std::chrono::seconds(1);
     static constexpr auto kRecheckInterval = std::chrono::seconds(10);
     static constexpr auto kRetryInterval = std::chrono::seconds(5);
+    static constexpr auto kReparseInterval = std::chrono::seconds(60);
 
   private:
     using Steady = std::chrono::steady_clock;
@@ -73,8 +77,16 @@ class CrlWatch {
         std::vector<store::RevokedSerial> revoked;  // the store's, when the file was read
     };
 
+    struct Parsed {
+        Stamp stamp;
+        pki::CrlInfo info;
+        Steady::time_point until;  // trusted by its stamp until then
+    };
+
     Stamp stamp() const;
-    Reading read() const;
+    Reading read();
+    // The CRL in the file with `stamp`; `present` false when it could not be read.
+    std::optional<pki::CrlInfo> parse(const Stamp& stamp, bool& present);
     // Judges `reading`; records the file's state when it is good.
     core::CrlVerdict judge(const Reading& reading, std::int64_t now);
     bool resign(const Reading& reading, std::string_view reason, std::int64_t now);
@@ -89,6 +101,7 @@ class CrlWatch {
     Stamp last_stamp_;
     std::int64_t resign_at_ = 0;  // daemon clock; 0: judge on the next poll
     Steady::time_point next_check_{};
+    std::optional<Parsed> parsed_;  // the last file that parsed
     std::optional<std::int64_t> next_update_;
     std::string alarm_;
     bool running_ = false;

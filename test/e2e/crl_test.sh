@@ -66,19 +66,23 @@ e2e_stop "$client_pid"
 crl_verified || e2e_fail "the CRL after start does not verify against ca.crt"
 
 # 1. Deleted while running: rewritten within 5 s.
+start_ms=$(_e2e_now_ms)
 rm -f "$crl"
 e2e_wait_for crl_verified 5 || e2e_fail "crl.pem was not rewritten within 5 s after rm"
+elapsed=$(($(_e2e_now_ms) - start_ms))
 [ "$(resigns missing)" -ge 1 ] || e2e_fail "no 'crl re-signed reason=missing' in the log"
-e2e_pass "deleted crl.pem rewritten within 5 s: $(openssl crl -in "$crl" -noout -nextupdate)"
+e2e_pass "deleted crl.pem rewritten after ${elapsed} ms: $(openssl crl -in "$crl" -noout -nextupdate)"
 
 # 2. Replaced by a CRL of another CA with the same name: rewritten within 5 s.
 "$WARDEND" init --dir "$E2E_DIR/other" --remote 192.0.2.1 --pool 10.99.0.0/24 \
   --plugin "$PLUGIN" >/dev/null || e2e_fail "wardend init of the other CA failed"
 cp "$E2E_DIR/other/pki/crl.pem" "$crl.foreign"
+start_ms=$(_e2e_now_ms)
 mv "$crl.foreign" "$crl"
 e2e_wait_for crl_verified 5 || e2e_fail "a CRL of another CA was not replaced within 5 s"
+elapsed=$(($(_e2e_now_ms) - start_ms))
 [ "$(resigns foreign)" -ge 1 ] || e2e_fail "no 'crl re-signed reason=foreign' in the log"
-e2e_pass "a CRL of another CA was replaced within 5 s"
+e2e_pass "a CRL of another CA was replaced after ${elapsed} ms"
 
 # 3. 40 days later. First OpenVPN alone moves: today's CRL has expired for it, every
 #    client is refused (so this test would fail if the CRL were not re-signed).

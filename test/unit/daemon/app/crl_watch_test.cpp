@@ -124,6 +124,9 @@ TEST_CASE_METHOD(Fixture, "a CRL that was deleted, replaced or damaged is rewrit
     SECTION("garbage") {
         replace(crl_path(), "not a CRL\n");
     }
+    SECTION("overwritten in place") {
+        std::ofstream(crl_path(), std::ios::trunc) << "garbage";
+    }
     SECTION("truncated") {
         const std::string pem = slurp(crl_path());
         replace(crl_path(), pem.substr(0, pem.size() / 2));
