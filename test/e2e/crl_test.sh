@@ -3,7 +3,8 @@
 # OpenVPN in namespaces. OpenVPN checks the CRL's nextUpdate against the REAL clock, so the
 # server runs under libfaketime with an offset read from a file the test rewrites.
 #  1. crl.pem deleted while wardend runs: rewritten within 5 s;
-#  2. replaced by a CRL of another CA (same CA name): rewritten within 5 s;
+#  2. replaced by a CRL of another CA (same CA name): rewritten within 5 s; a re-sign
+#     that fails shows as an alarm in `status` and is retried;
 #  3. OpenVPN 40 days ahead refuses clients with the CRL signed today ("CRL has expired");
 #     once wardend's clock is 40 days ahead too (`testing clock`), the CRL is re-signed
 #     within 5 s and a client connects again;
@@ -83,6 +84,24 @@ e2e_wait_for crl_verified 5 || e2e_fail "a CRL of another CA was not replaced wi
 elapsed=$(($(_e2e_now_ms) - start_ms))
 [ "$(resigns foreign)" -ge 1 ] || e2e_fail "no 'crl re-signed reason=foreign' in the log"
 e2e_pass "a CRL of another CA was replaced after ${elapsed} ms"
+
+# 2b. A re-sign that fails raises the alarm `status` shows, and is retried. The write is made
+#     to fail by a folder in the way of its temporary file (crl.pem.tmp.PID): root ignores
+#     file modes.
+status_says() {
+  local out
+  out=$(ctl --json status) || return 1
+  grep -q "$1" <<<"$out"
+}
+mkdir "$crl.tmp.$W_WARDEND_PID"
+rm -f "$crl"
+e2e_wait_for "status_says '\"crl_health\":\"alarm\"'" 5 || e2e_fail "status shows no CRL alarm: $(ctl status)"
+e2e_wait_for_log "$E2E_DIR/wardend.log" 'error crl re-sign failed reason=missing error=' 1 ||
+  e2e_fail "the failed re-sign is not logged as an error"
+rmdir "$crl.tmp.$W_WARDEND_PID"
+e2e_wait_for crl_verified 10 || e2e_fail "the CRL was not written once the write worked again"
+e2e_wait_for "status_says '\"crl_health\":\"ok\"'" 2 || e2e_fail "the CRL alarm did not clear: $(ctl status)"
+e2e_pass "a failed re-sign shows as crl_health alarm in status and is retried until it works"
 
 # 3. 40 days later. First OpenVPN alone moves: today's CRL has expired for it, every
 #    client is refused (so this test would fail if the CRL were not re-signed).
