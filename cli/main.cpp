@@ -262,6 +262,12 @@ void define_commands(CLI::App& app, Invocation& inv, Options& o) {
     arg(revoke, "name", "name", inv, "device name", true);
     arg(revoke, "serial", "serial", inv, "certificate serial (hex)", true);
 
+    CLI::App* pki = app.add_subcommand("pki", "the daemon's PKI")->require_subcommand(1);
+    leaf(*pki, "renew-server",
+         "new server certificate and key from the same CA (OpenVPN loads them on its next "
+         "restart: wardenctl vpn restart)",
+         inv, "pki.renew-server", any);
+
     CLI::App* session = app.add_subcommand("session", "live sessions")->require_subcommand(1);
     leaf(*session, "list", "list live sessions", inv, "session.list",
          [&o, session_cols](const json::value& v) { return print_rows(v, o, session_cols); });

@@ -8,6 +8,7 @@
 
 #include "common/log.hpp"
 #include "daemon/app/batch_writer.hpp"
+#include "daemon/app/crl_watch.hpp"
 #include "daemon/app/kernel_routes.hpp"
 #include "daemon/app/license_watch.hpp"
 #include "daemon/app/managed_sessions.hpp"
@@ -47,6 +48,7 @@ class Daemon {
                 {config.auth.max_failures, config.auth.lock_seconds, config.auth.token_lifetime}),
           sessions_(io_, config, table_, *store_, clock_.source()),
           licenses_(io_, *store_, sessions_, clock_.source()),
+          crl_watch_(io_, authority_, *store_, clock_.source()),
           services_{config_, *store_, authority_, sessions_, clock_.source()},
           plugin_server_(io_, config.plugin_socket, auth_,
                          {std::chrono::milliseconds(config.testing_verdict_delay_ms),
@@ -61,6 +63,8 @@ class Daemon {
         services_.clock = &clock_;
         services_.licenses_changed = [this] { licenses_.rearm(); };
         clock_.on_jump([this] { licenses_.rearm(); });
+        services_.crl_status = [this] { return crl_watch_.status(); };
+        clock_.on_jump([this] { crl_watch_.check(); });
         control::register_all_commands(registry_, services_);
         if (config.firewall.enabled) {
             nft_ = std::make_unique<firewall::NftApplier>();
@@ -74,8 +78,13 @@ class Daemon {
     }
 
     int run() {
-        // The CRL on disk must match the store before OpenVPN checks a handshake against it.
-        authority_.write_crl(store_->revoked_serials(), clock_.now());
+        // The CRL on disk must match the store before OpenVPN checks a handshake against it:
+        // fail closed, a stale one would admit revoked certificates.
+        if (!crl_watch_.start()) {
+            log::error("wardend not started: the CRL could not be written",
+                       {{"path", authority_.crl_path()}, {"error", crl_watch_.status().alarm}});
+            return 1;
+        }
         // Fail closed: without its firewall the daemon admits no one.
         if (firewall_ && !firewall_->refresh().ok()) {
             log::error("wardend not started: the firewall could not be applied",
@@ -150,6 +159,7 @@ class Daemon {
         admin_server_.stop();
         sessions_.stop();
         licenses_.stop();
+        crl_watch_.stop();
         if (firewall_ && config_.firewall.remove_on_stop) firewall_->remove();
     }
 
@@ -163,6 +173,7 @@ class Daemon {
     core::AuthService auth_;
     ManagedSessions sessions_;
     LicenseWatch licenses_;
+    CrlWatch crl_watch_;
     control::Registry registry_;
     control::Services services_;
     std::unique_ptr<firewall::NftApplier> nft_;

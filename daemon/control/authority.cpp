@@ -1,6 +1,12 @@
 #include "daemon/control/authority.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 
 #include <fstream>
 #include <sstream>
@@ -24,6 +30,26 @@ void write_file(const std::string& path, const std::string& content, unsigned mo
         throw std::runtime_error(err);
 }
 
+// Both files of a pair are written under temporary names first and then renamed one
+// right after the other: a crash while writing leaves the old pair in place.
+void replace_pair(const std::string& cert_path, const std::string& cert_pem,
+                  const std::string& key_path, const std::string& key_pem) {
+    const std::string cert_new = cert_path + ".new", key_new = key_path + ".new";
+    write_file(key_new, key_pem, 0600);
+    write_file(cert_new, cert_pem, 0644);
+    for (const auto& [from, to] : {std::pair{key_new, key_path}, std::pair{cert_new, cert_path}}) {
+        if (std::rename(from.c_str(), to.c_str()) != 0)
+            throw std::runtime_error("rename " + from + ": " + std::strerror(errno));
+    }
+    // The renames live in the folder: sync it, or a power loss may bring back the old pair.
+    const std::string dir = cert_path.substr(0, cert_path.rfind('/') + 1) + ".";
+    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        ::fsync(fd);
+        ::close(fd);
+    }
+}
+
 std::vector<pki::Revoked> to_pki(const std::vector<store::RevokedSerial>& revoked) {
     std::vector<pki::Revoked> out;
     out.reserve(revoked.size());
@@ -44,7 +70,8 @@ void Authority::create(const std::string& pki_dir, const std::string& ca_name, i
                        int crl_days, std::int64_t now) {
     ::mkdir(pki_dir.c_str(), 0700);
     const pki::Material ca = pki::create_ca(ca_name, 3650);
-    const pki::Material server = pki::issue(ca, "warden-server", pki::CertKind::Server, cert_days);
+    const pki::Material server =
+        pki::issue(ca, kServerCommonName, pki::CertKind::Server, cert_days);
     write_file(pki_dir + "/ca.crt", ca.cert_pem, 0644);
     write_file(pki_dir + "/ca.key", ca.key_pem, 0600);
     write_file(pki_dir + "/server.crt", server.cert_pem, 0644);
@@ -67,6 +94,22 @@ store::Certificate Authority::issue_client(const std::string& common_name, std::
     cert.key_pem = m.key_pem;
     cert.created_at = now;
     return cert;
+}
+
+pki::CertInfo Authority::renew_server() const {
+    const pki::Material m = pki::issue(ca_, kServerCommonName, pki::CertKind::Server, cert_days_);
+    auto info = pki::inspect(m.cert_pem);
+    if (!info) throw std::runtime_error("issued server certificate does not parse");
+    replace_pair(server_cert_path(), m.cert_pem, server_key_path(), m.key_pem);
+    return *info;
+}
+
+std::optional<pki::CertInfo> Authority::server_cert() const {
+    std::ifstream in(server_cert_path());
+    if (!in) return std::nullopt;
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return pki::inspect(ss.str());
 }
 
 void Authority::write_crl(const std::vector<store::RevokedSerial>& revoked,

@@ -1,9 +1,11 @@
 // The daemon's CA on disk: pki/ca.crt, ca.key, server.crt, server.key, tls-crypt.key,
 // crl.pem. Issues device certificates and rewrites the CRL atomically after every
-// revocation so OpenVPN's crl-verify sees the change on the next handshake.
+// revocation so OpenVPN's crl-verify sees the change on the next handshake; the CRL
+// keeper (app/crl_watch) re-signs it before it expires. Renews the server certificate.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,9 +27,21 @@ class Authority {
     store::Certificate issue_client(const std::string& common_name, std::int64_t now) const;
     void write_crl(const std::vector<store::RevokedSerial>& revoked, std::int64_t now) const;
 
+    // A new server certificate and key from the same CA, replacing server.crt and
+    // server.key (0600) by rename, so a reader sees the old pair or the new one. OpenVPN
+    // loads it on its next restart. Throws when signing or writing fails.
+    pki::CertInfo renew_server() const;
+    // The server certificate as on disk now; nullopt when it is missing or unreadable.
+    std::optional<pki::CertInfo> server_cert() const;
+    std::optional<pki::CertInfo> ca_cert() const { return pki::inspect(ca_.cert_pem); }
+
     const std::string& ca_pem() const { return ca_.cert_pem; }
     const std::string& tls_crypt_key() const { return tls_crypt_; }
     std::string crl_path() const { return dir_ + "/crl.pem"; }
+    std::string server_cert_path() const { return dir_ + "/server.crt"; }
+    std::string server_key_path() const { return dir_ + "/server.key"; }
+
+    static constexpr const char* kServerCommonName = "warden-server";
 
   private:
     std::string dir_;

@@ -21,6 +21,7 @@ Reply status(Services& s) {
     }
     o["sessions"] = sessions;
     o["instances"] = instances;
+    add_pki_status(o, s);
     return Reply::ok(o);
 }
 

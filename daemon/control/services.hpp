@@ -45,6 +45,12 @@ class SessionControl {
     virtual std::string restart(const std::string& /*instance*/) { return "not supported"; }
 };
 
+// The CRL keeper's view of pki/crl.pem (app/crl_watch), for `status`.
+struct CrlStatus {
+    std::optional<std::int64_t> next_update;  // of the file as last read; nullopt: unknown
+    std::string alarm;                        // why the last re-sign failed; empty: healthy
+};
+
 struct Services {
     const core::Config& config;
     store::Store& store;
@@ -54,6 +60,7 @@ struct Services {
     std::function<std::size_t()> plugin_connections = [] { return std::size_t{0}; };
     // Licenses or seats changed: the daemon re-arms its license expiry timer.
     std::function<void()> licenses_changed = [] {};
+    std::function<CrlStatus()> crl_status = [] { return CrlStatus{}; };
     // The daemon's clock; only `testing.clock` moves it (and only with clock_control).
     core::Clock* clock = nullptr;
 
@@ -72,11 +79,14 @@ void register_log_commands(Registry& registry, Services& services);
 void register_vpn_commands(Registry& registry, Services& services);
 void register_testing_commands(Registry& registry, Services& services);
 void register_group_commands(Registry& registry, Services& services);
+void register_pki_commands(Registry& registry, Services& services);
 void register_all_commands(Registry& registry, Services& services);
 
 // Helpers shared by the command families.
 json::object device_to_json(const store::Device& device);
 Reply from_outcome(const store::Outcome& outcome);
 std::string iso_time(std::int64_t unix_seconds);  // UTC, "2026-11-22T14:00:00Z"
+// status: CRL nextUpdate and health, server and CA certificate expiry (commands_pki.cpp).
+void add_pki_status(json::object& status, Services& services);
 
 }  // namespace warden::control

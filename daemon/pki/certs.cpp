@@ -99,6 +99,12 @@ void add_leaf_extensions(X509* cert, X509* ca_cert, CertKind kind) {
 
 namespace detail {
 
+std::optional<std::int64_t> unix_time(const ASN1_TIME* time) {
+    std::tm tm{};
+    if (time == nullptr || ASN1_TIME_to_tm(time, &tm) != 1) return std::nullopt;
+    return static_cast<std::int64_t>(timegm(&tm));
+}
+
 Signer load_signer(std::string_view cert_pem, std::string_view key_pem) {
     Signer signer{load_cert(cert_pem), nullptr};
     if (!signer.cert) throw std::runtime_error("cannot read CA certificate");
@@ -182,11 +188,7 @@ std::optional<std::string> common_name(const X509_NAME* name) {
     return std::string(reinterpret_cast<const char*>(utf8.get()), static_cast<std::size_t>(len));
 }
 
-std::optional<std::int64_t> unix_time(const ASN1_TIME* time) {
-    std::tm tm{};
-    if (time == nullptr || ASN1_TIME_to_tm(time, &tm) != 1) return std::nullopt;
-    return static_cast<std::int64_t>(timegm(&tm));
-}
+using detail::unix_time;
 
 std::optional<CertInfo> describe(const X509* cert) {
     CertInfo info;

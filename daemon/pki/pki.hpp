@@ -54,6 +54,18 @@ std::optional<CertInfo> inspect(std::string_view cert_pem);
 std::string make_crl(const Material& ca, const std::vector<Revoked>& revoked, std::int64_t now,
                      int days_valid);
 
+// What a CRL says, as read back from a file (the daemon's CRL keeper judges it).
+struct CrlInfo {
+    std::int64_t last_update = 0;             // unix seconds
+    std::optional<std::int64_t> next_update;  // absent in the CRL: nullopt
+    bool signed_by_ca = false;                // issuer is the CA and its signature verifies
+    std::vector<std::string> revoked;         // normalized serials, sorted
+};
+
+// Reads the first CRL in `crl_pem` and checks it against `ca_cert_pem`; nullopt when
+// there is no CRL or it is malformed (expected input: no exception, no OpenSSL errors).
+std::optional<CrlInfo> inspect_crl(std::string_view crl_pem, std::string_view ca_cert_pem);
+
 // 2048 random bits in OpenVPN's "Static key V1" file format, as `openvpn --genkey secret`
 // writes it; usable with --tls-crypt.
 std::string generate_tls_crypt_key();

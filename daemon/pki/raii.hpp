@@ -11,7 +11,9 @@
 #include <openssl/x509v3.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -90,6 +92,9 @@ PKey load_private_key(std::string_view pem);
 Cert load_cert(std::string_view pem);
 // PEM of `cert`.
 std::string cert_pem(X509* cert);
+
+// Unix seconds of an ASN1 time; nullopt when it is absent or malformed.
+std::optional<std::int64_t> unix_time(const ASN1_TIME* time);
 
 // A CA certificate with its private key, checked to belong together; throws otherwise.
 struct Signer {

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <ctime>
 #include <set>
 
@@ -148,4 +149,29 @@ TEST_CASE_METHOD(Fixture, "openssl verify -crl_check agrees", "[pki][crl][cli]")
     INFO(crl_text.output);
     CHECK(crl_text.status == 0);
     CHECK(crl_text.output.find("verify OK") != std::string::npos);
+}
+
+TEST_CASE_METHOD(Fixture, "inspect_crl reads back validity, signer and revoked serials",
+                 "[pki][crl]") {
+    const std::vector<Revoked> revoked = {{serial(bad2), now - 60}, {serial(bad1), now - 3600}};
+    const std::string pem = make_crl(ca, revoked, now, 7);
+    const auto info = inspect_crl(pem, ca.cert_pem);
+    REQUIRE(info);
+    CHECK(info->signed_by_ca);
+    CHECK(info->last_update == now);
+    CHECK(info->next_update == now + 7 * 86400);
+    std::vector<std::string> expected = {serial(bad1), serial(bad2)};
+    std::sort(expected.begin(), expected.end());
+    CHECK(info->revoked == expected);
+
+    // Same issuer name, other key: the signature decides.
+    const auto foreign = inspect_crl(make_crl(other_ca, {}, now, 7), ca.cert_pem);
+    REQUIRE(foreign);
+    CHECK_FALSE(foreign->signed_by_ca);
+
+    CHECK_FALSE(inspect_crl("", ca.cert_pem));
+    CHECK_FALSE(inspect_crl("garbage", ca.cert_pem));
+    CHECK_FALSE(inspect_crl(pem.substr(0, pem.size() / 2), ca.cert_pem));
+    CHECK_FALSE(inspect_crl(ca.cert_pem, ca.cert_pem));
+    CHECK(ERR_peek_error() == 0);
 }

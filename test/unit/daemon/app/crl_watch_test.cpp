@@ -1,0 +1,187 @@
+// CrlWatch against a real CA and store in a temp dir, with the daemon clock injected. The
+// 1 s timer is not run: poll() (a tick) and check() (start, clock jump) are driven directly.
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "daemon/app/crl_watch.hpp"
+#include "support/unix_client.hpp"
+
+using namespace warden;
+
+namespace {
+
+constexpr std::int64_t kDay = 86400;
+
+std::string slurp(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// Replaces the file by rename, as an operator's `mv` (or a backup restore) would.
+void replace(const std::string& path, const std::string& content) {
+    std::ofstream(path + ".x") << content;
+    std::filesystem::rename(path + ".x", path);
+}
+
+struct Fixture {
+    testing::TempDir dir;
+    std::string pki_dir = dir.file("pki");
+    std::int64_t now = std::time(nullptr);
+    bool fail_writes = false;
+    std::size_t writes = 0, attempts = 0;
+    std::unique_ptr<control::Authority> authority;
+    std::unique_ptr<store::Store> store = std::move(store::open_sqlite(dir.file("w.db")).store);
+    boost::asio::io_context io;
+    std::unique_ptr<app::CrlWatch> watch;
+
+    Fixture() {
+        control::Authority::create(pki_dir, "test CA", 30, 30, now);
+        authority = std::make_unique<control::Authority>(pki_dir, 30, 30);
+        watch = std::make_unique<app::CrlWatch>(
+            io, *authority, *store, [this] { return now; },
+            [this](const std::vector<store::RevokedSerial>& revoked, std::int64_t at) {
+                ++attempts;
+                if (fail_writes) throw std::runtime_error("disk full");
+                ++writes;
+                authority->write_crl(revoked, at);
+            });
+    }
+
+    std::string crl_path() const { return authority->crl_path(); }
+    pki::CrlInfo on_disk() const {
+        auto info = pki::inspect_crl(slurp(crl_path()), authority->ca_pem());
+        REQUIRE(info);
+        return *info;
+    }
+    // The file on disk is ours, lists the store's revocations and was signed at `at`.
+    void require_fresh(std::int64_t at) const {
+        const auto info = on_disk();
+        CHECK(info.signed_by_ca);
+        CHECK(info.last_update == at);
+        CHECK(info.next_update == at + 30 * kDay);
+    }
+    std::string revoke_one() {
+        store::Device d;
+        d.name = "laptop";
+        d.vpn_ip = 2;
+        REQUIRE(store->add_device(d).ok());
+        store::Certificate cert = authority->issue_client("laptop", now);
+        cert.device_id = d.id;
+        REQUIRE(store->add_certificate(cert).ok());
+        REQUIRE(store->revoke_certificate(cert.serial, now).ok());
+        return cert.serial;
+    }
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(Fixture, "a fresh CRL is left alone", "[crl]") {
+    const std::string before = slurp(crl_path());
+    REQUIRE(watch->check());
+    now += 14 * kDay;  // less than half of its 30 days gone
+    watch->poll();
+    CHECK(writes == 0);
+    CHECK(slurp(crl_path()) == before);
+    CHECK(watch->status().next_update == now - 14 * kDay + 30 * kDay);
+    CHECK(watch->status().alarm.empty());
+}
+
+TEST_CASE_METHOD(Fixture, "past half of its life the CRL is re-signed on the next tick", "[crl]") {
+    REQUIRE(watch->check());
+    now += 15 * kDay + 1;
+    watch->poll();
+    CHECK(writes == 1);
+    require_fresh(now);
+    CHECK(watch->status().next_update == now + 30 * kDay);
+    watch->poll();  // the file it wrote is judged fine: no second write
+    CHECK(writes == 1);
+}
+
+TEST_CASE_METHOD(Fixture, "a clock jump past nextUpdate re-signs at once", "[crl]") {
+    REQUIRE(watch->check());
+    now += 40 * kDay;  // testing.clock: the daemon calls check() from Clock::on_jump
+    REQUIRE(watch->check());
+    CHECK(writes == 1);
+    require_fresh(now);
+}
+
+TEST_CASE_METHOD(Fixture, "a CRL that was deleted, replaced or damaged is rewritten", "[crl]") {
+    REQUIRE(watch->check());
+    now += 60;
+
+    SECTION("deleted") {
+        std::filesystem::remove(crl_path());
+    }
+    SECTION("garbage") {
+        replace(crl_path(), "not a CRL\n");
+    }
+    SECTION("overwritten in place") {
+        std::ofstream(crl_path(), std::ios::trunc) << "garbage";
+    }
+    SECTION("truncated") {
+        const std::string pem = slurp(crl_path());
+        replace(crl_path(), pem.substr(0, pem.size() / 2));
+    }
+    SECTION("signed by another CA of the same name") {
+        const pki::Material other = pki::create_ca("test CA", 30);
+        replace(crl_path(), pki::make_crl(other, {}, now, 30));
+    }
+    SECTION("expired") {
+        const pki::Material ca{authority->ca_pem(), slurp(pki_dir + "/ca.key")};
+        replace(crl_path(), pki::make_crl(ca, {}, now - 31 * kDay, 30));
+    }
+    SECTION("listing fewer serials than the store (an old file restored)") {
+        const std::string serial = revoke_one();
+        watch->poll();
+        CHECK(on_disk().revoked.empty());  // the file did not change, nothing due yet
+        REQUIRE(watch->check());           // what the recheck every few seconds does
+        CHECK(on_disk().revoked == std::vector<std::string>{serial});
+        const pki::Material ca{authority->ca_pem(), slurp(pki_dir + "/ca.key")};
+        replace(crl_path(), pki::make_crl(ca, {}, now, 30));
+        writes = 0;
+    }
+
+    watch->poll();  // the file changed (or vanished): judged on this tick
+    CHECK(writes == 1);
+    require_fresh(now);
+    CHECK(on_disk().revoked.size() == store->revoked_serials().size());
+}
+
+TEST_CASE_METHOD(Fixture, "a failed re-sign raises an alarm until a later one succeeds", "[crl]") {
+    REQUIRE(watch->check());
+    fail_writes = true;
+    std::filesystem::remove(crl_path());
+    watch->poll();
+    CHECK_FALSE(std::filesystem::exists(crl_path()));
+    const auto status = watch->status();
+    CHECK(status.alarm == "crl re-sign failed (missing): disk full");
+    CHECK_FALSE(status.next_update);
+    CHECK(attempts == 1);
+    watch->poll();  // retried every few seconds, not on every tick
+    CHECK(attempts == 1);
+
+    fail_writes = false;
+    REQUIRE(watch->check());
+    CHECK(watch->status().alarm.empty());
+    require_fresh(now);
+}
+
+TEST_CASE_METHOD(Fixture, "start fails closed when the CRL is bad and cannot be written", "[crl]") {
+    replace(crl_path(), "garbage");
+    fail_writes = true;
+    CHECK_FALSE(watch->start());
+    watch->stop();
+    fail_writes = false;
+    CHECK(watch->start());
+    watch->stop();
+    require_fresh(now);
+}
