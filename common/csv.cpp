@@ -2,10 +2,18 @@
 
 namespace warden::csv {
 
-std::string field(std::string_view value, char separator) {
+std::string neutralize(std::string_view value) {
+    constexpr std::string_view kFormulaStart = "=+-@\t\r";
+    if (value.empty() || kFormulaStart.find(value.front()) == std::string_view::npos)
+        return std::string(value);
+    return "'" + std::string(value);
+}
+
+std::string field(std::string_view raw, char separator) {
+    const std::string value = neutralize(raw);
     const bool quote =
         value.find_first_of(std::string{separator, '"', '\r', '\n'}) != std::string_view::npos;
-    if (!quote) return std::string(value);
+    if (!quote) return value;
     std::string out = "\"";
     for (char c : value) {
         if (c == '"') out += '"';

@@ -37,13 +37,15 @@ inline constexpr std::string_view kAllow = "allow";
 inline constexpr std::string_view kDeny = "deny";
 
 // OpenVPN env vars the plugin forwards (when set) with Auth, Connect and Disconnect.
-inline constexpr std::array<std::string_view, 19> kForwardedEnv = {
+inline constexpr std::array<std::string_view, 21> kForwardedEnv = {
     "common_name",
     "username",
     "password",
     "untrusted_ip",
+    "untrusted_ip6",  // set instead of untrusted_ip for clients over IPv6
     "untrusted_port",
     "trusted_ip",
+    "trusted_ip6",
     "trusted_port",
     "tls_serial_hex_0",
     "tls_digest_sha256_0",

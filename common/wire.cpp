@@ -106,6 +106,12 @@ std::string Message::get_or(std::string_view key, std::string_view fallback) con
     return std::string(get(key).value_or(fallback));
 }
 
+std::size_t payload_size(const Message& msg) {
+    std::size_t payload = kMinPayload;
+    for (const auto& [k, v] : msg.fields) payload += 1 + k.size() + 4 + v.size();
+    return payload;
+}
+
 bool encode(const Message& msg, std::string& out, std::size_t max_frame) {
     if (msg.fields.size() > 0xffff) return false;
     std::size_t payload = kMinPayload;

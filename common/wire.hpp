@@ -60,6 +60,8 @@ struct Message {
 // Appends the frame for `msg` to `out`. Returns false (and appends nothing) when a key
 // is empty or longer than 255 bytes, or the frame would exceed `max_frame`.
 bool encode(const Message& msg, std::string& out, std::size_t max_frame = kDefaultMaxFrame);
+// The payload size encode() compares with max_frame (the length prefix not counted).
+std::size_t payload_size(const Message& msg);
 std::string encode(const Message& msg);
 
 enum class DecodeStatus { Ok, NeedMore, Error };

@@ -51,7 +51,7 @@ void ManagedSessions::reconcile(const std::string& instance) {
                                      {"device", s.device_name},
                                      {"address", s.real_address},
                                      {"reason", verdict.reason}});
-        kill_by_address(*it->second, s.real_address);
+        kill_by_address(*it->second, s);
     }
 }
 
@@ -70,12 +70,13 @@ std::vector<control::SessionView> ManagedSessions::list() {
             control::SessionView v;
             v.instance = name;
             v.common_name = s.common_name;
-            v.real_address = s.real_address;
+            // The plugin's address has the port also for IPv6 clients; status 3 lacks it.
+            auto known = table_.find_reported(name, s.real_address, s.virtual_address);
+            v.real_address = known ? known->real_address : s.real_address;
             v.vpn_ip = s.virtual_address;
             v.bytes_received = s.bytes_received;
             v.bytes_sent = s.bytes_sent;
             v.since = s.connected_since;
-            auto known = table_.find(name, s.real_address);
             v.device = known ? known->device_name : s.common_name;
             if (known) v.device_id = known->device_id;
             out.push_back(std::move(v));
@@ -111,18 +112,20 @@ std::size_t ManagedSessions::end_sessions_of_device(std::int64_t device_id,
 // client that ignores the message must not keep its tunnel that long: after a short
 // grace, `kill ADDRESS` ends the server side for good. The session may be younger than
 // the last status poll, so a fresh status is asked for first.
-void ManagedSessions::kill_by_address(mgmt::Client& client, const std::string& address) {
+void ManagedSessions::kill_by_address(mgmt::Client& client, const core::LiveSession& session) {
+    const std::string address = session.real_address;
     auto hard_kill = [&client, address] {
         // 2.6's `kill` takes only IPv4 "a.b.c.d:port"; "gone already" needs no attention.
         if (mgmt::is_ipv4_endpoint(address))
             client.send_command("kill " + address, [](bool, std::vector<std::string>) {});
     };
-    client.send_command("status 3", [this, &client, address, hard_kill](
+    client.send_command("status 3", [this, &client, session, address, hard_kill](
                                         bool ok, const std::vector<std::string>& lines) {
         std::optional<std::uint64_t> cid;
         if (ok) {
             for (const auto& s : mgmt::parse_status3(lines, client.instance()).sessions) {
-                if (s.real_address == address) cid = s.client_id;
+                if (core::is_reported_as(session, s.real_address, s.virtual_address))
+                    cid = s.client_id;
             }
         }
         if (!cid) return hard_kill();
@@ -148,7 +151,7 @@ std::size_t ManagedSessions::end_matching(
                                      {"device", s.device_name},
                                      {"address", s.real_address},
                                      {"reason", why}});
-        kill_by_address(*it->second, s.real_address);
+        kill_by_address(*it->second, s);
         killed.insert({s.instance, s.real_address});
         ++ended;
     }
@@ -156,7 +159,9 @@ std::size_t ManagedSessions::end_matching(
     // common name, but never a session we know belongs to another certificate.
     for (auto& [name, client] : clients_) {
         for (const auto& s : client->sessions()) {
-            if (killed.count({name, s.real_address}) || table_.find(name, s.real_address)) continue;
+            if (killed.count({name, s.real_address}) ||
+                table_.find_reported(name, s.real_address, s.virtual_address))
+                continue;
             if (std::find(common_names.begin(), common_names.end(), s.common_name) ==
                 common_names.end())
                 continue;

@@ -13,12 +13,12 @@
 #include <set>
 
 #include "daemon/control/services.hpp"
+#include "daemon/core/clock.hpp"
 #include "daemon/core/config.hpp"
 #include "daemon/core/decision.hpp"
 #include "daemon/core/sessions.hpp"
 #include "daemon/mgmt/client.hpp"
 #include "daemon/mgmt/parser.hpp"
-#include "daemon/core/clock.hpp"
 #include "daemon/store/store.hpp"
 
 namespace warden::app {
@@ -41,7 +41,7 @@ class ManagedSessions final : public control::SessionControl {
 
   private:
     static constexpr auto kKillGrace = std::chrono::milliseconds(250);
-    void kill_by_address(mgmt::Client& client, const std::string& address);
+    void kill_by_address(mgmt::Client& client, const core::LiveSession& session);
     void reconcile(const std::string& instance);
     void follow_log(const std::string& instance);
     void remember_log(const std::string& instance, std::string_view line);
@@ -55,7 +55,7 @@ class ManagedSessions final : public control::SessionControl {
     store::Store& store_;
     core::Clock::Source now_;
     std::map<std::string, std::unique_ptr<mgmt::Client>> clients_;  // by instance name
-    std::map<std::string, std::deque<std::string>> logs_;             // latest lines, by instance
+    std::map<std::string, std::deque<std::string>> logs_;           // latest lines, by instance
 };
 
 }  // namespace warden::app

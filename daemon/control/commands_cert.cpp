@@ -33,7 +33,7 @@ Reply list_certs(const Args& args, Services& s) {
 Reply new_cert(const Args& args, const Caller& caller, Services& s) {
     auto d = s.store.find_device(args.str("name"));
     if (!d) return no_device("name", args.str("name"));
-    store::Certificate cert = s.authority.issue_client(d->name, s.now());
+    store::Certificate cert = issue_certificate(s, d->name, s.now());
     cert.device_id = d->id;
     store::Outcome out;
     s.store.transaction([&] {
@@ -64,8 +64,9 @@ Reply revoke_cert(const Args& args, const Caller& caller, Services& s) {
     store::Outcome out;
     s.store.transaction([&] {
         out = s.store.revoke_certificate(serial, now);
-        if (out.ok())
-            s.store.log_activity({0, now, caller.user, "cert.revoke", name, "serial=" + serial});
+        if (!out.ok()) return;
+        s.store.drop_token_sessions(d->id);  // no token login survives a revocation
+        s.store.log_activity({0, now, caller.user, "cert.revoke", name, "serial=" + serial});
     });
     if (!out.ok()) return from_outcome(out);
     // Kill first: the CRL only guards new handshakes, the live session must end now.

@@ -1,10 +1,12 @@
 // device.add / list / show / delete / export, and what the device family shares.
+#include <algorithm>
 #include <map>
 
 #include "common/log.hpp"
 #include "daemon/control/device_commands.hpp"
 #include "daemon/control/device_extras.hpp"
 #include "daemon/control/two_factor.hpp"
+#include "daemon/core/cert_names.hpp"
 #include "daemon/core/net.hpp"
 #include "daemon/core/netmap.hpp"
 #include "daemon/pki/pki.hpp"
@@ -52,6 +54,17 @@ std::vector<std::string> usable_serials(Services& s, std::int64_t device_id) {
     return out;
 }
 
+store::Certificate issue_certificate(Services& s, const std::string& device_name, std::int64_t now,
+                                     const std::vector<std::string>& released) {
+    auto in_use = [&](const std::string& c) {
+        if (std::find(released.begin(), released.end(), c) != released.end()) return false;
+        return s.store.common_name_in_use(c, now);
+    };
+    const std::string cn =
+        core::distinct_common_name(device_name, in_use, core::random_common_name_suffix);
+    return s.authority.issue_client(cn, now);
+}
+
 Reply no_device(const std::string& field, const std::string& name) {
     return Reply::error(Code::NotFound, field + ": no device named " + name);
 }
@@ -59,7 +72,8 @@ Reply no_device(const std::string& field, const std::string& name) {
 Reply create_device(core::DeviceDraft draft, const Caller& caller, Services& s,
                     const std::string& action, std::string details) {
     store::Device& d = draft.device;
-    if (auto problem = draft.license.empty() ? std::nullopt : check_license_choice(s, draft.license))
+    if (auto problem =
+            draft.license.empty() ? std::nullopt : check_license_choice(s, draft.license))
         return Reply::error(Code::Invalid, *problem);
     const auto& pool = s.config.pool;
     // The first host address belongs to the server; the last is the broadcast address.
@@ -71,7 +85,7 @@ Reply create_device(core::DeviceDraft draft, const Caller& caller, Services& s,
     d.active = true;
     d.state = "offline";
     d.state_since = d.created_at = s.now();
-    store::Certificate cert = s.authority.issue_client(d.name, s.now());
+    store::Certificate cert = issue_certificate(s, d.name, s.now());
     details += (details.empty() ? "" : " ") + std::string("type=") +
                std::string(store::to_string(d.type)) + " vpn_ip=" + net::format_ipv4(d.vpn_ip);
     store::Outcome out;

@@ -112,7 +112,10 @@ Reply replace_device(const Args& args, const Caller& caller, Services& s) {
     merged.addressing = old->addressing;
     merged.local_network = old->local_network;
     const std::int64_t now = s.now();
-    store::Certificate cert = s.authority.issue_client(merged.name, now);
+    // OLD's certificates are revoked below, in the same transaction: their name is free.
+    std::vector<std::string> released;
+    for (const auto& c : s.store.certificates_of(old->id)) released.push_back(c.common_name);
+    store::Certificate cert = issue_certificate(s, merged.name, now, released);
     cert.device_id = neu->id;
     const auto old_serials = usable_serials(s, old->id);
     const auto new_serials = usable_serials(s, neu->id);

@@ -14,7 +14,10 @@ Reply set_active(const Args& args, const Caller& caller, Services& s, bool activ
     store::Outcome out;
     s.store.transaction([&] {
         out = s.store.set_device_active(d->id, active, now);
-        if (out.ok()) s.audit(caller, action, d->name);
+        if (!out.ok()) return;
+        // Reactivation must not revive a token issued before: a fresh code is needed.
+        if (!active) s.store.drop_token_sessions(d->id);
+        s.audit(caller, action, d->name);
     });
     if (!out.ok()) return from_outcome(out);
     json::object o;

@@ -142,6 +142,7 @@ Reply show(const Args& args, Services& s) {
     o["required_by_group"] = req.group_requires_totp && d.type == store::DeviceType::Pc;
     o["password"] = req.password;
     o["failures"] = login.failures;
+    o["lock_level"] = login.lock_level;
     o["locked_until"] = login.locked_until > s.now() ? json::value(iso_time(login.locked_until))
                                                      : json::value(nullptr);
     return Reply::ok(o);
@@ -152,7 +153,7 @@ Reply unlock(const Args& args, const Caller& caller, Services& s) {
     if (auto* r = std::get_if<Reply>(&arg)) return *r;
     const auto& d = std::get<store::Device>(arg);
     s.store.transaction([&] {
-        s.store.set_login_failures(d.id, 0, 0);
+        s.store.set_login_failures(d.id, 0, 0, 0);  // the admin vouches: escalation restarts
         s.audit(caller, "login.unlocked", d.name, "by admin");
     });
     return Reply::ok();

@@ -36,6 +36,12 @@ bool expiring_soon(std::int64_t not_after, std::int64_t now, const core::Config&
 // (by the certificates' common names) after the device row is gone.
 std::vector<std::string> usable_serials(Services& s, std::int64_t device_id);
 
+// A client certificate for the device called `device_name`, with a common name no live
+// certificate has (core/cert_names.hpp); device_id is left for the caller to set.
+// `released`: names of live certificates the caller revokes in the same transaction.
+store::Certificate issue_certificate(Services& s, const std::string& device_name, std::int64_t now,
+                                     const std::vector<std::string>& released = {});
+
 // "name: no device named X": commands name the argument that did not match.
 Reply no_device(const std::string& field, const std::string& name);
 

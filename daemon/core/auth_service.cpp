@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "common/endpoint.hpp"
 #include "common/log.hpp"
 #include "common/protocol.hpp"
 #include "common/text.hpp"
@@ -21,10 +22,19 @@ std::uint64_t number_field(const wire::Message& msg, std::string_view key) {
 
 }  // namespace
 
+// OpenVPN sets untrusted_* before the client is authenticated and trusted_* after; an
+// IPv6 client has *_ip6 instead of *_ip (an IPv4 client on a dual-stack socket has *_ip).
 std::string real_address_of(const wire::Message& msg) {
-    auto ip = msg.get("untrusted_ip").value_or(msg.get("trusted_ip").value_or(""));
-    auto port = msg.get("untrusted_port").value_or(msg.get("trusted_port").value_or(""));
-    return std::string(ip) + ":" + std::string(port);
+    auto first_of = [&msg](std::initializer_list<std::string_view> keys) {
+        for (auto key : keys) {
+            if (auto value = msg.get(key); value && !value->empty()) return *value;
+        }
+        return std::string_view{};
+    };
+    const auto ip = first_of({"untrusted_ip", "untrusted_ip6", "trusted_ip", "trusted_ip6"});
+    const auto port = first_of({"untrusted_port", "trusted_port"});
+    if (auto e = endpoint::make(ip, port)) return std::move(*e);
+    return std::string(ip) + ":" + std::string(port);  // unparsable: still one key per client
 }
 
 AuthService::AuthService(store::Store& store, SessionTable& sessions, VpnPool pool, Clock now,
@@ -63,6 +73,14 @@ wire::Message AuthService::verdict_reply(const wire::Message& msg, const std::st
                 : login_.check_auth(msg, instance, std::move(v), now);
     const std::string address = real_address_of(msg);
     const std::string cn = msg.get_or("common_name", "");
+    std::string config;
+    if (connect && v.allow) {
+        config = client_config_for(*v.device, std::move(v.config));
+        if (auto too_large = oversized_reply(msg.id, config)) {
+            v.allow = false;
+            v.reason = std::move(*too_large);
+        }
+    }
 
     wire::Message reply(wire::Type::Verdict, msg.id);
     reply.set(std::string(protocol::field::result),
@@ -90,12 +108,7 @@ wire::Message AuthService::verdict_reply(const wire::Message& msg, const std::st
     }
     if (!connect) return reply;
 
-    // Routes only to the networks the rules let this device's group talk to (new connects;
-    // a live session keeps the routes it was pushed, the firewall decides what passes).
-    const auto reachable = reachable_networks(v.device->group, store_.routed_networks(),
-                                              store_.rules_of_group(v.device->group));
-    reply.set(std::string(protocol::field::config),
-              v.config + routing_config(*v.device, routed_networks(reachable)));
+    reply.set(std::string(protocol::field::config), std::move(config));
     const std::string vpn_ip = net::format_ipv4(v.device->vpn_ip);
     sessions_.connected({instance, address, serial, cn, v.device->id, v.device->name, vpn_ip, now});
     log::info("client admitted", {{"instance", instance},
@@ -113,6 +126,27 @@ wire::Message AuthService::verdict_reply(const wire::Message& msg, const std::st
     record(std::move(e));
     set_state(v.device->id, "online");
     return reply;
+}
+
+// Routes only to the networks the rules let this device's group talk to (new connects;
+// a live session keeps the routes it was pushed, the firewall decides what passes).
+std::string AuthService::client_config_for(const store::Device& device, std::string base) {
+    const auto reachable = reachable_networks(device.group, store_.routed_networks(),
+                                              store_.rules_of_group(device.group));
+    return base + routing_config(device, routed_networks(reachable));
+}
+
+// A reply over the frame limit cannot be sent: the plugin would never hear back and the
+// client would wait for its handshake timeout. Refusing says why, at once.
+std::optional<std::string> AuthService::oversized_reply(std::uint32_t id,
+                                                        const std::string& config) {
+    wire::Message probe(wire::Type::Verdict, id);
+    probe.set(std::string(protocol::field::result), std::string(protocol::kAllow));
+    probe.set(std::string(protocol::field::config), config);
+    const std::size_t size = wire::payload_size(probe);
+    if (size <= max_reply_) return std::nullopt;
+    return "client config too large: " + std::to_string(size) + " bytes, limit " +
+           std::to_string(max_reply_);
 }
 
 // OpenVPN reports a disconnect even for a client whose CLIENT_CONNECT was refused; that

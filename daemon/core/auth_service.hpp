@@ -41,6 +41,9 @@ class AuthService final : public PluginRequests {
   private:
     wire::Message verdict_reply(const wire::Message& msg, const std::string& instance,
                                 bool connect);
+    std::string client_config_for(const store::Device& device, std::string base);
+    // Why a Verdict carrying `config` cannot be sent (over the frame limit), if it cannot.
+    std::optional<std::string> oversized_reply(std::uint32_t id, const std::string& config);
     void on_disconnect(const wire::Message& msg, const std::string& instance);
     std::optional<store::Device> device_of(const wire::Message& msg);  // by certificate serial
     void record(store::ConnectionEntry entry);
@@ -56,11 +59,12 @@ class AuthService final : public PluginRequests {
     VpnPool pool_;
     Clock now_;
     LoginService login_;  // credentials of devices that need them (TOTP, password, codes)
+    std::size_t max_reply_ = wire::kDefaultMaxFrame;  // the plugin socket's frame limit
     Batch pending_;
     std::map<std::pair<std::string, std::string>, std::int64_t> refused_connects_;  // -> when
 };
 
-// "ip:port" of the client as OpenVPN's status shows it.
+// The client's real address in common/endpoint.hpp's form: "ip:port", "[ip6]:port".
 std::string real_address_of(const wire::Message& msg);
 
 }  // namespace warden::core

@@ -1,5 +1,7 @@
 #include "daemon/core/login.hpp"
 
+#include <algorithm>
+
 #include "daemon/core/credentials.hpp"
 #include "daemon/core/duration.hpp"
 #include "daemon/core/secrets.hpp"
@@ -123,12 +125,20 @@ bool is_locked(const store::LoginState& state, std::int64_t now) {
     return state.locked_until != 0 && now < state.locked_until;
 }
 
+std::int64_t lock_duration(int level, const LoginPolicy& policy) {
+    std::int64_t seconds = policy.lock_seconds;
+    for (int i = 0; i < level && seconds < policy.max_lock_seconds; ++i) seconds *= 2;
+    return std::min(seconds, std::max(policy.max_lock_seconds, policy.lock_seconds));
+}
+
 store::LoginState after_failure(store::LoginState state, const LoginPolicy& policy,
                                 std::int64_t now) {
     state.failures += 1;
     if (state.failures >= policy.max_failures) {
         state.failures = 0;
-        state.locked_until = now + policy.lock_seconds;
+        state.locked_until = now + lock_duration(state.lock_level, policy);
+        // Bounded so the doubling above never needs more steps than reach the cap.
+        state.lock_level = std::min(state.lock_level + 1, 64);
     }
     return state;
 }
@@ -156,7 +166,7 @@ LoginOutcome evaluate_login(const store::Device& device, const LoginFacts& facts
         return refused("locked for another " + format_duration(state.locked_until - now),
                        "locked after repeated failed logins");
     const bool unlocked = state.locked_until != 0;
-    if (unlocked) state = {state.password_hash, 0, 0};
+    if (unlocked) state = {state.password_hash, 0, 0, state.lock_level};  // the level stays
 
     const Check check = check_credentials(device, facts, attempt, now);
     LoginOutcome out = check.ok ? allowed(check.method) : refused(kFailed, check.detail);
@@ -165,15 +175,15 @@ LoginOutcome evaluate_login(const store::Device& device, const LoginFacts& facts
         out.totp_step = check.step;
         out.use_code_id = check.code_id;
         out.remember_session = true;
-        if (state.failures != 0 || unlocked) out.failures = {0, 0};
+        if (state.failures != 0 || unlocked || state.lock_level != 0) out.failures = LockChange{};
         return out;
     }
     if (!check.counts) {
-        if (unlocked) out.failures = {0, 0};
+        if (unlocked) out.failures = LockChange{0, 0, state.lock_level};
         return out;
     }
     const store::LoginState next = after_failure(state, policy, now);
-    out.failures = {next.failures, next.locked_until};
+    out.failures = LockChange{next.failures, next.locked_until, next.lock_level};
     out.event = next.locked_until != 0 ? LoginEvent::Locked : LoginEvent::Failure;
     return out;
 }

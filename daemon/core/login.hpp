@@ -24,10 +24,14 @@
 
 namespace warden::core {
 
+// Lockout escalates: the first lock lasts lock_seconds, each further lock without a
+// successful login in between twice as long as the one before, up to max_lock_seconds.
+// A successful login (or `totp unlock`) starts again at lock_seconds.
 struct LoginPolicy {
-    int max_failures = 5;                 // consecutive failures that lock the device
-    std::int64_t lock_seconds = 300;      // how long
-    std::int64_t token_lifetime = 43200;  // auth-gen-token lifetime (server.conf)
+    int max_failures = 5;                   // consecutive failures that lock the device
+    std::int64_t lock_seconds = 300;        // how long the first lock lasts
+    std::int64_t token_lifetime = 43200;    // auth-gen-token lifetime (server.conf)
+    std::int64_t max_lock_seconds = 86400;  // escalation cap
 };
 
 struct LoginFacts {
@@ -51,6 +55,14 @@ struct LoginAttempt {
 
 enum class LoginEvent { None, Failure, Locked };
 
+// The brute-force part of store::LoginState, as an effect to write.
+struct LockChange {
+    int failures = 0;
+    std::int64_t locked_until = 0;
+    int lock_level = 0;
+    bool operator==(const LockChange&) const = default;
+};
+
 struct LoginOutcome {
     bool allow = false;
     std::string reason;  // for the client and the connection log: coarse, never a hint
@@ -59,9 +71,9 @@ struct LoginOutcome {
     LoginEvent event = LoginEvent::None;
     bool unlocked = false;  // a lock had run out before this attempt
     // Effects for the store.
-    std::optional<std::int64_t> totp_step;                 // accept this step (replay guard)
-    std::optional<std::int64_t> use_code_id;               // consume this one-time code
-    std::optional<std::pair<int, std::int64_t>> failures;  // new (failures, locked_until)
+    std::optional<std::int64_t> totp_step;    // accept this step (replay guard)
+    std::optional<std::int64_t> use_code_id;  // consume this one-time code
+    std::optional<LockChange> failures;       // new failures/lock/level
     bool remember_session = false;  // bind the session_id to the device (second factor checked)
 };
 
@@ -73,5 +85,7 @@ LoginOutcome evaluate_login(const store::Device& device, const LoginFacts& facts
 store::LoginState after_failure(store::LoginState state, const LoginPolicy& policy,
                                 std::int64_t now);
 bool is_locked(const store::LoginState& state, std::int64_t now);
+// How long lock number `level` + 1 lasts: lock_seconds * 2^level, capped.
+std::int64_t lock_duration(int level, const LoginPolicy& policy);
 
 }  // namespace warden::core

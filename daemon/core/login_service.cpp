@@ -105,7 +105,8 @@ bool LoginService::apply(const store::Device& device, const LoginOutcome& out,
             taken = true;
         if (taken) return;
         if (out.failures)
-            store_.set_login_failures(device.id, out.failures->first, out.failures->second);
+            store_.set_login_failures(device.id, out.failures->failures, out.failures->locked_until,
+                                      out.failures->lock_level);
         if (out.remember_session && !session_id.empty())
             store_.add_token_session(session_id, device.id, now, now - policy_.token_lifetime);
         audit(device, out, now);
@@ -126,12 +127,14 @@ void LoginService::audit(const store::Device& device, const LoginOutcome& out, s
     if (out.allow && out.use_code_id) entry("otp.used", "id=" + std::to_string(*out.use_code_id));
     if (out.allow) return;
     if (out.event == LoginEvent::Locked) {
-        const std::int64_t until = out.failures ? out.failures->second : now;
+        const std::int64_t until = out.failures ? out.failures->locked_until : now;
+        const std::string level = std::to_string(out.failures ? out.failures->lock_level : 0);
         entry("login.failed", out.detail);
         entry("login.locked", "failures=" + std::to_string(policy_.max_failures) +
-                                  " seconds=" + std::to_string(until - now));
-        log::warn("device locked",
-                  {{"device", device.name}, {"seconds", std::to_string(until - now)}});
+                                  " seconds=" + std::to_string(until - now) + " level=" + level);
+        log::warn(
+            "device locked",
+            {{"device", device.name}, {"seconds", std::to_string(until - now)}, {"level", level}});
     } else if (out.event == LoginEvent::Failure || !out.detail.empty()) {
         entry("login.failed", out.detail);
     }

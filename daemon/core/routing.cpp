@@ -13,7 +13,34 @@ bool less(const net::Network& a, const net::Network& b) {
     return a.address != b.address ? a.address < b.address : a.prefix < b.prefix;
 }
 
+bool contains(const net::Network& outer, const net::Network& inner) {
+    return outer.prefix <= inner.prefix && outer.contains(inner.address);
+}
+
+// Two halves of one parent: same length, and they differ only in the parent's split bit.
+bool siblings(const net::Network& a, const net::Network& b) {
+    if (a.prefix != b.prefix || a.prefix == 0) return false;
+    const std::uint32_t half = std::uint32_t{1} << (32 - a.prefix);
+    return (a.address & half) == 0 && b.address == (a.address | half);
+}
+
 }  // namespace
+
+std::vector<net::Network> aggregate_networks(std::vector<net::Network> networks) {
+    std::sort(networks.begin(), networks.end(), less);
+    std::vector<net::Network> out;
+    for (const auto& n : networks) {
+        // Sorted by address, bigger first: only the last kept one can contain n.
+        if (!out.empty() && contains(out.back(), n)) continue;
+        out.push_back(n);
+        // The new one may complete a parent, which may complete its own parent.
+        while (out.size() >= 2 && siblings(out[out.size() - 2], out.back())) {
+            out.pop_back();
+            out.back().prefix -= 1;
+        }
+    }
+    return out;
+}
 
 std::vector<RoutedNetwork> routed_networks(const std::vector<store::RoutedNetworkRow>& rows) {
     std::vector<RoutedNetwork> out;
@@ -36,10 +63,12 @@ std::string routing_config(const store::Device& device,
         if (auto own = net::parse_network(device.network))
             config += "iroute " + route_argument(*own) + "\n";
     }
+    std::vector<net::Network> pushed;
     for (const auto& r : reachable) {
-        if (r.device_id == device.id) continue;
-        config += "push \"route " + route_argument(r.network) + "\"\n";
+        if (r.device_id != device.id) pushed.push_back(r.network);
     }
+    for (const auto& n : aggregate_networks(std::move(pushed)))
+        config += "push \"route " + route_argument(n) + "\"\n";
     return config;
 }
 

@@ -24,10 +24,16 @@ struct RoutedNetwork {
 // Every parsable accessible network of the routers in `devices` (others are skipped).
 std::vector<RoutedNetwork> routed_networks(const std::vector<store::RoutedNetworkRow>& rows);
 
-// Client-connect lines for `device`: `iroute` for its own accessible network, and a
-// pushed route for every network in `reachable` that is not its own.
+// Client-connect lines for `device`: `iroute` for its own accessible network, and pushed
+// routes for the networks in `reachable` that are not its own, aggregated.
 std::string routing_config(const store::Device& device,
                            const std::vector<RoutedNetwork>& reachable);
+
+// The fewest CIDR networks covering exactly the addresses of `networks`: duplicates and
+// networks inside others dropped, sibling halves merged into their parent, repeatedly
+// (10.0.0.0/25 + 10.0.0.128/25 -> 10.0.0.0/24). Sorted by address. Keeps a client's
+// pushed-route list (and the CLIENT_CONNECT reply) small with thousands of routers.
+std::vector<net::Network> aggregate_networks(std::vector<net::Network> networks);
 
 // "192.168.10.0 255.255.255.0", the form OpenVPN's route/iroute options take.
 std::string route_argument(const net::Network& network);

@@ -16,7 +16,7 @@ namespace warden::core {
 
 struct LiveSession {
     std::string instance;
-    std::string real_address;  // "ip:port" as OpenVPN's status shows it
+    std::string real_address;  // "ip:port" or "[ip6]:port" (common/endpoint.hpp)
     std::string serial;        // normalized certificate serial
     std::string common_name;
     std::optional<std::int64_t> device_id;
@@ -24,6 +24,11 @@ struct LiveSession {
     std::string vpn_ip;
     std::int64_t since = 0;
 };
+
+// Whether the management interface's row (address in endpoint::reported() form, VPN
+// address) is this session.
+bool is_reported_as(const LiveSession& session, const std::string& reported_address,
+                    const std::string& virtual_address);
 
 class SessionTable {
   public:
@@ -34,6 +39,11 @@ class SessionTable {
         const std::function<bool(const LiveSession&)>& predicate) const;
     std::optional<LiveSession> find(const std::string& instance,
                                     const std::string& real_address) const;
+    // The session the management interface lists at `reported_address` (which lacks the
+    // port for IPv6 clients: then the VPN address tells clients at one address apart).
+    std::optional<LiveSession> find_reported(const std::string& instance,
+                                             const std::string& reported_address,
+                                             const std::string& virtual_address) const;
     bool device_online(std::int64_t device_id) const;
     std::size_t size() const { return sessions_.size(); }
     void clear_instance(const std::string& instance);

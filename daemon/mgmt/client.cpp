@@ -8,6 +8,7 @@
 #include <deque>
 #include <optional>
 
+#include "common/endpoint.hpp"
 #include "common/log.hpp"
 
 namespace warden::mgmt {
@@ -87,8 +88,12 @@ class Client::Impl : public std::enable_shared_from_this<Impl> {
         }
         // 2.6's `kill` splits its argument at ':' so it cannot name an IPv6 peer: go
         // through the client id of the session we last saw at that address.
+        // sessions() hold endpoint::reported() forms ("[ip6]" without port for 2.6).
+        const std::string wanted = endpoint::reported(address);
+        const std::string exact = endpoint::canonical(address);
         for (const auto& s : sessions_) {
-            if (s.real_address == address) return kill_client(s.client_id, std::move(done));
+            if (s.real_address == wanted || endpoint::matches(s.real_address, exact))
+                return kill_client(s.client_id, std::move(done));
         }
         post_failure(kill_reply(std::move(done)), "no session at address " + address);
     }

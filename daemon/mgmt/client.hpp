@@ -73,9 +73,10 @@ class Client {
     //    `status`) without telling the client, which notices only at its ping-restart.
     // `message` is OpenVPN's text after "SUCCESS: "/"ERROR: ", or why nothing was sent.
     void kill_client(std::uint64_t cid, KillDone done);
-    // `real_address` as in `status 3`. An IPv4 "a.b.c.d:port" goes to `kill IP:port`
-    // (2.6's syntax; it splits at ':' and has no form for IPv6); any other form is
-    // resolved to a client id through sessions() and sent as `client-kill`.
+    // `real_address` as in `status 3` or as wardend keys sessions ("[ip6]:port"). An IPv4
+    // "a.b.c.d:port" goes to `kill IP:port` (2.6's syntax; it splits at ':' and has no
+    // form for IPv6); any other form is resolved to a client id through sessions() and
+    // sent as `client-kill`.
     void kill_address(const std::string& real_address, KillDone done);
 
     // Any single-line command. ok is false on "ERROR:", on a disconnect, on a timeout,

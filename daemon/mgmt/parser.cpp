@@ -1,5 +1,7 @@
 #include "daemon/mgmt/parser.hpp"
 
+#include "common/endpoint.hpp"
+
 #include <array>
 #include <charconv>
 #include <limits>
@@ -95,7 +97,8 @@ std::string parse_row(const std::vector<std::string_view>& fields, const Columns
     }
     auto at = [&](std::size_t col) { return col == kNone ? std::string_view{} : fields[col + 1]; };
     s.common_name = at(cols.common_name);
-    s.real_address = at(cols.real_address);
+    // One spelling for both sides: the plugin's sessions are keyed the same way.
+    s.real_address = endpoint::reported(at(cols.real_address));
     s.virtual_address = at(cols.virtual_address);
     s.username = at(cols.username);
     if (s.username == "UNDEF") s.username.clear();

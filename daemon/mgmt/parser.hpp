@@ -26,6 +26,7 @@ inline constexpr std::string_view kPasswordPrompt = "ENTER PASSWORD:";
 
 // One row of `status 3`'s CLIENT_LIST.
 struct Session {
+    // real_address: common/endpoint.hpp's reported() form ("a.b.c.d:port", "[ip6]").
     std::string instance, common_name, real_address, virtual_address, username;
     std::uint64_t bytes_received = 0, bytes_sent = 0;
     std::int64_t connected_since = 0;

@@ -28,8 +28,15 @@ class PluginConnection : public std::enable_shared_from_this<PluginConnection> {
     // write() carries every verdict decided since the last one finished.
     void send(const wire::Message& msg) {
         if (!wire::encode(msg, pending_, server_.options_.max_frame)) {
-            log::error("plugin reply too large", {{"instance", instance_}});
-            return;
+            log::error(
+                "plugin reply too large",
+                {{"instance", instance_}, {"bytes", std::to_string(wire::payload_size(msg))}});
+            // A request must still get an answer (the plugin denies on Error at once)
+            // rather than wait for its timeout.
+            if (msg.id == 0) return;
+            wire::Message error(wire::Type::Error, msg.id);
+            error.set(std::string(protocol::field::reason), "reply too large");
+            if (!wire::encode(error, pending_, server_.options_.max_frame)) return;
         }
         if (!writing_) write_next();
     }

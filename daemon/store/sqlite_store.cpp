@@ -8,8 +8,8 @@
 #include "daemon/store/sqlite_handles.hpp"
 #include "daemon/store/sqlite_store_devices.hpp"
 #include "daemon/store/sqlite_store_groups.hpp"
-#include "daemon/store/sqlite_store_two_factor.hpp"
 #include "daemon/store/sqlite_store_parts.hpp"
+#include "daemon/store/sqlite_store_two_factor.hpp"
 #include "daemon/store/store.hpp"
 
 namespace warden::store {
@@ -301,6 +301,14 @@ class SqliteStore final : public Store {
         return out;
     }
 
+    bool common_name_in_use(std::string_view common_name, std::int64_t now) override {
+        Statement s(db_.get(),
+                    "SELECT 1 FROM certificates WHERE common_name = ?1 AND revoked_at IS NULL "
+                    "AND not_after >= ?2 LIMIT 1");
+        s.bind(1, common_name).bind(2, now);
+        return s.step();
+    }
+
     std::optional<CertBinding> find_by_serial(std::string_view serial) override {
         CertBinding binding;
         {
@@ -417,8 +425,9 @@ class SqliteStore final : public Store {
     void set_password_hash(std::int64_t id, std::string_view hash) override {
         sqlite_two_factor::set_password_hash(db_.get(), id, hash);
     }
-    void set_login_failures(std::int64_t id, int failures, std::int64_t until) override {
-        sqlite_two_factor::set_login_failures(db_.get(), id, failures, until);
+    void set_login_failures(std::int64_t id, int failures, std::int64_t until,
+                            int lock_level) override {
+        sqlite_two_factor::set_login_failures(db_.get(), id, failures, until, lock_level);
     }
     std::optional<bool> group_requires_totp(std::string_view group) override {
         return sqlite_two_factor::group_requires_totp(db_.get(), group);

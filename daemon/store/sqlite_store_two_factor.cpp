@@ -70,7 +70,7 @@ bool advance_totp_step(sqlite3* db, std::int64_t device_id, std::int64_t step) {
 
 LoginState login_state(sqlite3* db, std::int64_t device_id) {
     Statement s(db,
-                "SELECT password_hash, failures, locked_until FROM device_login "
+                "SELECT password_hash, failures, locked_until, lock_level FROM device_login "
                 "WHERE device_id = ?1");
     s.bind(1, device_id);
     LoginState out;
@@ -78,6 +78,7 @@ LoginState login_state(sqlite3* db, std::int64_t device_id) {
     out.password_hash = s.text(0);
     out.failures = static_cast<int>(s.int64(1));
     out.locked_until = s.int64(2);
+    out.lock_level = static_cast<int>(s.int64(3));
     return out;
 }
 
@@ -89,12 +90,17 @@ void set_password_hash(sqlite3* db, std::int64_t device_id, std::string_view has
 }
 
 void set_login_failures(sqlite3* db, std::int64_t device_id, int failures,
-                        std::int64_t locked_until) {
+                        std::int64_t locked_until, int lock_level) {
     Statement s(db,
-                "INSERT INTO device_login (device_id, failures, locked_until) VALUES (?1, ?2, ?3) "
+                "INSERT INTO device_login (device_id, failures, locked_until, lock_level) "
+                "VALUES (?1, ?2, ?3, ?4) "
                 "ON CONFLICT (device_id) DO UPDATE SET failures = excluded.failures, "
-                "locked_until = excluded.locked_until");
-    s.bind(1, device_id).bind(2, std::int64_t{failures}).bind(3, locked_until).run();
+                "locked_until = excluded.locked_until, lock_level = excluded.lock_level");
+    s.bind(1, device_id)
+        .bind(2, std::int64_t{failures})
+        .bind(3, locked_until)
+        .bind(4, std::int64_t{lock_level})
+        .run();
 }
 
 std::optional<bool> group_requires_totp(sqlite3* db, std::string_view group) {

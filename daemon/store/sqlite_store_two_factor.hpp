@@ -26,7 +26,7 @@ bool advance_totp_step(sqlite3* db, std::int64_t device_id, std::int64_t step);
 LoginState login_state(sqlite3* db, std::int64_t device_id);
 void set_password_hash(sqlite3* db, std::int64_t device_id, std::string_view hash);
 void set_login_failures(sqlite3* db, std::int64_t device_id, int failures,
-                        std::int64_t locked_until);
+                        std::int64_t locked_until, int lock_level);
 std::optional<bool> group_requires_totp(sqlite3* db, std::string_view group);
 Outcome set_group_requires_totp(sqlite3* db, std::string_view group, bool required);
 void add_one_time_code(sqlite3* db, OneTimeCode& code);

@@ -198,6 +198,8 @@ class Store {
     virtual Outcome add_certificate(const Certificate& cert) = 0;
     virtual std::vector<Certificate> certificates_of(std::int64_t device_id) = 0;
     virtual std::optional<CertBinding> find_by_serial(std::string_view serial) = 0;
+    // Whether an unrevoked certificate valid at `now` has this common name.
+    virtual bool common_name_in_use(std::string_view common_name, std::int64_t now) = 0;
     virtual Outcome revoke_certificate(std::string_view serial, std::int64_t now) = 0;
     virtual std::vector<RevokedSerial> revoked_serials() = 0;
 
@@ -207,7 +209,7 @@ class Store {
     virtual std::vector<Group> list_groups() = 0;  // by name
     virtual Outcome delete_group(std::string_view name) = 0;
     virtual Outcome add_rule(Rule& rule) = 0;
-    virtual std::vector<Rule> list_rules() = 0;  // by id
+    virtual std::vector<Rule> list_rules() = 0;                            // by id
     virtual std::vector<Rule> rules_of_group(std::string_view group) = 0;  // from or to it
     virtual std::vector<GroupMember> group_members() = 0;  // every device, by VPN IP
     virtual Outcome delete_rule(std::int64_t id) = 0;
@@ -229,9 +231,11 @@ class Store {
     virtual bool advance_totp_step(std::int64_t device_id, std::int64_t step) = 0;
     virtual LoginState login_state(std::int64_t device_id) = 0;
     virtual void set_password_hash(std::int64_t device_id, std::string_view hash) = 0;
-    virtual void set_login_failures(std::int64_t device_id, int failures,
-                                    std::int64_t locked_until) = 0;
-    virtual std::optional<bool> group_requires_totp(std::string_view group) = 0;  // nullopt: no group
+    // lock_level: locks since the last successful login (escalation, see core/login.hpp).
+    virtual void set_login_failures(std::int64_t device_id, int failures, std::int64_t locked_until,
+                                    int lock_level) = 0;
+    virtual std::optional<bool> group_requires_totp(
+        std::string_view group) = 0;  // nullopt: no group
     virtual Outcome set_group_requires_totp(std::string_view group, bool required) = 0;
     virtual void add_one_time_code(OneTimeCode& code) = 0;  // fills in code.id
     // All codes (used and expired too) of one device, or of every device; newest first.

@@ -22,6 +22,7 @@ struct LoginState {
     std::string password_hash;  // crypt(3); empty: no static password
     int failures = 0;           // consecutive failures since the last success or lock
     std::int64_t locked_until = 0;
+    int lock_level = 0;  // locks since the last success: the next one lasts 2^level periods
 };
 
 // Whether a device's logins need more than its certificate, in one cheap read (asked for

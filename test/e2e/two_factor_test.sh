@@ -2,8 +2,9 @@
 # Two-factor logins end to end (SPEC §3) with real OpenVPN clients that read their
 # credentials from `auth-user-pass FILE`: a TOTP code from oathtool connects; the same
 # code on a second connection is refused (replay); a renegotiation every 5 s keeps the
-# tunnel up on the session token without a new code; a wrong code is refused; a
-# one-time code works once, then is refused, and an expired one is refused; five wrong
+# tunnel up on the session token without a new code, but not after `session kill`; a
+# wrong code is refused; a one-time code works once, then is refused, and an expired one
+# is refused; five wrong
 # codes lock the device (the sixth and a correct code are refused) until the lock
 # expires on the daemon's clock (advanced through `testing clock`). The QR code's PNG
 # decodes back to the otpauth:// URI.
@@ -116,7 +117,18 @@ received=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$E2E_DIR/ping.txt")
 e2e_alive "$laptop_pid" || e2e_fail "client exited during renegotiation"
 if grep -q 'AUTH_FAILED' "$laptop_log"; then e2e_fail "renegotiation asked for a new login"; fi
 e2e_pass "$renegs renegotiations on the session token, $received/14 pings answered"
+
+# 5b. `session kill` forgets the device's session tokens: the client reconnects at once
+# with its token (session_state Authenticated) and is refused: it needs a fresh code.
+LOG_MARK=$(wc -l <"$log")
+"$WARDENCTL" session kill laptop >/dev/null || e2e_fail "session kill laptop failed"
+e2e_wait_for "since_mark | grep -qE 'login refused .*device=laptop .*session_state=Authenticated .*detail=\"?session token: no second factor'" 20 ||
+  e2e_fail "reconnect after session kill was not refused: $(since_mark | grep -E 'login (accepted|refused)' | tail -2)"
+if since_mark | grep -qE 'login accepted .*device=laptop .*method=token'; then
+  e2e_fail "the killed client got back in on its session token"
+fi
 e2e_stop "$laptop_pid"
+e2e_pass "after session kill the token reconnect was refused (a fresh code is needed)"
 
 # 6. A wrong code is refused.
 login wrong "$W_NS_A" "$(wrong_code)"

@@ -28,3 +28,19 @@ TEST_CASE("separators that CSV cannot carry are refused") {
     for (char ok : {',', ';', '\t', '|', ' '}) CHECK(csv::usable_separator(ok));
     for (char bad : {'"', '\n', '\r', '\0'}) CHECK_FALSE(csv::usable_separator(bad));
 }
+
+TEST_CASE("CSV cells a spreadsheet would run as a formula get a leading quote") {
+    CHECK(csv::field("=HYPERLINK(\"http://x\")") == "\"'=HYPERLINK(\"\"http://x\"\")\"");
+    CHECK(csv::field("=1+2") == "'=1+2");
+    CHECK(csv::field("+cmd") == "'+cmd");
+    CHECK(csv::field("-2+3") == "'-2+3");
+    CHECK(csv::field("@SUM(A1)") == "'@SUM(A1)");
+    CHECK(csv::field("\tx") == "'\tx");
+    CHECK(csv::field("\tx", '\t') == "\"'\tx\"");
+    CHECK(csv::field("\r=1") == "\"'\r=1\"");
+    // Only the first character matters; ordinary values pass unchanged.
+    CHECK(csv::field("a=b") == "a=b");
+    CHECK(csv::field("10.8.0.2") == "10.8.0.2");
+    CHECK(csv::field("'quoted") == "'quoted");
+    CHECK(csv::row({"=cmd", "ok"}) == "'=cmd,ok\n");
+}

@@ -121,10 +121,12 @@ TEST_CASE("device.password stores a hash, totp.unlock clears a lock") {
     REQUIRE(f.run("device.password", {{"name", "laptop"}, {"clear", true}}).code == Code::Ok);
     CHECK(f.store->login_state(f.laptop_id()).password_hash.empty());
 
-    f.store->set_login_failures(f.laptop_id(), 0, f.clock + 100);
+    f.store->set_login_failures(f.laptop_id(), 0, f.clock + 100, 3);
     CHECK(f.run("totp.show", {{"name", "laptop"}}).result.at("locked_until").is_string());
+    CHECK(f.run("totp.show", {{"name", "laptop"}}).result.at("lock_level").as_int64() == 3);
     REQUIRE(f.run("totp.unlock", {{"name", "laptop"}}).code == Code::Ok);
     CHECK(f.run("totp.show", {{"name", "laptop"}}).result.at("locked_until").is_null());
+    CHECK(f.run("totp.show", {{"name", "laptop"}}).result.at("lock_level").as_int64() == 0);
     CHECK(f.actions().back() == "login.unlocked");
 }
 
@@ -163,4 +165,35 @@ TEST_CASE("otp commands: issue shows the code once, list never, revoke removes")
     CHECK(f.run("otp.list").result.as_array().empty());
     for (const auto& e : f.store->activity(0, 100))
         CHECK(e.details.find(code) == std::string::npos);
+}
+
+TEST_CASE("session kill, deactivate, revoke and totp reset forget the device's token sessions") {
+    Fixture f;
+    auto token_alive = [&] { return f.store->token_session_device("SESS").has_value(); };
+    auto verified = [&] { f.store->add_token_session("SESS", f.laptop_id(), f.clock, 0); };
+    auto other_alive = [&] { return f.store->token_session_device("OTHER").has_value(); };
+    f.store->add_token_session("OTHER", f.store->find_device("router")->id, f.clock, 0);
+
+    verified();
+    REQUIRE(token_alive());
+    REQUIRE(f.run("session.kill", {{"name", "laptop"}}).code == Code::Ok);
+    CHECK_FALSE(token_alive());
+
+    verified();
+    REQUIRE(f.run("device.deactivate", {{"name", "laptop"}}).code == Code::Ok);
+    CHECK_FALSE(token_alive());
+    REQUIRE(f.run("device.activate", {{"name", "laptop"}}).code == Code::Ok);
+
+    verified();
+    const auto certs = f.run("cert.list", {{"name", "laptop"}}).result.as_array();
+    const std::string serial(certs.at(0).at("serial").as_string());
+    REQUIRE(f.run("cert.revoke", {{"name", "laptop"}, {"serial", serial}}).code == Code::Ok);
+    CHECK_FALSE(token_alive());
+
+    verified();
+    REQUIRE(f.run("totp.setup", {{"name", "laptop"}}).code == Code::Ok);
+    REQUIRE(f.run("totp.reset", {{"name", "laptop"}}).code == Code::Ok);
+    CHECK_FALSE(token_alive());
+
+    CHECK(other_alive());  // another device's token is untouched
 }

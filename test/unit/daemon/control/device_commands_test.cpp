@@ -71,6 +71,35 @@ TEST_CASE("edit renames without touching the certificate identity, empty values 
     CHECK(f.store->find_device(id)->type == store::DeviceType::Pc);
 }
 
+TEST_CASE("no two live certificates share a common name, after renames and re-issues") {
+    Fixture f;
+    const std::string first =
+        added_serial(f.run("device.add", {{"name", "laptop"}, {"type", "pc"}}));
+    REQUIRE(f.run("device.edit", {{"name", "laptop"}, {"new_name", "old-laptop"}}).code ==
+            Code::Ok);
+    const std::string second =
+        added_serial(f.run("device.add", {{"name", "laptop"}, {"type", "pc"}}));
+    auto cn = [&](const std::string& serial) {
+        return f.store->find_by_serial(serial)->cert.common_name;
+    };
+    CHECK(cn(first) == "laptop");  // issued before the rename, kept
+    CHECK(cn(second) != "laptop");
+    CHECK(cn(second).rfind("laptop-", 0) == 0);
+    // A second certificate of the same device is distinct too.
+    auto renewed = f.run("cert.new", {{"name", "laptop"}});
+    REQUIRE(renewed.code == Code::Ok);
+    const std::string third(renewed.result.at("serial").as_string());
+    CHECK(cn(third) != cn(second));
+    CHECK(cn(third) != cn(first));
+    // Once the old certificate is revoked, its name is free again.
+    REQUIRE(f.run("cert.revoke", {{"name", "old-laptop"}, {"serial", first}}).code == Code::Ok);
+    const std::string fourth =
+        added_serial(f.run("device.add", {{"name", "laptop2"}, {"type", "pc"}}));
+    CHECK(cn(fourth) == "laptop2");
+    CHECK(f.store->common_name_in_use("laptop2", f.clock));
+    CHECK_FALSE(f.store->common_name_in_use("laptop", f.clock));
+}
+
 TEST_CASE("copy presets a new device from a source, with its own address and certificate") {
     Fixture f;
     f.config.default_device_code = "site-default";

@@ -117,7 +117,8 @@ TEST_CASE("a device without a valid license seat is refused with \"no license\""
     l.expires_at = 6000;
     REQUIRE(f.store->add_license(l).ok());
     REQUIRE(f.store->assign_license(f.device_id, "short", 4000).ok());
-    CHECK(f.auth.handle(f.request(wire::Type::Connect, "abc123"), "main")->get("result") == "allow");
+    CHECK(f.auth.handle(f.request(wire::Type::Connect, "abc123"), "main")->get("result") ==
+          "allow");
     f.now = 6000;
     reply = f.auth.handle(f.request(wire::Type::Connect, "abc123"), "other");
     CHECK(reply->get("reason") == "no license");
@@ -150,6 +151,114 @@ TEST_CASE("the disconnect of a client refused at connect is not a session end") 
     CHECK(batch.log[0].event == "refused");
     f.auth.handle(bye, "main");  // a second one is an ordinary (unknown) disconnect
     CHECK(f.auth.take_batch().log.at(0).event == "disconnect");
+}
+
+namespace {
+
+// `count` routers in group "lan" that "default" may reach; `spread` leaves a gap after
+// each /24 so that nothing can be aggregated.
+void add_routers(Fixture& f, int count, bool spread) {
+    store::Group lan;
+    lan.name = "lan";
+    REQUIRE(f.store->add_group(lan).ok());
+    store::Rule rule;
+    rule.from_group = "default";
+    rule.to_group = "lan";
+    REQUIRE(f.store->add_rule(rule).ok());
+    f.store->transaction([&] {
+        for (int i = 0; i < count; ++i) {
+            const int slot = spread ? 2 * i : i;
+            store::Device r;
+            r.name = "r" + std::to_string(i);
+            r.type = store::DeviceType::Router;
+            r.group = "lan";
+            r.vpn_ip = 0x0a090000u + static_cast<std::uint32_t>(i);
+            r.network = "10." + std::to_string(16 + slot / 256) + "." + std::to_string(slot % 256) +
+                        ".0/24";
+            REQUIRE(f.store->add_device(r).ok());
+        }
+    });
+}
+
+}  // namespace
+
+TEST_CASE("a connect reply over the frame limit is refused at once with the reason") {
+    Fixture f;
+    add_routers(f, 2000, true);  // 2 000 routes of ~38 bytes: over 64 KiB
+    auto reply = f.auth.handle(f.request(wire::Type::Connect, "abc123"), "main");
+    REQUIRE(reply);
+    CHECK(reply->type == wire::Type::Verdict);
+    CHECK(reply->get("result") == "deny");
+    CHECK(reply->get_or("reason", "").rfind("client config too large: ", 0) == 0);
+    CHECK_FALSE(f.table.find("main", "192.0.2.5:40000"));  // no session
+    std::string frame;
+    CHECK(wire::encode(*reply, frame));  // the refusal itself can be sent
+    auto batch = f.auth.take_batch();
+    REQUIRE(batch.log.size() == 1);
+    CHECK(batch.log[0].event == "refused");
+}
+
+TEST_CASE("adjacent routed networks are pushed aggregated and fit in the reply") {
+    Fixture f;
+    add_routers(f, 2048, false);  // 10.16.0.0/24 .. 10.23.255.0/24: one /13
+    auto reply = f.auth.handle(f.request(wire::Type::Connect, "abc123"), "main");
+    REQUIRE(reply);
+    CHECK(reply->get("result") == "allow");
+    CHECK(reply->get_or("config", "") ==
+          "ifconfig-push 10.8.0.7 255.255.255.0\n"
+          "push \"route 10.16.0.0 255.248.0.0\"\n");
+}
+
+namespace {
+
+wire::Message from_ipv6(Fixture& f, wire::Type type, const std::string& ip6,
+                        const std::string& port) {
+    wire::Message m(type, 12);
+    m.set("tls_serial_hex_0", "abc123").set("common_name", "laptop");
+    m.set("untrusted_ip6", ip6).set("untrusted_port", port);
+    (void)f;
+    return m;
+}
+
+}  // namespace
+
+TEST_CASE("clients over IPv6 are keyed by [address]:port, not by the port alone") {
+    Fixture f;
+    // Two clients from the same port number on different IPv6 addresses.
+    REQUIRE(f.auth.handle(from_ipv6(f, wire::Type::Connect, "fd00::2", "40000"), "main")
+                ->get("result") == "allow");
+    REQUIRE(f.auth.handle(from_ipv6(f, wire::Type::Connect, "FD00::3", "40000"), "main")
+                ->get("result") == "allow");
+    CHECK(f.table.size() == 2);
+    REQUIRE(f.table.find("main", "[fd00::2]:40000"));
+    REQUIRE(f.table.find("main", "[fd00::3]:40000"));
+    CHECK_FALSE(f.table.find("main", ":40000"));
+
+    // The disconnect of one ends that one and is credited to its device.
+    auto bye = from_ipv6(f, wire::Type::Disconnect, "fd00::3", "40000");
+    bye.set("bytes_received", "100").set("bytes_sent", "200");
+    f.auth.handle(bye, "main");
+    CHECK(f.table.find("main", "[fd00::2]:40000"));
+    CHECK_FALSE(f.table.find("main", "[fd00::3]:40000"));
+    auto batch = f.auth.take_batch();
+    REQUIRE(batch.log.size() == 3);
+    CHECK(batch.log[2].event == "disconnect");
+    CHECK(batch.log[2].real_address == "[fd00::3]:40000");
+    CHECK(batch.log[2].device_id == f.device_id);
+    CHECK(batch.log[2].bytes_sent == 200);
+}
+
+TEST_CASE("the management interface's port-less IPv6 address finds the plugin's session") {
+    Fixture f;
+    f.auth.handle(from_ipv6(f, wire::Type::Connect, "fd00::2", "40000"), "main");
+    auto s = f.table.find_reported("main", "[fd00::2]", "10.8.0.7");
+    REQUIRE(s);
+    CHECK(s->real_address == "[fd00::2]:40000");
+    CHECK_FALSE(f.table.find_reported("main", "[fd00::2]", "10.8.0.9"));  // another client
+    CHECK_FALSE(f.table.find_reported("main", "[fd00::22]", "10.8.0.7"));
+    CHECK_FALSE(f.table.find_reported("other", "[fd00::2]", "10.8.0.7"));
+    f.auth.handle(f.request(wire::Type::Connect, "abc123"), "main");
+    CHECK(f.table.find_reported("main", "192.0.2.5:40000", "")->real_address == "192.0.2.5:40000");
 }
 
 TEST_CASE("pings are answered, replies never arrive unasked") {

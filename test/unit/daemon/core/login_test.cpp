@@ -94,7 +94,7 @@ TEST_CASE("login: wrong code, wrong username and garbage count as failures") {
         CHECK(o.reason == "login failed");  // the client learns nothing more
         CHECK(o.event == LoginEvent::Failure);
         REQUIRE(o.failures);
-        CHECK(o.failures->first == 1);
+        CHECK(o.failures->failures == 1);
     }
 }
 
@@ -106,8 +106,9 @@ TEST_CASE("login: lockout after N failures for the lock period, then unlocked") 
     for (int i = 1; i <= 5; ++i, t += 1) {
         auto o = evaluate_login(laptop(), f, {"laptop", wrong, "Initial"}, policy, t);
         REQUIRE(o.failures);
-        f.login.failures = o.failures->first;
-        f.login.locked_until = o.failures->second;
+        f.login.failures = o.failures->failures;
+        f.login.locked_until = o.failures->locked_until;
+        f.login.lock_level = o.failures->lock_level;
         CHECK(o.event == (i < 5 ? LoginEvent::Failure : LoginEvent::Locked));
     }
     const std::int64_t locked_at = t - 1;
@@ -124,11 +125,11 @@ TEST_CASE("login: lockout after N failures for the lock period, then unlocked") 
     auto after = login(f, code(locked_at + 300), locked_at + 300);
     CHECK(after.allow);
     CHECK(after.unlocked);
-    CHECK(after.failures == std::pair<int, std::int64_t>{0, 0});
+    CHECK(after.failures == LockChange{0, 0, 0});
     // A wrong code right after the lock ran out starts counting from zero.
     auto again = login(f, wrong, locked_at + 300);
     CHECK(again.unlocked);
-    CHECK(again.failures == std::pair<int, std::int64_t>{1, 0});
+    CHECK(again.failures == LockChange{1, 0, 1});  // the level stays until a success
 }
 
 TEST_CASE("login: after_failure is the lockout arithmetic") {
@@ -139,6 +140,55 @@ TEST_CASE("login: after_failure is the lockout arithmetic") {
     s = after_failure(s, p, 101);
     s = after_failure(s, p, 102);
     CHECK((s.failures == 0 && s.locked_until == 162));
+}
+
+TEST_CASE("login: each further lock doubles the lock time up to the cap") {
+    LoginPolicy p{1, 300, 0, 86400};
+    CHECK(lock_duration(0, p) == 300);
+    CHECK(lock_duration(1, p) == 600);
+    CHECK(lock_duration(2, p) == 1200);
+    CHECK(lock_duration(8, p) == 76800);
+    CHECK(lock_duration(9, p) == 86400);
+    CHECK(lock_duration(1000, p) == 86400);
+    store::LoginState s;
+    s = after_failure(s, p, 0);
+    CHECK((s.locked_until == 300 && s.lock_level == 1));
+    s = after_failure(s, p, 1000);
+    CHECK((s.locked_until == 1600 && s.lock_level == 2));
+    // A configured lock time above the cap is kept as it is, not shortened.
+    CHECK(lock_duration(3, LoginPolicy{1, 200000, 0, 86400}) == 200000);
+}
+
+TEST_CASE("login: the lock escalates across locks and resets after a success") {
+    auto f = with_totp();
+    const LoginPolicy policy;  // 5 failures, 300 s, cap 24 h
+    const std::string wrong = code() == "000000" ? "111111" : "000000";
+    std::int64_t t = kNow;
+    auto fail_until_locked = [&] {
+        for (int i = 0; i < policy.max_failures; ++i, ++t) {
+            auto o = evaluate_login(laptop(), f, {"laptop", wrong, "Initial"}, policy, t);
+            REQUIRE(o.failures);
+            f.login.failures = o.failures->failures;
+            f.login.locked_until = o.failures->locked_until;
+            f.login.lock_level = o.failures->lock_level;
+        }
+        return f.login.locked_until - (t - 1);
+    };
+    CHECK(fail_until_locked() == 300);
+    CHECK(f.login.lock_level == 1);
+    t = f.login.locked_until;
+    CHECK(fail_until_locked() == 600);
+    t = f.login.locked_until;
+    CHECK(fail_until_locked() == 1200);
+    CHECK(f.login.lock_level == 3);
+    // The right code after the lock clears failures and the level.
+    t = f.login.locked_until;
+    auto ok = login(f, code(t), t);
+    REQUIRE(ok.allow);
+    CHECK(ok.failures == LockChange{0, 0, 0});
+    f.login = {"", 0, 0, 0};
+    t += 60;
+    CHECK(fail_until_locked() == 300);
 }
 
 TEST_CASE("login: session tokens skip the code only for sessions the daemon verified") {

@@ -39,8 +39,8 @@ TEST_CASE("routing: a pc gets no iroute, only pushed routes") {
     const std::vector<RoutedNetwork> all = {{1, cidr("192.168.1.0/24")},
                                             {2, cidr("172.16.0.0/16")}};
     CHECK(routing_config(pc, all) ==
-          "push \"route 192.168.1.0 255.255.255.0\"\n"
-          "push \"route 172.16.0.0 255.255.0.0\"\n");
+          "push \"route 172.16.0.0 255.255.0.0\"\n"
+          "push \"route 192.168.1.0 255.255.255.0\"\n");
     CHECK(routing_config(pc, {}).empty());
 }
 
@@ -81,4 +81,80 @@ TEST_CASE("netmap: a netmap router gets both translations, others nothing") {
     CHECK(netmap_nftables(d).empty());
     d.type = store::DeviceType::Pc;
     CHECK(netmap_nftables(d).empty());
+}
+
+namespace {
+
+std::vector<std::string> texts(const std::vector<net::Network>& networks) {
+    std::vector<std::string> out;
+    for (const auto& n : networks) out.push_back(n.to_string());
+    return out;
+}
+
+std::vector<net::Network> cidrs(std::initializer_list<const char*> list) {
+    std::vector<net::Network> out;
+    for (const char* c : list) out.push_back(cidr(c));
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("aggregation merges sibling halves, repeatedly") {
+    CHECK(texts(aggregate_networks(cidrs({"10.0.0.128/25", "10.0.0.0/25"}))) ==
+          std::vector<std::string>{"10.0.0.0/24"});
+    CHECK(texts(aggregate_networks(
+              cidrs({"10.0.0.0/25", "10.0.0.128/26", "10.0.0.192/26", "10.0.1.0/24"}))) ==
+          std::vector<std::string>{"10.0.0.0/23"});
+    // 256 adjacent /24s are one /16.
+    std::vector<net::Network> many;
+    for (int i = 255; i >= 0; --i)
+        many.push_back(cidr(("10.7." + std::to_string(i) + ".0/24").c_str()));
+    CHECK(texts(aggregate_networks(many)) == std::vector<std::string>{"10.7.0.0/16"});
+}
+
+TEST_CASE("aggregation drops duplicates and contained networks, never widens") {
+    CHECK(texts(aggregate_networks(cidrs({"10.0.0.0/16", "10.0.5.0/24", "10.0.0.0/16"}))) ==
+          std::vector<std::string>{"10.0.0.0/16"});
+    CHECK(texts(aggregate_networks(cidrs({"10.0.5.0/24", "10.0.0.0/16"}))) ==
+          std::vector<std::string>{"10.0.0.0/16"});
+    // Adjacent but not halves of one parent: 10.0.1.0/24 + 10.0.2.0/24 is not a /23.
+    CHECK(texts(aggregate_networks(cidrs({"10.0.2.0/24", "10.0.1.0/24"}))) ==
+          std::vector<std::string>{"10.0.1.0/24", "10.0.2.0/24"});
+    // Different lengths side by side stay apart.
+    CHECK(texts(aggregate_networks(cidrs({"10.0.0.0/24", "10.0.1.0/25"}))) ==
+          std::vector<std::string>{"10.0.0.0/24", "10.0.1.0/25"});
+    CHECK(aggregate_networks({}).empty());
+    CHECK(texts(aggregate_networks(cidrs({"0.0.0.0/1", "128.0.0.0/1"}))) ==
+          std::vector<std::string>{"0.0.0.0/0"});
+}
+
+TEST_CASE("aggregation covers exactly the same addresses") {
+    // Every other /26 in a /20 plus some /24s: compare membership address by address.
+    std::vector<net::Network> input;
+    for (int i = 0; i < 64; i += 2) {
+        net::Network n;
+        n.address = 0x0a000000u + static_cast<std::uint32_t>(i) * 64;
+        n.prefix = 26;
+        input.push_back(n);
+    }
+    for (const char* c : {"10.0.4.0/24", "10.0.5.0/24", "10.0.6.0/23", "10.0.8.0/22"})
+        input.push_back(cidr(c));
+    const auto merged = aggregate_networks(input);
+    CHECK(merged.size() < input.size());
+    auto covered = [](const std::vector<net::Network>& list, std::uint32_t ip) {
+        for (const auto& n : list)
+            if (n.contains(ip)) return true;
+        return false;
+    };
+    for (std::uint32_t ip = 0x0a000000u; ip < 0x0a001000u; ++ip) {
+        if (covered(input, ip) != covered(merged, ip)) FAIL("differs at " << net::format_ipv4(ip));
+    }
+}
+
+TEST_CASE("routing: pushed routes are aggregated, the device's own network is not pushed") {
+    store::Device pc;
+    pc.id = 7;
+    const std::vector<RoutedNetwork> all = {
+        {1, cidr("10.9.0.0/24")}, {2, cidr("10.9.1.0/24")}, {7, cidr("10.9.2.0/24")}};
+    CHECK(routing_config(pc, all) == "push \"route 10.9.0.0 255.255.254.0\"\n");
 }

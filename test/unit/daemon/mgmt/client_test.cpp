@@ -151,12 +151,15 @@ TEST_CASE("an address kill cannot express goes by client id") {
     rig.server.live_cids = {"31"};
     rig.start();
     REQUIRE(rig.wait_ready());
-    Reply known, unknown;
+    Reply known, unknown, with_port;
     rig.client->kill_address("2001:db8::5", rig.into(known));
     rig.client->kill_address("2001:db8::6", rig.into(unknown));
-    REQUIRE(rig.run_until([&] { return known.done && unknown.done; }));
+    // As wardend keys the session (the plugin knows the port, status 3 does not).
+    rig.client->kill_address("[2001:db8::5]:40000", rig.into(with_port));
+    REQUIRE(rig.run_until([&] { return known.done && unknown.done && with_port.done; }));
     CHECK(known.ok);
-    CHECK(rig.server.count("client-kill 31") == 1);
+    CHECK(with_port.ok);
+    CHECK(rig.server.count("client-kill 31") == 2);
     CHECK_FALSE(unknown.ok);
 }
 

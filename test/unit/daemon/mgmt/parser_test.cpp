@@ -60,6 +60,17 @@ TEST_CASE("status 3 captured from OpenVPN 2.6.14 parses into sessions") {
     CHECK(result.sessions[1].client_id == 18);
 }
 
+TEST_CASE("status 3 of a dual-stack server: IPv6 peers without port, IPv4 as ip:port") {
+    // Captured from OpenVPN 2.6.14 with `proto udp6`: one client over IPv6, one over IPv4
+    // (the second row spliced in from a run of the same server).
+    auto result = parse_status3(body_of(fixture("status3-ipv6-openvpn-2.6.14.txt")), "main");
+    REQUIRE(result.ok());
+    REQUIRE(result.sessions.size() == 2);
+    CHECK(result.sessions[0].real_address == "[fd00:251::2]");
+    CHECK(result.sessions[0].virtual_address == "10.252.0.2");
+    CHECK(result.sessions[1].real_address == "10.251.1.2:43443");
+}
+
 TEST_CASE("columns are found by the header's names") {
     std::vector<std::string> body = {
         "TITLE\tOpenVPN 2.7",
@@ -239,8 +250,8 @@ TEST_CASE("log lines: time, flags and text (which may hold commas)") {
     auto empty_flags = parse_log_line("5,,text");
     REQUIRE(empty_flags);
     CHECK(empty_flags->flags.empty());
-    for (const char* bad : {"", "no commas", "12,I", "x,I,text", ",I,text", "-1,I,text",
-                            "1234567890123,I,text"}) {
+    for (const char* bad :
+         {"", "no commas", "12,I", "x,I,text", ",I,text", "-1,I,text", "1234567890123,I,text"}) {
         INFO(bad);
         CHECK_FALSE(parse_log_line(bad));
     }

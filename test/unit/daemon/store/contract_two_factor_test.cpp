@@ -75,13 +75,14 @@ TEST_CASE("store: login state defaults, password and failures are independent") 
     Opened o;
     auto s = o.store->login_state(o.id);
     CHECK((s.password_hash.empty() && s.failures == 0 && s.locked_until == 0));
-    o.store->set_login_failures(o.id, 3, 0);
+    o.store->set_login_failures(o.id, 3, 0, 0);
     o.store->set_password_hash(o.id, "$y$hash");
     s = o.store->login_state(o.id);
     CHECK((s.password_hash == "$y$hash" && s.failures == 3));
-    o.store->set_login_failures(o.id, 0, 777);
+    o.store->set_login_failures(o.id, 0, 777, 2);
     s = o.store->login_state(o.id);
-    CHECK((s.password_hash == "$y$hash" && s.failures == 0 && s.locked_until == 777));
+    CHECK((s.password_hash == "$y$hash" && s.failures == 0 && s.locked_until == 777 &&
+           s.lock_level == 2));
     CHECK(o.store->login_requirements(o.id).password);
     o.store->set_password_hash(o.id, "");
     CHECK_FALSE(o.store->login_requirements(o.id).password);

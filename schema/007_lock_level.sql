@@ -1,0 +1,3 @@
+-- warden schema 7: escalating lockout. Each lock after the first doubles the lock time
+-- (capped); a successful login or an admin unlock resets the level to 0.
+ALTER TABLE device_login ADD COLUMN lock_level INTEGER NOT NULL DEFAULT 0;
