@@ -23,11 +23,11 @@ start=$(date +%s.%N)
 echo "seeded $devices devices in $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
 "$build/daemon/app/wardend" --config "$work/state/wardend.conf" 2>"$work/wardend.log" &
 pid=$!
-for _ in $(seq 1 500); do [ -S "$work/state/plugin.sock" ] && break; sleep 0.01; done
-[ -S "$work/state/plugin.sock" ] || { cat "$work/wardend.log"; exit 1; }
+for _ in $(seq 1 500); do [ -S "$work/state/run/plugin.sock" ] && break; sleep 0.01; done
+[ -S "$work/state/run/plugin.sock" ] || { cat "$work/wardend.log"; exit 1; }
 rss_kb=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
 echo "wardend RSS after start: $((rss_kb / 1024)) MB"
-"$build/bench/auth_load" "$work/state/plugin.sock" "$work/serials" --connections 4 --seconds "$seconds" --rate 0 --window 64
-"$build/bench/auth_load" "$work/state/plugin.sock" "$work/serials" --connections 4 --seconds "$seconds" --rate 10000
+"$build/bench/auth_load" "$work/state/run/plugin.sock" "$work/serials" --connections 4 --seconds "$seconds" --rate 0 --window 64
+"$build/bench/auth_load" "$work/state/run/plugin.sock" "$work/serials" --connections 4 --seconds "$seconds" --rate 10000
 rss_kb=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
 echo "wardend RSS after load: $((rss_kb / 1024)) MB"

@@ -50,7 +50,7 @@
 #                                (client certs the plugin admits, e.g. devices added in warden)
 #                              plugin.conf   server-config lines added for the plugin run only,
 #                                            e.g. `plugin /path/openvpn-plugin-warden.so
-#                                            socket=DIR/plugin.sock instance=bench`
+#                                            socket=DIR/run/plugin.sock instance=bench`
 #                              common.conf   (optional) lines added to both runs
 #                            It may start services (wardend) and must return once they are
 #                            ready. Lines are appended after the benchmark's own server config

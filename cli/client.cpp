@@ -35,39 +35,75 @@ int exit_for(std::string_view code) {
     return kRefused;
 }
 
+// Sends `data`; the first sendmsg carries `attach_fd` (SCM_RIGHTS) when it is >= 0, so
+// the descriptor arrives with the request's line. False when the daemon went away.
+bool send_request(int fd, const std::string& data, int attach_fd,
+                  std::chrono::steady_clock::time_point deadline, std::string& error) {
+    for (std::size_t done = 0; done < data.size();) {
+        if (!wait_for(fd, POLLOUT, deadline)) {
+            error = "timed out sending to wardend";
+            return false;
+        }
+        iovec iov{const_cast<char*>(data.data() + done), data.size() - done};
+        msghdr msg{};
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+        if (done == 0 && attach_fd >= 0) {
+            msg.msg_control = control;
+            msg.msg_controllen = sizeof control;
+            cmsghdr* c = CMSG_FIRSTHDR(&msg);
+            c->cmsg_level = SOL_SOCKET;
+            c->cmsg_type = SCM_RIGHTS;
+            c->cmsg_len = CMSG_LEN(sizeof(int));
+            std::memcpy(CMSG_DATA(c), &attach_fd, sizeof(int));
+        }
+        const ssize_t n = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            error = std::string("lost wardend: ") + std::strerror(errno);
+            return false;
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
 }  // namespace
 
 Response call(const std::string& socket_path, const std::string& command, const json::object& args,
-              int timeout_ms) {
+              int timeout_ms, int attach_fd) {
     sockaddr_un addr{};
     if (socket_path.size() >= sizeof(addr.sun_path))
         return fail(kUsage, "socket path too long: " + socket_path);
     addr.sun_family = AF_UNIX;
     std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size() + 1);
     UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (!fd || ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0)
+    if (!fd || ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+        // EACCES: the socket or its folder is closed to this user (SPEC §13: exit 4).
+        const int err = errno;
+        if (err == EACCES || err == EPERM)
+            return fail(kDenied, "permission denied: cannot connect to " + socket_path +
+                                     " (wardenctl needs the admin or viewer group)");
         return fail(kUnreachable,
-                    "cannot reach wardend at " + socket_path + ": " + std::strerror(errno));
+                    "cannot reach wardend at " + socket_path + ": " + std::strerror(err));
+    }
 
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     json::object request{{"command", command}, {"args", args}};
-    const std::string line = json::serialize(request) + "\n";
-    for (std::size_t done = 0; done < line.size();) {
-        if (!wait_for(fd.get(), POLLOUT, deadline))
-            return fail(kUnreachable, "timed out sending to wardend");
-        const ssize_t n = ::send(fd.get(), line.data() + done, line.size() - done, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return fail(kUnreachable, std::string("lost wardend: ") + std::strerror(errno));
-        done += static_cast<std::size_t>(n);
-    }
+    std::string send_error;
+    // A daemon that turns the caller away (permission, connection cap) answers and closes
+    // at once; its reply is still read below when sending failed.
+    const bool sent =
+        send_request(fd.get(), json::serialize(request) + "\n", attach_fd, deadline, send_error);
     std::string reply;
     char buf[65536];
     while (reply.find('\n') == std::string::npos) {
         if (!wait_for(fd.get(), POLLIN, deadline))
-            return fail(kUnreachable, "timed out waiting for wardend");
+            return fail(kUnreachable, sent ? "timed out waiting for wardend" : send_error);
         const ssize_t n = ::recv(fd.get(), buf, sizeof buf, 0);
         if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return fail(kUnreachable, "wardend closed the connection");
+        if (n <= 0) return fail(kUnreachable, sent ? "wardend closed the connection" : send_error);
         reply.append(buf, static_cast<std::size_t>(n));
     }
     boost::system::error_code ec;

@@ -18,8 +18,10 @@ struct Response {
     std::string message;  // on failure
 };
 
-// Sends {"command": command, "args": args} to the daemon at `socket_path`.
+// Sends {"command": command, "args": args} to the daemon at `socket_path`. With
+// `attach_fd` >= 0 the descriptor travels with the request (SCM_RIGHTS), for commands
+// that write into a file the caller opened (backup).
 Response call(const std::string& socket_path, const std::string& command, const json::object& args,
-              int timeout_ms = 30000);
+              int timeout_ms = 30000, int attach_fd = -1);
 
 }  // namespace warden::cli

@@ -10,8 +10,10 @@
 #include <functional>
 #include <iostream>
 
+#include "cli/backup.hpp"
 #include "cli/client.hpp"
 #include "cli/output.hpp"
+#include "cli/private_file.hpp"
 #include "cli/two_factor.hpp"
 #include "common/csv.hpp"
 
@@ -59,9 +61,8 @@ int write_netmap_rules(const json::value& v, const Options& o) {
         std::cerr << "wardenctl: --nft: the device does not use netmap addressing\n";
         return kRefused;
     }
-    std::ofstream out(o.nft_file, std::ios::trunc);
-    if (!(out << rules->as_string().c_str())) {
-        std::cerr << "wardenctl: cannot write " << o.nft_file << '\n';
+    if (auto err = write_private_file(o.nft_file, rules->as_string().c_str()); !err.empty()) {
+        std::cerr << "wardenctl: " << err << '\n';
         return kRefused;
     }
     return kDone;
@@ -76,11 +77,9 @@ int write_profile(const json::value& v, const Options& o) {
         std::cout << profile;
         return kDone;
     }
-    const mode_t old = ::umask(077);  // the profile holds a private key
-    std::ofstream out(o.output_file, std::ios::trunc);
-    ::umask(old);
-    if (!(out << profile)) {
-        std::cerr << "wardenctl: cannot write " << o.output_file << '\n';
+    // The profile holds a private key.
+    if (auto err = write_private_file(o.output_file, profile); !err.empty()) {
+        std::cerr << "wardenctl: " << err << '\n';
         return kRefused;
     }
     return kDone;
@@ -356,7 +355,7 @@ void define_license_and_log_commands(CLI::App& app, Invocation& inv, Options& o)
               [&inv](const std::string& v) {
                   inv.args["file"] = std::filesystem::absolute(v).lexically_normal().string();
               },
-              "file to write (refused if it exists)")
+              "file to write, opened by wardenctl as you (refused if it exists)")
         ->required();
     backup->add_flag_callback("--force", [&inv] { inv.args["force"] = true; },
                               "replace an existing file");
@@ -484,7 +483,11 @@ int run(int argc, char** argv) {
     }
     if (!o.key_password_file.empty() && !read_key_password(o.key_password_file, inv.args))
         return kRefused;
-    Response r = call(o.socket, inv.command, inv.args);
+    // backup: wardenctl opens the file as the caller and sends the descriptor.
+    Response r = inv.command == "backup"
+                     ? backup_to_file(o.socket, std::string(inv.args.at("file").as_string()),
+                                      inv.args.contains("force"))
+                     : call(o.socket, inv.command, inv.args);
     if (r.exit_code != kDone) {
         std::cerr << "wardenctl: " << r.message << '\n';
         return r.exit_code;

@@ -4,6 +4,9 @@
 #include <qrencode.h>
 
 #include <memory>
+#include <string>
+
+#include "cli/private_file.hpp"
 
 namespace warden::cli {
 namespace {
@@ -80,9 +83,15 @@ std::string write_qr_png(const QrMatrix& qr, const std::string& path, int scale)
     png.image.width = static_cast<png_uint_32>(side);
     png.image.height = static_cast<png_uint_32>(side);
     png.image.format = PNG_FORMAT_GRAY;
-    if (!png_image_write_to_file(&png.image, path.c_str(), 0, pixels.data(), 0, nullptr))
-        return "cannot write " + path + ": " + png.image.message;
-    return {};
+    // Encoded in memory, then written as a private file: the QR code is the TOTP secret.
+    png_alloc_size_t size = 0;
+    if (!png_image_write_to_memory(&png.image, nullptr, &size, 0, pixels.data(), 0, nullptr))
+        return "cannot encode " + path + ": " + png.image.message;
+    std::string bytes(size, '\0');
+    if (!png_image_write_to_memory(&png.image, bytes.data(), &size, 0, pixels.data(), 0, nullptr))
+        return "cannot encode " + path + ": " + png.image.message;
+    bytes.resize(size);
+    return write_private_file(path, bytes);
 }
 
 }  // namespace warden::cli

@@ -36,11 +36,11 @@ case "$action" in
     ip netns exec "$STORM_SERVER_NS" "$wardend" --config "$state/wardend.conf" >>"$dir/wardend.log" 2>&1 </dev/null &
     echo $! >"$dir/wardend.pid"
     disown
-    e2e_wait_for "[ -S '$state/admin.sock' ] && [ -S '$state/plugin.sock' ]" 15 || {
+    e2e_wait_for "[ -S '$state/run/admin.sock' ] && [ -S '$state/run/plugin.sock' ]" 15 || {
       tail -n 20 "$dir/wardend.log" >&2
       exit 1
     }
-    export WARDEN_SOCKET="$state/admin.sock"
+    export WARDEN_SOCKET="$state/run/admin.sock"
     for ((i = 1; i <= n; i++)); do
       "$wardenctl" device add "bench-$i" --type pc >/dev/null
       "$wardenctl" device export "bench-$i" -o "$dir/client-$i.ovpn"

@@ -1,5 +1,6 @@
 #include "daemon/app/init.hpp"
 
+#include <grp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,6 +9,7 @@
 #include <filesystem>
 
 #include "common/text.hpp"
+#include "daemon/app/subprocess.hpp"
 #include "daemon/control/authority.hpp"
 #include "daemon/core/config.hpp"
 #include "daemon/core/duration.hpp"
@@ -37,9 +39,33 @@ std::string split_remote(const std::string& remote, std::string& host, int& port
 // OpenVPN still ask the plugin (with session_state), so the daemon keeps the last word.
 std::string auth_token_conf(const std::string& pki_dir, std::int64_t lifetime) {
     return "# Two-factor logins: renegotiation and short reconnects use a session token.\n"
-           "auth-gen-token " + std::to_string(lifetime) + " external-auth\n"
-           "auth-gen-token-secret " + pki_dir + "/auth-token.key\n";
+           "auth-gen-token " +
+           std::to_string(lifetime) +
+           " external-auth\n"
+           "auth-gen-token-secret " +
+           pki_dir + "/auth-token.key\n";
 }
+
+// The groups whose members may use wardenctl; only root can create them (anyone else
+// gets a note: the operator creates them, or runs init as root).
+std::string ensure_group(const std::string& name) {
+    if (name.empty() || ::getgrnam(name.c_str()) != nullptr) return {};
+    if (::geteuid() != 0) return {};
+    const ProcessResult r = run_process({"groupadd", "--system", name});
+    if (r.exit_code != 0) {
+        std::string why = r.err;
+        while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+        return "cannot create group " + name + ": " + why;
+    }
+    return {};
+}
+
+// Restores the umask when init returns, whichever way.
+struct UmaskScope {
+    mode_t old;
+    explicit UmaskScope(mode_t mask) : old(::umask(mask)) {}
+    ~UmaskScope() { ::umask(old); }
+};
 
 }  // namespace
 
@@ -82,18 +108,29 @@ std::string run_init(const InitOptions& o) {
     auto pool = net::parse_network(o.pool);
     if (!pool || pool->prefix > 29 || pool->prefix < 8)
         return "--pool: expected a network such as 10.8.0.0/24";
+    const UmaskScope private_files(077);  // keys, database, configs: 0600 / 0700
     std::error_code ec;
     fs::create_directories(o.dir, ec);
     if (ec) return "--dir: cannot create " + o.dir + ": " + ec.message();
     const std::string dir = fs::canonical(o.dir).string();
-    ::chmod(dir.c_str(), 0700);
     if (fs::exists(dir + "/warden.db") && !o.force)
         return "--dir: " + dir + " already holds a warden state (use --force)";
+    // Search-only for others: they reach run/ (the admin socket) and nothing else, as
+    // every secret below has its own 0600/0700 mode.
+    ::chmod(dir.c_str(), 0711);
+    const std::string run_dir = o.run_dir.empty() ? dir + "/run" : fs::absolute(o.run_dir).string();
+    fs::create_directories(run_dir, ec);
+    if (ec) return "--run-dir: cannot create " + run_dir + ": " + ec.message();
+    ::chmod(run_dir.c_str(), 0755);
+    for (const auto* group : {&o.admin_group, &o.viewer_group})
+        if (auto err = ensure_group(*group); !err.empty()) return err;
 
     core::Config config;
     config.state_dir = dir;
-    config.plugin_socket = dir + "/plugin.sock";
-    config.admin_socket = dir + "/admin.sock";
+    config.plugin_socket = run_dir + "/plugin.sock";
+    config.admin_socket = run_dir + "/admin.sock";
+    config.admin_group = o.admin_group;
+    config.viewer_group = o.viewer_group;
     config.proto = o.proto;
     config.pool = *pool;
     if (auto err = split_remote(o.remote, config.remote, config.port); !err.empty()) return err;
@@ -110,6 +147,7 @@ std::string run_init(const InitOptions& o) {
                                now);
     auto opened = store::open_sqlite(config.database_path());
     if (!opened.store) return opened.error;
+    ::chmod(config.database_path().c_str(), 0600);  // --force over an older, laxer file
     if (auto err = text::write_file_atomic(config.pki_dir() + "/auth-token.key",
                                            pki::generate_auth_token_key(), 0600);
         !err.empty())

@@ -39,6 +39,12 @@ int run(int argc, char** argv) {
                          "seats of the license `default` that new devices take (default 1000)")
         ->check(CLI::Range(1LL, 10'000'000LL));
     init_cmd->add_flag("--force", init.force, "overwrite an existing state");
+    init_cmd->add_option("--run-dir", init.run_dir,
+                         "folder of admin.sock and plugin.sock (default DIR/run)");
+    init_cmd->add_option("--admin-group", init.admin_group,
+                         "group whose members may change things (created when missing)");
+    init_cmd->add_option("--viewer-group", init.viewer_group,
+                         "group whose members may read (created when missing)");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

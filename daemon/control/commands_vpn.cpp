@@ -1,18 +1,19 @@
 // vpn.status / vpn.restart (SPEC §8: instances, status, restart, recent log) and backup
-// (an online copy of the database, written by the daemon and checked before it is kept).
+// (an online copy of the database, checked, then written into a file the caller opened).
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 
+#include "common/fd.hpp"
 #include "common/log.hpp"
 #include "daemon/control/services.hpp"
 #include "daemon/store/backup.hpp"
 
 namespace warden::control {
-namespace fs = std::filesystem;
 namespace {
 
 Reply vpn_status(Services& s) {
@@ -53,60 +54,74 @@ Reply vpn_restart(const Args& args, const Caller& caller, Services& s) {
     return Reply::ok(results);
 }
 
-// wardend writes as root: an admin who is not root may only write into a folder of
-// their own (else `backup /etc/cron.d/x` would plant a root-owned file anywhere).
-std::optional<std::string> check_backup_path(const std::string& file, bool force,
-                                             const Caller& caller) {
-    if (file.empty() || file.front() != '/') return "file: must be an absolute path";
-    const fs::path path(file);
-    std::error_code ec;
-    if (!fs::is_directory(path.parent_path(), ec))
-        return "file: no folder " + path.parent_path().string();
-    struct stat folder {};
-    if (caller.uid != 0 &&
-        (::stat(path.parent_path().c_str(), &folder) != 0 || folder.st_uid != caller.uid))
-        return "file: " + path.parent_path().string() + " must belong to " + caller.user;
-    if (fs::is_directory(path, ec)) return "file: " + file + " is a folder";
-    if (fs::exists(path, ec) && !force)
-        return "file: " + file + " exists (use --force to replace it)";
+// The descriptor wardenctl opened (as the caller, so the kernel checked their rights to
+// the destination) must be a regular file open for writing: a pipe or socket could stall
+// the daemon, and a read-only descriptor would fail half-way.
+std::optional<std::string> check_backup_fd(int fd) {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        return "file: the attached descriptor is not a regular file";
+    const int mode = ::fcntl(fd, F_GETFL);
+    if (mode < 0 || (mode & O_ACCMODE) == O_RDONLY || (mode & O_APPEND) != 0)
+        return "file: the attached descriptor is not open for writing";
     return std::nullopt;
 }
 
-// The copy is written beside FILE under a temporary name, checked, and only then put in
-// place: FILE is a complete, checked backup or untouched.
+// Copies `from` (a path in the daemon's own state folder) into `fd` from offset 0, cuts
+// what was there before and flushes it to disk.
+std::string copy_into(const std::string& from, int fd) {
+    UniqueFd in(::open(from.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (!in) return std::string("cannot read the copy: ") + std::strerror(errno);
+    std::array<char, 65536> buf{};
+    off_t at = 0;
+    for (;;) {
+        const ssize_t n = ::read(in.get(), buf.data(), buf.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return std::string("cannot read the copy: ") + std::strerror(errno);
+        if (n == 0) break;
+        for (ssize_t done = 0; done < n;) {
+            const ssize_t w =
+                ::pwrite(fd, buf.data() + done, static_cast<std::size_t>(n - done), at + done);
+            if (w < 0 && errno == EINTR) continue;
+            if (w <= 0) return std::string("cannot write: ") + std::strerror(errno);
+            done += w;
+        }
+        at += n;
+    }
+    if (::ftruncate(fd, at) != 0 || ::fsync(fd) != 0)
+        return std::string("cannot write: ") + std::strerror(errno);
+    return {};
+}
+
+// The copy is made in the daemon's state folder (only root writes there), checked, and
+// only then written into the caller's descriptor. `file` is the caller's name for it, for
+// the reply and the activity log: the daemon never opens, chowns or renames that path.
 Reply backup(const Args& args, const Caller& caller, Services& s) {
     const std::string file = args.str("file");
-    const bool force = args.flag("force");
-    if (auto problem = check_backup_path(file, force, caller))
-        return Reply::error(Code::Invalid, *problem);
-    const std::string tmp = file + ".partial-" + std::to_string(::getpid());
+    const int fd = args.attached_fd();
+    if (auto problem = check_backup_fd(fd)) return Reply::error(Code::Invalid, *problem);
+    const std::string tmp = s.config.state_dir + "/backup.partial-" + std::to_string(::getpid());
     ::unlink(tmp.c_str());
     if (auto out = s.store.backup(tmp); !out.ok()) return from_outcome(out);
-    if (caller.uid != 0 && ::chown(tmp.c_str(), caller.uid, static_cast<gid_t>(-1)) != 0) {
-        ::unlink(tmp.c_str());
-        return Reply::error(Code::Internal, "backup: cannot hand the copy to " + caller.user);
-    }
+    struct Remove {
+        const std::string& path;
+        ~Remove() { ::unlink(path.c_str()); }
+    } remove_tmp{tmp};
     const store::DatabaseCheck check = store::inspect_database(tmp);
     if (!check.ok()) {
-        ::unlink(tmp.c_str());
         log::error("backup check failed",
                    {{"file", file}, {"error", check.error}, {"integrity", check.integrity}});
         return Reply::error(Code::Internal,
                             "backup: the copy failed its check: " +
                                 (check.error.empty() ? check.integrity : check.error));
     }
-    const int rc = force ? ::rename(tmp.c_str(), file.c_str()) : ::link(tmp.c_str(), file.c_str());
-    const int err = errno;
-    if (!force) ::unlink(tmp.c_str());
-    if (rc != 0) {
-        if (force) ::unlink(tmp.c_str());
-        return Reply::error(Code::Invalid, "file: " + file + ": " + std::strerror(err));
-    }
-    std::error_code ec;
-    const auto bytes = fs::file_size(file, ec);
+    if (auto err = copy_into(tmp, fd); !err.empty())
+        return Reply::error(Code::Invalid, "file: " + file + ": " + err);
+    struct stat st {};
+    ::fstat(fd, &st);
     s.audit(caller, "backup", file, "devices=" + std::to_string(check.devices));
     return Reply::ok(json::object{{"file", file},
-                                  {"bytes", ec ? 0 : bytes},
+                                  {"bytes", static_cast<std::uint64_t>(st.st_size)},
                                   {"devices", check.devices},
                                   {"schema_version", check.schema_version},
                                   {"integrity", check.integrity}});
@@ -128,10 +143,11 @@ void register_vpn_commands(Registry& r, Services& s) {
            [&s](const Args& a, const Caller& c) { return vpn_restart(a, c, s); }});
     r.add({"backup",
            Access::Write,
-           "online copy of the database to FILE (absolute path; refused if it exists unless "
-           "force), checked with integrity_check",
-           {{"file", ArgType::String, true}, {"force", ArgType::Bool}},
-           [&s](const Args& a, const Caller& c) { return backup(a, c, s); }});
+           "online copy of the database, checked with integrity_check, written into the file "
+           "sent with the request (FILE: its name, for the reply and the activity log)",
+           {{"file", ArgType::String, true}},
+           [&s](const Args& a, const Caller& c) { return backup(a, c, s); },
+           Attachment::File});
 }
 
 }  // namespace warden::control

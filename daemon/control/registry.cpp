@@ -131,7 +131,7 @@ std::vector<const Command*> Registry::commands() const {
     return out;
 }
 
-Reply Registry::dispatch(const json::value& request, const Caller& caller) const {
+Reply Registry::dispatch(const json::value& request, const Caller& caller, int attached_fd) const {
     if (!request.is_object()) return Reply::error(Code::Usage, "request must be a JSON object");
     const auto& obj = request.get_object();
     const auto* name = obj.if_contains("command");
@@ -153,8 +153,12 @@ Reply Registry::dispatch(const json::value& request, const Caller& caller) const
         return Reply::error(Code::Usage, "args must be an object");
     const json::object& args = args_value ? args_value->get_object() : kNoArgs;
     if (auto problem = validate_args(*cmd, args)) return Reply::error(Code::Usage, *problem);
+    if (cmd->attachment == Attachment::None && attached_fd >= 0)
+        return Reply::error(Code::Usage, cmd->name + " takes no file descriptor");
+    if (cmd->attachment == Attachment::File && attached_fd < 0)
+        return Reply::error(Code::Usage, cmd->name + " needs the open file sent with the request");
     try {
-        Reply reply = cmd->handler(Args(args), caller);
+        Reply reply = cmd->handler(Args(args, attached_fd), caller);
         if (cmd->access == Access::Write && reply.code == Code::Ok && after_write_)
             after_write_(cmd->name);
         return reply;
@@ -165,11 +169,11 @@ Reply Registry::dispatch(const json::value& request, const Caller& caller) const
     }
 }
 
-Reply Registry::dispatch_line(std::string_view line, const Caller& caller) const {
+Reply Registry::dispatch_line(std::string_view line, const Caller& caller, int attached_fd) const {
     boost::system::error_code ec;
     json::value request = json::parse(line, ec);
     if (ec) return Reply::error(Code::Usage, "malformed JSON request: " + ec.message());
-    return dispatch(request, caller);
+    return dispatch(request, caller, attached_fd);
 }
 
 }  // namespace warden::control

@@ -6,6 +6,12 @@
 // Reply:    {"status": "ok", "result": ...}
 //           {"status": "error", "code": "invalid|not_found|denied|usage|internal", "message":
 //           "..."}
+//
+// Attached descriptor: a request may carry one open file descriptor (SCM_RIGHTS on the
+// admin socket, sent with the request's line). Only commands declared with
+// Attachment::File accept one, and they require it: the client opens the file with its
+// own rights (the kernel checks them) and the daemon only writes into the descriptor,
+// never into a path a caller named. The transport owns and closes the descriptor.
 #pragma once
 
 #include <boost/json.hpp>
@@ -55,18 +61,25 @@ struct ArgSpec {
 // Validated arguments: every key is known and has the declared type.
 class Args {
   public:
-    explicit Args(const json::object& obj) : obj_(obj) {}
+    explicit Args(const json::object& obj, int attached_fd = -1)
+        : obj_(obj), attached_fd_(attached_fd) {}
     std::string str(std::string_view key, std::string fallback = {}) const;
     std::optional<std::string> opt_str(std::string_view key) const;
     std::int64_t integer(std::string_view key, std::int64_t fallback = 0) const;
     bool flag(std::string_view key) const;
     bool has(std::string_view key) const { return obj_.contains(key); }
+    // The descriptor sent with the request (Attachment::File commands), -1 otherwise.
+    int attached_fd() const { return attached_fd_; }
 
   private:
     const json::object& obj_;
+    int attached_fd_ = -1;
 };
 
 using Handler = std::function<Reply(const Args& args, const Caller& caller)>;
+
+// Whether a request carries a descriptor: File commands require one, others refuse it.
+enum class Attachment { None, File };
 
 struct Command {
     std::string name;
@@ -74,6 +87,7 @@ struct Command {
     std::string help;
     std::vector<ArgSpec> args;
     Handler handler;
+    Attachment attachment = Attachment::None;
 };
 
 class Registry {
@@ -85,9 +99,10 @@ class Registry {
     std::vector<const Command*> commands() const;
 
     // Validates and dispatches; never throws (handler exceptions become Code::Internal).
-    Reply dispatch(const json::value& request, const Caller& caller) const;
+    // `attached_fd` is the request's descriptor (-1: none); it stays the caller's to close.
+    Reply dispatch(const json::value& request, const Caller& caller, int attached_fd = -1) const;
     // Parses one request line (JSON) and dispatches it.
-    Reply dispatch_line(std::string_view line, const Caller& caller) const;
+    Reply dispatch_line(std::string_view line, const Caller& caller, int attached_fd = -1) const;
 
     // Called after every write command that succeeded, so whatever is derived from the
     // whole state (kernel routes, the firewall) is brought up to date in one place.

@@ -199,9 +199,15 @@ ConfigResult parse_config(std::string_view text) {
     r.text("state_dir", c.state_dir);
     r.text("plugin_socket", c.plugin_socket);
     r.text("plugin_socket_group", c.plugin_socket_group);
+    r.text("plugin_socket_user", c.plugin_socket_user);
     r.text("admin_socket", c.admin_socket);
     r.text("admin_group", c.admin_group);
     r.text("viewer_group", c.viewer_group);
+    r.integer("admin_max_connections", c.admin_max_connections, 1, 100000);
+    r.integer("admin_max_connections_per_user", c.admin_max_connections_per_user, 1, 100000);
+    r.duration("admin_idle_timeout", c.admin_idle_timeout, 86400);
+    if (error.empty() && c.admin_idle_timeout < 1)
+        r.fail("admin_idle_timeout", "expected a duration of at least 1s");
     r.text("log_level", c.log_level);
     r.integer("management_poll_ms", c.management_poll_ms, 50, 60000);
     read_vpn(r, c, error);
@@ -245,10 +251,16 @@ std::string render_config(const Config& c) {
     out << "# wardend configuration (TOML). See README.md.\n"
         << "state_dir = " << quoted(c.state_dir) << "\n"
         << "plugin_socket = " << quoted(c.plugin_socket) << "\n"
-        << "# plugin_socket_group = \"nogroup\"   # when OpenVPN drops privileges (user/group)\n"
+        << "# When OpenVPN drops privileges (user/group in server.conf), its plugin reconnects\n"
+        << "# as that user: let it in (the socket is root-only otherwise).\n"
+        << "# plugin_socket_user = \"nobody\"\n"
+        << "# plugin_socket_group = \"nogroup\"\n"
         << "admin_socket = " << quoted(c.admin_socket) << "\n"
         << "admin_group = " << quoted(c.admin_group) << "\n"
         << "viewer_group = " << quoted(c.viewer_group) << "\n"
+        << "admin_max_connections = " << c.admin_max_connections << "\n"
+        << "admin_max_connections_per_user = " << c.admin_max_connections_per_user << "\n"
+        << "admin_idle_timeout = " << quoted(exact_duration(c.admin_idle_timeout)) << "\n"
         << "log_level = " << quoted(c.log_level) << "\n\n"
         << "[vpn]\n"
         << "remote = " << quoted(c.remote) << "\n"

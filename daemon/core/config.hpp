@@ -42,9 +42,16 @@ struct Config {
     // Group that may connect to the plugin socket besides root: OpenVPN's `group` when it
     // drops privileges (its plugin reconnects as that user). Empty: root only.
     std::string plugin_socket_group;
+    // User that may connect to the plugin socket besides root: OpenVPN's `user` when it
+    // drops privileges. Empty: none (root and plugin_socket_group only).
+    std::string plugin_socket_user;
     std::string admin_socket = "/run/warden/admin.sock";
     std::string admin_group = "warden-admin";
     std::string viewer_group = "warden-view";
+    // Bounds on the admin socket, which every local user can reach.
+    int admin_max_connections = 64;           // in all
+    int admin_max_connections_per_user = 16;  // per uid, root included
+    std::int64_t admin_idle_timeout = 30;     // seconds without a complete request
     std::string log_level = "info";
 
     std::string remote;  // address clients connect to
@@ -65,7 +72,7 @@ struct Config {
     AuthConfig auth;
     FirewallConfig firewall;
 
-    int testing_verdict_delay_ms = 0;  // tests only: delay every verdict (deferred path)
+    int testing_verdict_delay_ms = 0;    // tests only: delay every verdict (deferred path)
     bool testing_clock_control = false;  // tests only: `testing.clock` may move the clock
 
     std::string database_path() const { return state_dir + "/warden.db"; }

@@ -1,6 +1,8 @@
 #include "daemon/server/plugin_server.hpp"
 
 #include <grp.h>
+#include <pwd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -141,14 +143,24 @@ PluginServer::~PluginServer() {
 }
 
 void PluginServer::start() {
-    // Only root (OpenVPN before it drops privileges) and the socket's group may connect.
-    listen_unix(acceptor_, path_, 0660);
-    if (!options_.socket_group.empty()) {
-        group* g = ::getgrnam(options_.socket_group.c_str());
-        if (g == nullptr || ::chown(path_.c_str(), static_cast<uid_t>(-1), g->gr_gid) != 0)
-            throw std::runtime_error("plugin socket: cannot give it to group " +
-                                     options_.socket_group);
+    // Only root (OpenVPN before it drops privileges), OpenVPN's user and the socket's group
+    // may connect. Unknown names fail the start: a typo must not open or close the door
+    // silently.
+    if (!options_.socket_user.empty()) {
+        const passwd* pw = ::getpwnam(options_.socket_user.c_str());
+        if (pw == nullptr)
+            throw std::runtime_error("plugin socket: no user " + options_.socket_user);
+        allowed_uid_ = pw->pw_uid;
     }
+    if (!options_.socket_group.empty()) {
+        const group* g = ::getgrnam(options_.socket_group.c_str());
+        if (g == nullptr)
+            throw std::runtime_error("plugin socket: no group " + options_.socket_group);
+        allowed_gid_ = g->gr_gid;
+    }
+    listen_unix(acceptor_, path_, 0660);
+    if (allowed_gid_ && ::chown(path_.c_str(), static_cast<uid_t>(-1), *allowed_gid_) != 0)
+        throw std::runtime_error("plugin socket: cannot give it to group " + options_.socket_group);
     accept_next();
     log::info("plugin socket listening", {{"path", path_}});
 }
@@ -166,7 +178,10 @@ void PluginServer::broadcast(const wire::Message& msg) {
 void PluginServer::accept_next() {
     acceptor_.async_accept([this](boost::system::error_code ec, stream::socket socket) {
         if (ec == asio::error::operation_aborted) return;
-        if (!ec) {
+        if (!ec && !peer_allowed(socket.native_handle())) {
+            boost::system::error_code ignored;
+            socket.close(ignored);
+        } else if (!ec) {
             auto conn = std::make_shared<PluginConnection>(*this, std::move(socket));
             connections_.insert(conn);
             conn->start();
@@ -175,6 +190,22 @@ void PluginServer::accept_next() {
         }
         accept_next();
     });
+}
+
+bool PluginServer::peer_allowed(int fd) const {
+    ucred cred{};
+    socklen_t len = sizeof(cred);
+    if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+        log::warn("plugin connection refused", {{"error", "no peer credentials"}});
+        return false;
+    }
+    if (cred.uid == 0 || (allowed_uid_ && cred.uid == *allowed_uid_) ||
+        (allowed_gid_ && cred.gid == *allowed_gid_))
+        return true;
+    log::warn("plugin connection refused", {{"uid", std::to_string(cred.uid)},
+                                            {"gid", std::to_string(cred.gid)},
+                                            {"pid", std::to_string(cred.pid)}});
+    return false;
 }
 
 void PluginServer::forget(const std::shared_ptr<PluginConnection>& conn) {

@@ -1,7 +1,14 @@
 // The plugin socket: many OpenVPN plugin connections, each a stream of wire frames.
 // Requests are answered through PluginRequests (no transport in there); a malformed
 // frame gets an Error reply and the connection is closed, others keep being served.
+//
+// Who may connect: the socket is 0660 root:socket_group, and each connection's peer is
+// checked (SO_PEERCRED) as well: uid 0, the uid of socket_user or the gid of socket_group.
+// Anyone else (e.g. a process that inherited or was handed a way in) is closed with a log
+// line before a single frame is read.
 #pragma once
+
+#include <sys/types.h>
 
 #include <boost/asio.hpp>
 
@@ -26,6 +33,7 @@ class PluginServer {
         std::chrono::milliseconds verdict_delay{0};  // tests: force the plugin's deferred path
         std::size_t max_frame = wire::kDefaultMaxFrame;
         std::string socket_group;  // also allowed to connect (mode 0660); empty: root only
+        std::string socket_user;   // also allowed to connect (OpenVPN's `user`); empty: none
     };
 
     PluginServer(boost::asio::io_context& io, std::string socket_path, PluginRequests& requests,
@@ -43,11 +51,14 @@ class PluginServer {
     friend class PluginConnection;
     void accept_next();
     void forget(const std::shared_ptr<PluginConnection>& conn);
+    bool peer_allowed(int fd) const;
 
     boost::asio::io_context& io_;
     std::string path_;
     PluginRequests& requests_;
     Options options_;
+    std::optional<uid_t> allowed_uid_;  // socket_user, resolved at start()
+    std::optional<gid_t> allowed_gid_;  // socket_group, resolved at start()
     boost::asio::local::stream_protocol::acceptor acceptor_;
     std::set<std::shared_ptr<PluginConnection>> connections_;
 };

@@ -31,13 +31,16 @@ w_for_client_b() {
   sed -i "s/^remote $W_SRV_IP_A /remote $W_SRV_IP_B /" "$1"
 }
 
-# w_init SERVER_IP POOL: state in $W_STATE (wardend init), clients told to use SERVER_IP.
+# w_init SERVER_IP POOL [INIT_ARGS...]: state in $W_STATE (wardend init), clients told to
+# use SERVER_IP. The sockets are in $W_RUN ($W_STATE/run), apart from the secrets.
 w_init() {
   local server_ip="$1" pool="$2"
+  shift 2
   W_STATE="$E2E_DIR/state"
-  "$WARDEND" init --dir "$W_STATE" --remote "$server_ip" --pool "$pool" --plugin "$PLUGIN" >/dev/null ||
+  W_RUN="$W_STATE/run"
+  "$WARDEND" init --dir "$W_STATE" --remote "$server_ip" --pool "$pool" --plugin "$PLUGIN" "$@" >/dev/null ||
     e2e_fail "wardend init failed"
-  export WARDEN_SOCKET="$W_STATE/admin.sock"
+  export WARDEN_SOCKET="$W_RUN/admin.sock"
 }
 
 # w_start_wardend: start wardend in the server namespace when there is one, else in a
@@ -51,7 +54,7 @@ w_start_wardend() {
   fi
   e2e_start_bg "$ns" "$E2E_DIR/wardend.log" "$WARDEND" --config "$W_STATE/wardend.conf"
   W_WARDEND_PID=$E2E_PID
-  e2e_wait_for "[ -S '$W_STATE/admin.sock' ] && '$WARDENCTL' status >/dev/null" 10 ||
+  e2e_wait_for "[ -S '$WARDEN_SOCKET' ] && '$WARDENCTL' status >/dev/null" 10 ||
     e2e_fail "wardend did not start"
 }
 

@@ -1,9 +1,13 @@
 // log.activity / log.connections, device list traffic columns, vpn.status / restart, backup.
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
+#include "common/fd.hpp"
 #include "daemon/core/traffic.hpp"
 #include "daemon/store/backup.hpp"
 #include "usage_fixture.hpp"
@@ -110,46 +114,51 @@ TEST_CASE("vpn status lists instances with recent log, restart goes through mana
     CHECK(down.message.find("not connected") != std::string::npos);
 }
 
-TEST_CASE("backup writes a checked copy, refuses to overwrite unless forced") {
+TEST_CASE("backup writes a checked copy into the attached descriptor, never by path") {
     Fixture f;
     REQUIRE(f.run("device.add", {{"name", "a"}, {"type", "pc"}}).code == Code::Ok);
-    const std::string file = f.dir.file("backup.db");
-    auto done = f.run("backup", {{"file", file}});
+    auto backup = [&f](const std::string& name, int fd, const Caller& caller) {
+        return f.registry.dispatch(json::object{{"command", "backup"}, {"args", {{"file", name}}}},
+                                   caller, fd);
+    };
+    const std::string out = f.dir.file("out.db");
+    UniqueFd fd(::open(out.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    REQUIRE(fd);
+    // The name is only a label: a file there (say one root owns) is neither written,
+    // replaced nor handed to the caller.
+    const std::string victim = f.dir.file("victim");
+    { std::ofstream(victim) << "keep"; }
+    Caller alice{1000, "alice", true, true};
+    auto done = backup(victim, fd.get(), alice);
     REQUIRE(done.code == Code::Ok);
     CHECK(done.result.at("integrity").as_string() == "ok");
     CHECK(done.result.at("devices").as_uint64() == 1);
-    CHECK(store::inspect_database(file).ok());
-    CHECK(f.activity_has("backup", file));
+    CHECK(done.result.at("bytes").as_uint64() == std::filesystem::file_size(out));
+    CHECK(store::inspect_database(out).ok());
+    std::stringstream victim_text;
+    victim_text << std::ifstream(victim).rdbuf();
+    CHECK(victim_text.str() == "keep");
+    struct stat st {};
+    REQUIRE(::stat(victim.c_str(), &st) == 0);
+    CHECK(st.st_uid == ::geteuid());
+
+    // Written again into the same descriptor: the whole copy, nothing left of the old one.
     REQUIRE(f.run("device.add", {{"name", "b"}, {"type", "pc"}}).code == Code::Ok);
-    auto again = f.run("backup", {{"file", file}});
-    CHECK(again.code == Code::Invalid);
-    CHECK(again.message.rfind("file:", 0) == 0);
-    CHECK(store::inspect_database(file).devices == 1);  // untouched
-    REQUIRE(f.run("backup", {{"file", file}, {"force", true}}).code == Code::Ok);
-    CHECK(store::inspect_database(file).devices == 2);
-    for (const std::string& bad :
-         {std::string("relative.db"), f.dir.file("no/such/x.db"), f.dir.path.string()}) {
-        INFO(bad);
-        CHECK(f.run("backup", {{"file", bad}, {"force", true}}).message.rfind("file:", 0) == 0);
-    }
-    // An admin who is not root writes only into a folder of their own (wardend is root).
-    Caller alice{1000, "alice", true, true};
-    auto elsewhere = f.registry.dispatch(
-        json::object{{"command", "backup"}, {"args", {{"file", f.dir.file("alice.db")}}}}, alice);
-    CHECK(elsewhere.code == Code::Invalid);
-    CHECK(elsewhere.message.find("must belong to alice") != std::string::npos);
-    CHECK_FALSE(std::filesystem::exists(f.dir.file("alice.db")));
-    const std::string own = f.dir.file("alice");
-    std::filesystem::create_directory(own);
-    if (::geteuid() == 0) {  // handing a folder to another user needs root
-        REQUIRE(::chown(own.c_str(), 1000, 1000) == 0);
-        auto mine = f.registry.dispatch(
-            json::object{{"command", "backup"}, {"args", {{"file", own + "/w.db"}}}}, alice);
-        REQUIRE(mine.code == Code::Ok);
-        struct stat st {};
-        REQUIRE(::stat((own + "/w.db").c_str(), &st) == 0);
-        CHECK(st.st_uid == 1000u);  // the copy is handed to the admin who asked
-    }
+    REQUIRE(backup(out, fd.get(), f.root).code == Code::Ok);
+    CHECK(store::inspect_database(out).devices == 2);
+    CHECK(f.activity_has("backup", out));
+
+    // No descriptor, or one the daemon cannot use, is refused before anything is written.
+    CHECK(f.run("backup", {{"file", out}}).code == Code::Usage);
+    int pipe_fds[2];
+    REQUIRE(::pipe2(pipe_fds, O_CLOEXEC) == 0);
+    UniqueFd pipe_read(pipe_fds[0]), pipe_write(pipe_fds[1]);
+    CHECK(backup(out, pipe_write.get(), f.root).message.rfind("file:", 0) == 0);
+    UniqueFd read_only(::open(out.c_str(), O_RDONLY | O_CLOEXEC));
+    CHECK(backup(out, read_only.get(), f.root).message.rfind("file:", 0) == 0);
+    // Other commands take no descriptor.
+    CHECK(f.registry.dispatch(json::object{{"command", "device.list"}}, f.root, fd.get()).code ==
+          Code::Usage);
     for (const auto& entry : std::filesystem::directory_iterator(f.dir.path))
         CHECK(entry.path().string().find(".partial-") == std::string::npos);
 }

@@ -9,6 +9,10 @@ TEST_CASE("a full config parses") {
 state_dir = "/tmp/w"
 admin_socket = "/tmp/w/admin.sock"
 plugin_socket_group = "nogroup"
+plugin_socket_user = "nobody"
+admin_max_connections = 8
+admin_max_connections_per_user = 2
+admin_idle_timeout = "90s"
 [vpn]
 remote = "vpn.example.com"
 port = 1195
@@ -24,6 +28,10 @@ verdict_delay_ms = 50
     REQUIRE(r.config);
     CHECK(r.config->state_dir == "/tmp/w");
     CHECK(r.config->plugin_socket_group == "nogroup");
+    CHECK(r.config->plugin_socket_user == "nobody");
+    CHECK(r.config->admin_max_connections == 8);
+    CHECK(r.config->admin_max_connections_per_user == 2);
+    CHECK(r.config->admin_idle_timeout == 90);
     CHECK(r.config->port == 1195);
     CHECK(r.config->proto == "tcp");
     CHECK(r.config->pool.prefix == 16);

@@ -1,7 +1,10 @@
 #include <catch2/catch.hpp>
 
 #include <grp.h>
+#include <pwd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <thread>
 
@@ -143,6 +146,71 @@ TEST_CASE("the plugin socket can be given to OpenVPN's group") {
     CHECK(st.st_gid == ::getgrnam("nogroup")->gr_gid);
     options.socket_group = "no-such-group-warden";
     server::PluginServer bad(io, dir.file("q.sock"), requests, options);
+    CHECK_THROWS(bad.start());
+}
+
+// Connects to `path` as uid/gid (in a child) and sends an Auth frame: 0 when a verdict
+// came back, 1 when the server closed the connection without one.
+int plugin_peer_result(const std::string& path, uid_t uid, gid_t gid) {
+    const pid_t child = ::fork();
+    if (child < 0) return -1;
+    if (child == 0) {
+        if (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0) ::_exit(3);
+        auto fd = connect_unix(path);
+        if (!fd) ::_exit(4);
+        if (!send_all(fd.get(), auth_frame(1, "peer"))) ::_exit(1);  // closed already
+        bool closed = false;
+        const auto msgs = read_messages(fd.get(), 1, &closed);
+        ::_exit(msgs.size() == 1 ? 0 : closed ? 1 : 2);
+    }
+    int status = 0;
+    if (::waitpid(child, &status, 0) != child || !WIFEXITED(status)) return -1;
+    return WEXITSTATUS(status);
+}
+
+TEST_CASE("the plugin socket serves root, OpenVPN's user and group, and closes anyone else") {
+    if (::geteuid() != 0) {
+        WARN("SKIP: connecting as other users needs root");
+        return;
+    }
+    const passwd* nobody = ::getpwnam("nobody");
+    const group* nogroup = ::getgrnam("nogroup");
+    REQUIRE(nobody);
+    REQUIRE(nogroup);
+    const uid_t nobody_uid = nobody->pw_uid;
+    const gid_t nogroup_gid = nogroup->gr_gid;
+    boost::asio::io_context io;
+    EchoRequests requests;
+    TempDir dir;
+    server::PluginServer::Options by_user;
+    by_user.socket_user = "nobody";
+    server::PluginServer user_server(io, dir.file("u.sock"), requests, by_user);
+    user_server.start();
+    server::PluginServer::Options by_group;
+    by_group.socket_group = "nogroup";
+    server::PluginServer group_server(io, dir.file("g.sock"), requests, by_group);
+    group_server.start();
+    // A mode mistake (or a descriptor handed on) must not let others in: the peer check
+    // holds even when the socket file is open to all.
+    ::chmod(dir.path.c_str(), 0755);
+    ::chmod(dir.file("u.sock").c_str(), 0666);
+    ::chmod(dir.file("g.sock").c_str(), 0666);
+    std::thread thread([&io] { io.run(); });
+    CHECK(plugin_peer_result(dir.file("u.sock"), nobody_uid, 4242) == 0);
+    CHECK(plugin_peer_result(dir.file("u.sock"), 4242, 4242) == 1);
+    CHECK(plugin_peer_result(dir.file("g.sock"), 4243, nogroup_gid) == 0);
+    CHECK(plugin_peer_result(dir.file("g.sock"), 4243, 4243) == 1);
+    CHECK(plugin_peer_result(dir.file("u.sock"), 0, 0) == 0);
+    boost::asio::post(io, [&] {
+        user_server.stop();
+        group_server.stop();
+        io.stop();
+    });
+    thread.join();
+
+    server::PluginServer::Options unknown;
+    unknown.socket_user = "no-such-user-warden";
+    server::PluginServer bad(io, dir.file("x.sock"), requests, unknown);
     CHECK_THROWS(bad.start());
 }
 
