@@ -45,6 +45,14 @@ class SessionControl {
     virtual std::string restart(const std::string& /*instance*/) { return "not supported"; }
 };
 
+// The firewall's health for `status` (daemon/firewall/firewall.hpp Health).
+struct FirewallHealthView {
+    std::string state;            // ok | repairing | failing
+    std::int64_t last_apply = 0;  // unix seconds, 0: never
+    std::string last_error;
+    std::size_t repairs = 0, flows_cut = 0;
+};
+
 struct Services {
     const core::Config& config;
     store::Store& store;
@@ -56,6 +64,10 @@ struct Services {
     std::function<void()> licenses_changed = [] {};
     // The daemon's clock; only `testing.clock` moves it (and only with clock_control).
     core::Clock* clock = nullptr;
+    // Empty when the firewall is disabled.
+    std::function<std::optional<FirewallHealthView>()> firewall_health = [] {
+        return std::optional<FirewallHealthView>();
+    };
 
     // Records an admin action in the activity log under the caller's OS user.
     void audit(const Caller& caller, const std::string& action, const std::string& object,
