@@ -1,9 +1,11 @@
 // Firewall at scale (SPEC §12): 10 000 devices, 500 groups, 5 000 rules in a real store;
 // times a full rebuild (store -> Ruleset -> script -> kernel, one transaction) and one
 // rule change (the daemon's path: store -> Ruleset -> element delta -> kernel), and
-// prints the rule and element counts of the table the kernel holds.
+// prints the rule and element counts of the table the kernel holds. Then, with FLOWS live
+// conntrack entries between devices, the cost of cutting the flows a change denies (the
+// sweep after every change) and of the table check the daemon runs every second.
 //
-//   sudo build/default/bench/firewall_bench [DEVICES] [GROUPS] [RULES]
+//   sudo build/default/bench/firewall_bench [DEVICES] [GROUPS] [RULES] [FLOWS]
 //
 // Runs in a network namespace of its own (unshare), so the host's tables are untouched.
 #include <sched.h>
@@ -20,7 +22,11 @@
 #include <string>
 #include <vector>
 
+#include <arpa/inet.h>
+#include <libnetfilter_conntrack/libnetfilter_conntrack.h>
+#include <linux/netfilter/nf_conntrack_tcp.h>
 #include "common/log.hpp"
+
 #include "daemon/firewall/firewall.hpp"
 #include "daemon/firewall/script.hpp"
 
@@ -133,12 +139,43 @@ std::size_t kernel_rules(firewall::NftApplier& nft, const std::string& table) {
     return count;
 }
 
+// FLOWS established TCP entries, created in the bench's own namespace: half between random
+// devices' VPN IPs (10.64.0.0/16, to the port the rule changes below use), half between
+// hosts that are not participants (10.200.0.0/16), which every sweep lists and keeps.
+bool seed_flows(int flows, int devices) {
+    nfct_handle* h = nfct_open(CONNTRACK, 0);
+    if (!h) return false;
+    std::mt19937 rng(9);
+    int created = 0;
+    for (int i = 0; i < flows; ++i) {
+        nf_conntrack* ct = nfct_new();
+        const std::uint32_t base = i % 2 ? 0x0ac80002u : 0x0a400002u;
+        const std::uint32_t src = base + rng() % static_cast<std::uint32_t>(devices);
+        const std::uint32_t dst = base + rng() % static_cast<std::uint32_t>(devices);
+        nfct_set_attr_u8(ct, ATTR_L3PROTO, AF_INET);
+        nfct_set_attr_u32(ct, ATTR_IPV4_SRC, htonl(src));
+        nfct_set_attr_u32(ct, ATTR_IPV4_DST, htonl(dst));
+        nfct_set_attr_u8(ct, ATTR_L4PROTO, IPPROTO_TCP);
+        nfct_set_attr_u16(ct, ATTR_PORT_SRC, htons(static_cast<std::uint16_t>(10000 + i % 50000)));
+        nfct_set_attr_u16(ct, ATTR_PORT_DST, htons(4840));
+        nfct_setobjopt(ct, NFCT_SOPT_SETUP_REPLY);
+        nfct_set_attr_u8(ct, ATTR_TCP_STATE, TCP_CONNTRACK_ESTABLISHED);
+        nfct_set_attr_u32(ct, ATTR_TIMEOUT, 600);
+        if (nfct_query(h, NFCT_Q_CREATE, ct) == 0) ++created;
+        nfct_destroy(ct);
+    }
+    nfct_close(h);
+    std::printf("conntrack: %d of %d flows created\n", created, flows);
+    return created > 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     const int devices = argc > 1 ? std::atoi(argv[1]) : 10000;
     const int groups = argc > 2 ? std::atoi(argv[2]) : 500;
     const int rules = argc > 3 ? std::atoi(argv[3]) : 5000;
+    const int flows = argc > 4 ? std::atoi(argv[4]) : 20000;
     if (::geteuid() != 0 || ::unshare(CLONE_NEWNET) != 0) {
         std::fprintf(stderr, "firewall_bench: needs root (it runs in its own network namespace)\n");
         return 1;
@@ -228,6 +265,43 @@ int main(int argc, char** argv) {
         read_ms, build_ms, render_ms, apply_ms);
     std::printf("one rule change: %s (20 runs, add or delete; target <= 50 ms)\n",
                 change.text().c_str());
+
+    // The sweep after each change: list every IPv4 flow, judge it, delete the denied ones.
+    if (flows > 0 && seed_flows(flows, devices)) {
+        firewall::ConntrackCutter cutter;
+        firewall::Firewall swept("warden", pool, *st, nft, &cutter);
+        Stats first, sweep;
+        first.begin();
+        if (!swept.refresh().ok()) return 1;  // full, and the first cut of the denied flows
+        first.end();
+        const auto cut_first = swept.health().flows_cut;
+        for (const auto& [from, to] : free_pairs) {
+            store::Rule r;
+            r.from_group = from;
+            r.to_group = to;
+            r.proto = "tcp";
+            r.ports = "4840";
+            st->add_rule(r);
+            sweep.begin();
+            swept.refresh(firewall::Firewall::Scope::Rules);
+            sweep.end();
+            st->delete_rule(r.id);
+            sweep.begin();
+            swept.refresh(firewall::Firewall::Scope::Rules);
+            sweep.end();
+        }
+        std::printf("flow cut: first refresh (full table + cut %zu of %d flows) %s\n", cut_first,
+                    flows, first.text().c_str());
+        std::printf("one rule change with the sweep (%zu flows cut in all): %s (20 runs)\n",
+                    swept.health().flows_cut - cut_first, sweep.text().c_str());
+    }
+    Stats check;
+    for (int i = 0; i < 20; ++i) {
+        check.begin();
+        if (fw.check()) return 1;  // nothing to repair: one listing of the forward chain
+        check.end();
+    }
+    std::printf("table check (every second in wardend): %s (20 runs)\n", check.text().c_str());
     std::filesystem::remove_all(dir);
     return 0;
 }

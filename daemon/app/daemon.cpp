@@ -5,6 +5,7 @@
 #include <boost/asio.hpp>
 
 #include <csignal>
+#include <set>
 
 #include "common/log.hpp"
 #include "daemon/app/batch_writer.hpp"
@@ -30,6 +31,9 @@ constexpr auto kLogFlushInterval = std::chrono::milliseconds(200);
 // OpenVPN starts or restarts) and rarely once they are in place.
 constexpr auto kRouteRetry = std::chrono::milliseconds(500);
 constexpr auto kRouteRecheck = std::chrono::seconds(10);
+// How often the firewall's table is checked (and a failed refresh retried): an external
+// `nft flush ruleset` is undone within this much (one small listing per check).
+constexpr auto kFirewallCheck = std::chrono::seconds(1);
 
 std::string routed_device(const core::Config& config) {
     return config.instances.empty() ? std::string() : config.instances.front().tun_device;
@@ -72,12 +76,16 @@ class Daemon {
         control::register_all_commands(registry_, services_);
         if (config.firewall.enabled) {
             nft_ = std::make_unique<firewall::NftApplier>();
-            firewall_ = std::make_unique<firewall::Firewall>(config.firewall.table, config.pool,
-                                                             *store_, *nft_);
+            conntrack_ = std::make_unique<firewall::ConntrackCutter>();
+            // The server's own VPN address: its flows are not forwarded, never cut.
+            firewall_ = std::make_unique<firewall::Firewall>(
+                config.firewall.table, config.pool, *store_, *nft_, conntrack_.get(),
+                std::set<std::uint32_t>{config.pool.first() + 1});
+            services_.firewall_health = [this] { return firewall_health(); };
         }
         registry_.after_write([this](const std::string& command) {
             sync_routes();
-            if (firewall_) refresh_firewall(command);
+            return firewall_ ? refresh_firewall(command) : std::string();
         });
     }
 
@@ -102,6 +110,7 @@ class Daemon {
         licenses_.start();
         schedule_flush();
         sync_routes();
+        if (firewall_) schedule_firewall_check();
         signals_.async_wait([this](auto ec, int signo) {
             if (ec) return;
             log::info("wardend stopping", {{"signal", std::to_string(signo)}});
@@ -118,16 +127,44 @@ class Daemon {
 
   private:
     // After every admin change: only what changed reaches the kernel (often nothing). A
-    // rule command changes only rules, so the devices need not be read again.
-    void refresh_firewall(const std::string& command) {
+    // rule command changes only rules, so the devices need not be read again. Returns ""
+    // or the admin's error: the change is stored, the timer retries the firewall.
+    std::string refresh_firewall(const std::string& command) {
         const bool rules_only = command.rfind("rule.", 0) == 0;
+        std::string error;
         try {
-            firewall_->refresh(rules_only ? firewall::Firewall::Scope::Rules
-                                          : firewall::Firewall::Scope::All);
+            error = firewall_
+                        ->refresh(rules_only ? firewall::Firewall::Scope::Rules
+                                             : firewall::Firewall::Scope::All)
+                        .error;
         } catch (const std::exception& e) {
-            firewall_->invalidate();
-            log::error("firewall refresh failed", {{"error", e.what()}});
+            error = e.what();
+            firewall_->failed(error);
+            log::error("firewall refresh failed", {{"error", error}});
         }
+        if (error.empty()) return error;
+        return "the change is stored but the firewall could not be applied (" + error +
+               "); it will be retried";
+    }
+
+    void schedule_firewall_check() {
+        firewall_timer_.expires_after(kFirewallCheck);
+        firewall_timer_.async_wait([this](auto ec) {
+            if (ec) return;
+            try {
+                firewall_->check();
+            } catch (const std::exception& e) {
+                firewall_->failed(e.what());
+                log::error("firewall check failed", {{"error", e.what()}});
+            }
+            schedule_firewall_check();
+        });
+    }
+
+    std::optional<control::FirewallHealthView> firewall_health() const {
+        const auto& h = firewall_->health();
+        return control::FirewallHealthView{firewall::state_name(h.state), h.last_apply,
+                                           h.last_error, h.repairs, h.flows_cut};
     }
 
     void schedule_flush() {
@@ -159,6 +196,7 @@ class Daemon {
         ::sd_notify(0, "STOPPING=1");
         flush_timer_.cancel();
         route_timer_.cancel();
+        firewall_timer_.cancel();
         plugin_server_.stop();
         admin_server_.stop();
         sessions_.stop();
@@ -181,6 +219,7 @@ class Daemon {
     control::Registry registry_;
     control::Services services_;
     std::unique_ptr<firewall::NftApplier> nft_;
+    std::unique_ptr<firewall::ConntrackCutter> conntrack_;
     std::unique_ptr<firewall::Firewall> firewall_;
     server::PluginServer plugin_server_;
     server::AdminServer admin_server_;
@@ -188,6 +227,7 @@ class Daemon {
     asio::steady_timer flush_timer_;
     KernelRoutes routes_;
     asio::steady_timer route_timer_;
+    asio::steady_timer firewall_timer_{io_};
 };
 
 }  // namespace

@@ -4,6 +4,19 @@
 namespace warden::control {
 namespace {
 
+// The firewall's block of `status`: absent when it is disabled.
+void add_firewall_status(json::object& o, Services& s) {
+    const auto health = s.firewall_health();
+    if (!health) return;
+    json::object fw;
+    fw["state"] = health->state;
+    fw["last_apply"] = health->last_apply ? json::value(iso_time(health->last_apply)) : nullptr;
+    fw["last_error"] = health->last_error;
+    fw["repairs"] = health->repairs;
+    fw["flows_cut"] = health->flows_cut;
+    o["firewall"] = fw;
+}
+
 Reply status(Services& s) {
     json::object o;
     o["version"] = WARDEN_VERSION;
@@ -22,6 +35,7 @@ Reply status(Services& s) {
     o["sessions"] = sessions;
     o["instances"] = instances;
     add_pki_status(o, s);
+    add_firewall_status(o, s);
     return Reply::ok(o);
 }
 

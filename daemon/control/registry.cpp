@@ -159,8 +159,10 @@ Reply Registry::dispatch(const json::value& request, const Caller& caller, int a
         return Reply::error(Code::Usage, cmd->name + " needs the open file sent with the request");
     try {
         Reply reply = cmd->handler(Args(args, attached_fd), caller);
-        if (cmd->access == Access::Write && reply.code == Code::Ok && after_write_)
-            after_write_(cmd->name);
+        if (cmd->access == Access::Write && reply.code == Code::Ok && after_write_) {
+            if (auto problem = after_write_(cmd->name); !problem.empty())
+                return Reply::error(Code::Internal, problem);
+        }
         return reply;
     } catch (const std::exception& e) {
         log::error("admin command failed",

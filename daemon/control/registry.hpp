@@ -105,14 +105,15 @@ class Registry {
     Reply dispatch_line(std::string_view line, const Caller& caller, int attached_fd = -1) const;
 
     // Called after every write command that succeeded, so whatever is derived from the
-    // whole state (kernel routes, the firewall) is brought up to date in one place.
-    void after_write(std::function<void(const std::string& command)> hook) {
-        after_write_ = std::move(hook);
-    }
+    // whole state (kernel routes, the firewall) is brought up to date in one place. The
+    // hook returns "" or why the change, though stored, is not in force: then the command
+    // fails with that message (Code::Internal) instead of answering OK.
+    using AfterWrite = std::function<std::string(const std::string& command)>;
+    void after_write(AfterWrite hook) { after_write_ = std::move(hook); }
 
   private:
     std::map<std::string, Command, std::less<>> commands_;
-    std::function<void(const std::string&)> after_write_;
+    AfterWrite after_write_;
 };
 
 }  // namespace warden::control

@@ -51,6 +51,14 @@ struct CrlStatus {
     std::string alarm;                        // why the last re-sign failed; empty: healthy
 };
 
+// The firewall's health for `status` (daemon/firewall/firewall.hpp Health).
+struct FirewallHealthView {
+    std::string state;            // ok | repairing | failing
+    std::int64_t last_apply = 0;  // unix seconds, 0: never
+    std::string last_error;
+    std::size_t repairs = 0, flows_cut = 0;
+};
+
 struct Services {
     const core::Config& config;
     store::Store& store;
@@ -63,6 +71,10 @@ struct Services {
     std::function<CrlStatus()> crl_status = [] { return CrlStatus{}; };
     // The daemon's clock; only `testing.clock` moves it (and only with clock_control).
     core::Clock* clock = nullptr;
+    // Empty when the firewall is disabled.
+    std::function<std::optional<FirewallHealthView>()> firewall_health = [] {
+        return std::optional<FirewallHealthView>();
+    };
 
     // Records an admin action in the activity log under the caller's OS user.
     void audit(const Caller& caller, const std::string& action, const std::string& object,

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 struct nft_ctx;
@@ -14,6 +15,10 @@ class Applier {
     virtual ~Applier() = default;
     // Runs `script` as one buffer, i.e. one kernel transaction. Returns "" or the error.
     virtual std::string apply(const std::string& script) = 0;
+    // What a stranger's `nft flush ruleset` / `flush table` / edit changes, cheaply: the
+    // table's forward chain as the kernel lists it, without counters (a constant dozen
+    // rules, no set elements). nullopt when the table or the chain is missing.
+    virtual std::optional<std::string> fingerprint(const std::string& table) = 0;
 };
 
 struct NftResult {
@@ -26,6 +31,7 @@ class NftApplier final : public Applier {
   public:
     NftApplier();  // throws std::runtime_error when libnftables cannot make a context
     std::string apply(const std::string& script) override;
+    std::optional<std::string> fingerprint(const std::string& table) override;
     // Any nft commands, e.g. "list table inet warden"; output and errors captured.
     NftResult run(const std::string& commands);
     // Checks `script` in the kernel without committing it (nft -c).

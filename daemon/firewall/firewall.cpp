@@ -1,6 +1,7 @@
 #include "daemon/firewall/firewall.hpp"
 
 #include <chrono>
+#include <cstdio>
 
 #include "common/log.hpp"
 #include "daemon/firewall/script.hpp"
@@ -20,7 +21,30 @@ std::string mode_name(RefreshResult::Mode mode) {
     return "?";
 }
 
+std::int64_t unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+double ms_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+        .count();
+}
+
 }  // namespace
+
+const char* state_name(Health::State state) {
+    switch (state) {
+        case Health::State::Ok:
+            return "ok";
+        case Health::State::Repairing:
+            return "repairing";
+        case Health::State::Failing:
+            return "failing";
+    }
+    return "?";
+}
 
 FirewallInput load_input(store::Store& store, const net::Network& pool) {
     FirewallInput in;
@@ -60,12 +84,17 @@ RefreshResult Firewall::apply(Ruleset next) {
                         std::chrono::steady_clock::now() - started)
                         .count();
     if (!result.ok()) {
-        // The kernel kept the previous table; start from scratch next time.
+        // The kernel kept the previous table; start from scratch next time (check() will).
         invalidate();
+        if (health_.state != Health::State::Repairing) health_.state = Health::State::Failing;
+        health_.last_error = result.error;
         log::error("firewall apply failed",
                    {{"table", table_}, {"mode", mode_name(result.mode)}, {"error", result.error}});
         return result;
     }
+    // Only a full apply changes the forward chain; a delta changes set elements.
+    if (result.mode == RefreshResult::Mode::Full || !fingerprint_)
+        fingerprint_ = applier_.fingerprint(table_);
     for (const auto& note : next.skipped)
         log::warn("firewall input skipped", {{"table", table_}, {"why", note}});
     log::info("firewall applied", {{"table", table_},
@@ -74,7 +103,53 @@ RefreshResult Firewall::apply(Ruleset next) {
                                    {"rules", std::to_string(rule_count(next))},
                                    {"ms", std::to_string(ms)}});
     applied_ = std::move(next);
+    health_.state = Health::State::Ok;
+    health_.last_apply = unix_now();
+    cut_denied_flows(*applied_);
     return result;
+}
+
+// The table accepts established flows before any lookup, so what the change took away
+// must also leave conntrack: each live IPv4 flow is judged as its first packet would be.
+void Firewall::cut_denied_flows(const Ruleset& now) {
+    if (!cutter_ || !input_) return;
+    const auto started = std::chrono::steady_clock::now();
+    const FlowJudge judge(now, *input_, local_);
+    const auto result = cutter_->cut([&judge](const Flow& f) { return judge.allowed(f); });
+    health_.flows_cut += result.cut;
+    char ms[32];
+    std::snprintf(ms, sizeof ms, "%.1f", ms_since(started));
+    if (!result.ok())
+        log::error("firewall flow cut failed", {{"table", table_}, {"error", result.error}});
+    if (result.cut > 0 || !result.ok())
+        log::info("firewall flows cut", {{"table", table_},
+                                         {"seen", std::to_string(result.seen)},
+                                         {"cut", std::to_string(result.cut)},
+                                         {"ms", ms}});
+}
+
+std::optional<RefreshResult> Firewall::check() {
+    if (health_.state != Health::State::Ok || !applied_) {
+        auto r = refresh();  // nothing applied: a full table
+        if (r.ok()) log::info("firewall recovered", {{"table", table_}});
+        return r;
+    }
+    const auto found = applier_.fingerprint(table_);
+    if (found && found == fingerprint_) return std::nullopt;
+    log::warn("firewall table missing or altered, reloading",
+              {{"table", table_}, {"found", found ? "altered" : "missing"}});
+    invalidate();
+    health_.state = Health::State::Repairing;
+    ++health_.repairs;
+    auto r = refresh();
+    if (r.ok()) log::info("firewall repaired", {{"table", table_}});
+    return r;
+}
+
+void Firewall::failed(const std::string& error) {
+    invalidate();
+    if (health_.state != Health::State::Repairing) health_.state = Health::State::Failing;
+    health_.last_error = error;
 }
 
 std::string Firewall::remove() {

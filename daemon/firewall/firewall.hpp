@@ -1,12 +1,17 @@
 // Keeps the kernel's table equal to the store: reads groups, devices and rules, builds
 // the Ruleset (pure), and applies either only the changed rule elements or the whole
-// table, each as one transaction. Called on start and after every change.
+// table, each as one transaction. Called on start and after every change; then the live
+// flows the new table no longer allows are cut (conntrack.hpp), and check() (a timer)
+// reloads a table someone removed or altered and retries a refresh that failed.
 #pragma once
 
+#include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "daemon/firewall/applier.hpp"
+#include "daemon/firewall/conntrack.hpp"
 #include "daemon/firewall/ruleset.hpp"
 
 namespace warden::firewall {
@@ -19,32 +24,63 @@ struct RefreshResult {
     bool ok() const { return error.empty(); }
 };
 
+// What `wardenctl status` shows of the firewall.
+struct Health {
+    enum class State { Ok, Repairing, Failing } state = State::Ok;
+    std::int64_t last_apply = 0;  // unix seconds of the last successful apply, 0: never
+    std::string last_error;       // the latest failure (kept after a recovery)
+    std::size_t repairs = 0;      // tables found missing or altered and reloaded
+    std::size_t flows_cut = 0;    // live flows deleted because a change denied them
+};
+const char* state_name(Health::State state);
+
 class Firewall {
   public:
-    Firewall(std::string table, net::Network pool, store::Store& store, Applier& applier)
-        : table_(std::move(table)), pool_(pool), store_(store), applier_(applier) {}
+    // `cutter` may be null (no flow cutting); `local` are the host's own addresses in the
+    // pool, whose flows are never forwarded and so never cut.
+    Firewall(std::string table, net::Network pool, store::Store& store, Applier& applier,
+             FlowCutter* cutter = nullptr, std::set<std::uint32_t> local = {})
+        : table_(std::move(table)),
+          pool_(pool),
+          store_(store),
+          applier_(applier),
+          cutter_(cutter),
+          local_(std::move(local)) {}
 
     // What changed, as far as the caller knows: Rules re-reads only the rules (a rule
     // command); All re-reads groups, devices and rules.
     enum class Scope { All, Rules };
     RefreshResult refresh(Scope scope = Scope::All);
+    // The timer's job (every second): a failed refresh is retried; a table that is gone or
+    // differs from what was applied (an external `nft flush ruleset`) is reloaded whole.
+    // Returns the refresh it made, or nothing when all was well.
+    std::optional<RefreshResult> check();
     // Forgets what was applied: the next refresh replaces the whole table.
     void invalidate() {
         applied_.reset();
         input_.reset();
+        fingerprint_.reset();
     }
+    // A refresh that threw (the store could not be read): failing until check() succeeds.
+    void failed(const std::string& error);
     std::string remove();
     const std::string& table() const { return table_; }
+    const Health& health() const { return health_; }
 
   private:
     RefreshResult apply(Ruleset next);
+    void cut_denied_flows(const Ruleset& now);
 
     std::string table_;
     net::Network pool_;
     store::Store& store_;
     Applier& applier_;
+    FlowCutter* cutter_;
+    std::set<std::uint32_t> local_;
     std::optional<Ruleset> applied_;
-    std::optional<FirewallInput> input_;  // what applied_ was built from
+    std::optional<FirewallInput> input_;      // what applied_ was built from
+    std::optional<std::string> fingerprint_;  // applier_.fingerprint() after applying
+    Health health_;
 };
 
 }  // namespace warden::firewall

@@ -34,6 +34,15 @@ std::string NftApplier::apply(const std::string& script) {
     return r.ok ? std::string() : r.error;
 }
 
+std::optional<std::string> NftApplier::fingerprint(const std::string& table) {
+    const unsigned flags = nft_ctx_output_get_flags(ctx_.get());
+    nft_ctx_output_set_flags(ctx_.get(), flags | NFT_CTX_OUTPUT_STATELESS);
+    auto r = run("list chain inet " + table + " forward");
+    nft_ctx_output_set_flags(ctx_.get(), flags);
+    if (!r.ok) return std::nullopt;
+    return r.output;
+}
+
 NftResult NftApplier::check(const std::string& script) {
     nft_ctx_set_dry_run(ctx_.get(), true);
     auto r = run(script);

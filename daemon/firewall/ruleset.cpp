@@ -1,17 +1,13 @@
 #include "daemon/firewall/ruleset.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <iterator>
 
 #include "daemon/firewall/ports.hpp"
 
 namespace warden::firewall {
 namespace {
-
-// What the rules between one source and one destination group allow, before rendering.
-struct Allowance {
-    bool any = false;                                        // every protocol and port
-    std::map<std::string, std::vector<PortRange>> by_proto;  // tcp/udp/icmp -> ports
-};
 
 struct Block {
     net::Network network;
@@ -42,6 +38,32 @@ std::vector<Block> disjoint(std::vector<Block> blocks, Note note) {
     return out;
 }
 
+// Always a range, also for one port ("443-443"): nftables 1.0.6 cannot delete an element
+// of a concatenated interval set whose parts are all single values (ENOENT), so every
+// element keeps at least one range part and a rule change can remove what it added.
+std::string port_text(const PortRange& r) {
+    return std::to_string(r.first) + "-" + std::to_string(r.last);
+}
+
+std::string mark_text(std::uint32_t mark) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "0x%08x", mark);
+    return buf;
+}
+
+void render_allowance(std::uint32_t source_mark, const Allowance& acc, std::set<std::string>& out) {
+    const std::string src = mark_text(source_mark) + " . ";
+    if (acc.any) {
+        out.insert(src + "0-255 . 0-65535");
+        return;
+    }
+    for (const auto& [proto, ranges] : acc.by_proto) {
+        for (const auto& r : merge_ranges(ranges)) out.insert(src + proto + " . " + port_text(r));
+    }
+}
+
+}  // namespace
+
 void add_rule(Allowance& acc, const store::Rule& rule, std::vector<std::string>& skipped) {
     if (rule.proto.empty() && rule.ports.empty()) {
         acc.any = true;
@@ -66,25 +88,28 @@ void add_rule(Allowance& acc, const store::Rule& rule, std::vector<std::string>&
     }
 }
 
-// Always a range, also for one port ("443-443"): nftables 1.0.6 cannot delete an element
-// of a concatenated interval set whose parts are all single values (ENOENT), so every
-// element keeps at least one range part and a rule change can remove what it added.
-std::string port_text(const PortRange& r) {
-    return std::to_string(r.first) + "-" + std::to_string(r.last);
+std::map<std::string, std::int64_t, std::less<>> usable_groups(
+    const std::vector<store::Group>& groups, std::vector<std::string>* skipped) {
+    std::vector<const store::Group*> by_id;
+    for (const auto& g : groups) by_id.push_back(&g);
+    std::sort(by_id.begin(), by_id.end(), [](auto* a, auto* b) { return a->id < b->id; });
+    std::map<std::string, std::int64_t, std::less<>> out;
+    for (std::size_t i = 0; i < by_id.size(); ++i) {
+        if (i < kMaxGroups)
+            out[by_id[i]->name] = by_id[i]->id;
+        else if (skipped)
+            skipped->push_back("group " + by_id[i]->name + ": more than " +
+                               std::to_string(kMaxGroups) + " groups, its devices are denied");
+    }
+    return out;
 }
 
-void render_allowance(std::int64_t source, const Allowance& acc, std::set<std::string>& out) {
-    const std::string src = std::to_string(source) + " . ";
-    if (acc.any) {
-        out.insert(src + "0-255 . 0-65535");
-        return;
-    }
-    for (const auto& [proto, ranges] : acc.by_proto) {
-        for (const auto& r : merge_ranges(ranges)) out.insert(src + proto + " . " + port_text(r));
-    }
+std::uint32_t Ruleset::mark_of(std::int64_t group) const {
+    auto it = allowed.find(group);
+    if (it == allowed.end()) return 0;
+    const auto rank = static_cast<std::uint32_t>(std::distance(allowed.begin(), it)) + 1;
+    return rank << kMarkShift;
 }
-
-}  // namespace
 
 std::vector<std::int64_t> Ruleset::group_ids() const {
     std::vector<std::int64_t> ids;
@@ -101,8 +126,7 @@ std::size_t Ruleset::element_count() const {
 Ruleset build_ruleset(const FirewallInput& input, const std::string& table) {
     Ruleset rs;
     rs.table = table;
-    std::map<std::string, std::int64_t, std::less<>> group_ids;
-    for (const auto& g : input.groups) group_ids[g.name] = g.id;
+    const auto group_ids = usable_groups(input.groups, &rs.skipped);
 
     rs.pool = input.pool.to_string();
     std::vector<Block> members;
@@ -129,13 +153,10 @@ Ruleset build_ruleset(const FirewallInput& input, const std::string& table) {
 void rebuild_allowed(Ruleset& rs, const FirewallInput& input,
                      const std::optional<std::set<std::int64_t>>& only) {
     auto wanted = [&only](std::int64_t group) { return !only || only->count(group); };
-    std::map<std::string, std::int64_t, std::less<>> group_ids;
+    const auto group_ids = usable_groups(input.groups, nullptr);
     for (auto& [id, elements] : rs.allowed)
         if (wanted(id)) elements.clear();
-    for (const auto& g : input.groups) {
-        group_ids[g.name] = g.id;
-        rs.allowed[g.id];
-    }
+    for (const auto& [name, id] : group_ids) rs.allowed[id];
     std::map<std::pair<std::int64_t, std::int64_t>, Allowance> pairs;  // (to, from)
     for (const auto& r : input.rules) {
         auto from = group_ids.find(r.from_group);
@@ -148,7 +169,8 @@ void rebuild_allowed(Ruleset& rs, const FirewallInput& input,
         if (r.both && wanted(from->second))
             add_rule(pairs[{from->second, to->second}], r, rs.skipped);
     }
-    for (const auto& [key, acc] : pairs) render_allowance(key.second, acc, rs.allowed[key.first]);
+    for (const auto& [key, acc] : pairs)
+        render_allowance(rs.mark_of(key.second), acc, rs.allowed[key.first]);
 }
 
 std::set<std::int64_t> touched_groups(const std::vector<store::Rule>& before,

@@ -1,12 +1,13 @@
 #include "daemon/firewall/script.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <iterator>
 
 namespace warden::firewall {
 namespace {
 
-constexpr std::size_t kForwardRules = 10;
+constexpr std::size_t kForwardRules = 11;
 constexpr std::size_t kRulesPerGroup = 2;
 
 template <typename Range, typename Fn>
@@ -61,23 +62,40 @@ void maps(std::string& out, const Ruleset& rs) {
     set_block(out, "map addr_net", "ipv4_addr : verdict", true, nets);
 }
 
+std::string hex(std::uint32_t value) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "0x%08x", value);
+    return buf;
+}
+
+// "meta mark & MASK": our bits of the packet mark; other tables' bits are never read.
+const std::string& our_bits() {
+    static const std::string text = "meta mark & " + hex(kMarkMask);
+    return text;
+}
+
 void groups(std::string& out, const Ruleset& rs) {
     for (const auto& [id, elements] : rs.allowed) {
         std::string text;
         join(text, elements, same);
         set_block(out, "set " + allow_set(id), "mark . inet_proto . inet_service", true, text);
-        const std::string g = std::to_string(id);
-        out += "\tchain " + group_chain(id) + " {\n\t\tmeta mark 0 meta mark set " + g +
-               " return\n\t\tmeta mark . meta l4proto . th dport @" + allow_set(id) +
-               " accept\n\t}\n";
+        out += "\tchain " + group_chain(id) + " {\n\t\t" + our_bits() +
+               " == 0 meta mark set meta mark | " + hex(rs.mark_of(id)) + " return\n\t\t" +
+               our_bits() + " . meta l4proto . th dport @" + allow_set(id) + " accept\n\t}\n";
     }
 }
 
 void forward(std::string& out, const std::string& pool) {
-    // The pool and both maps are the participants; anything else is not ours to filter.
+    // IPv4 between participants (the pool and both maps) is ours to filter; everything else
+    // leaves first, before the packet mark is touched. "ip saddr" alone would not match an
+    // IPv6 packet at all, so IPv6 must leave explicitly instead of falling to the drop.
+    // Within ours, only our mark bits change: "& ~MASK" clears them and keeps the rest.
+    // Established flows are accepted first (the cheapest path); flows an admin change no
+    // longer allows are cut from conntrack by the caller (conntrack.hpp), not here.
     out +=
         "\tchain forward {\n"
         "\t\ttype filter hook forward priority filter; policy accept;\n"
+        "\t\tmeta nfproto != ipv4 return\n"
         "\t\tct state established,related accept\n"
         "\t\tip saddr != " +
         pool +
@@ -85,10 +103,14 @@ void forward(std::string& out, const std::string& pool) {
         "\t\tip daddr != " +
         pool +
         " ip daddr != @addr_ip ip daddr != @addr_net return\n"
-        "\t\tmeta mark set 0\n"
+        "\t\tmeta mark set meta mark & " +
+        hex(~kMarkMask) +
+        "\n"
         "\t\tip saddr vmap @addr_ip\n"
         "\t\tip saddr vmap @addr_net\n"
-        "\t\tmeta mark 0 counter drop\n"
+        "\t\t" +
+        our_bits() +
+        " == 0 counter drop\n"
         "\t\tip daddr vmap @addr_ip\n"
         "\t\tip daddr vmap @addr_net\n"
         "\t\tcounter drop\n"

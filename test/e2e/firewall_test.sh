@@ -9,6 +9,9 @@
 # Rules: 1 eng -> plant tcp/8080 (one-way, port-limited)   2 plant -> plant (same group)
 #        3 eng <-> office (--both)                          4 office -> plant icmp (one-way)
 # Change: rule 3 deleted, rule 5 plant -> office tcp/8080 added, nobody reconnects.
+# Then (issue 9): live flows stop within 1 s of the rule that allowed them going away; a
+# table flushed by `nft flush ruleset` is back within 5 s; forwarded IPv6 and other
+# hosts' IPv4 through the server pass untouched, and another table's packet mark survives.
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -101,7 +104,7 @@ for e in pc1 pc2 h1 h2; do
 done
 for e in pc1 pc2 h1 h2; do
   for port in 8080 8081; do
-    e2e_wait_for "ip netns exec '${ns[$e]}' timeout 1 bash -c 'exec 3<>/dev/tcp/127.0.0.1/$port'" 10 ||
+    e2e_wait_for "ip netns exec '${ns[$e]}' timeout 1 bash -c 'exec 3<>/dev/tcp/127.0.0.1/$port'" 30 ||
       e2e_fail "listener $e:$port did not start"
   done
 done
@@ -215,3 +218,96 @@ for d in pc1 pc2 r1 r2; do
   [ "$(connects "$d")" -eq 1 ] || e2e_fail "$d reconnected during the wardend restart"
 done
 e2e_pass "enforcement unchanged while wardend was stopped and after it restarted (no leak probe passed)"
+
+# --- a deleted rule cuts live flows ---------------------------------------------------------
+# pc1 (eng) -> pc2 (office): a ping every 50 ms and a TCP stream (a line every 20 ms), both
+# under a fresh rule 6; the receiver stamps every arrival. Delete rule 6: the last arrival
+# must come less than 1 s after the delete started, although both flows are established.
+rule6=$("$WARDENCTL" --json rule add eng office | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])') ||
+  e2e_fail "rule add eng office"
+cat >"$E2E_DIR/stream.py" <<'PY'
+import socket, sys, time
+if sys.argv[1] == "serve":
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", 9000)); s.listen(1); c, _ = s.accept()
+    with open(sys.argv[2], "a", buffering=1) as out:
+        while c.recv(4096):
+            out.write("%.3f\n" % time.time())
+else:
+    c = socket.create_connection((sys.argv[2], 9000), timeout=5)
+    while True:
+        c.sendall(b"x" * 64); time.sleep(0.02)
+PY
+: >"$E2E_DIR/stream-rx"
+e2e_start_bg "${ns[pc2]}" "$E2E_DIR/stream-server.log" python3 "$E2E_DIR/stream.py" serve "$E2E_DIR/stream-rx"
+e2e_wait_for "ip netns exec '${ns[pc2]}' ss -Hltn 'sport = :9000' | grep -q 9000" 10 || e2e_fail "stream listener did not start"
+e2e_start_bg "${ns[pc1]}" "$E2E_DIR/stream-client.log" python3 "$E2E_DIR/stream.py" send "${addr[pc2]}"
+e2e_start_bg "${ns[pc1]}" "$E2E_DIR/ping-live.log" ping -n -D -i 0.05 "${addr[pc2]}"
+now_s() { printf '%s\n' "$EPOCHREALTIME"; }
+# last_rx: epoch seconds of the latest TCP arrival / ping reply (0 when none yet).
+last_tcp() { tail -n 1 "$E2E_DIR/stream-rx" | grep -E '^[0-9.]+$' || echo 0; }
+last_ping() { grep -o '^\[[0-9.]*\] [0-9]* bytes from' "$E2E_DIR/ping-live.log" | tail -n 1 | tr -d '[' | cut -d' ' -f1 || echo 0; }
+recent() { awk -v t="$1" -v now="$(now_s)" 'BEGIN { exit !(now - t < 0.3) }'; }
+e2e_wait_for 'recent "$(last_tcp)" && recent "$(last_ping)"' 10 || e2e_fail "the ping and the TCP stream do not flow under rule $rule6"
+deleted_at=$(now_s)
+"$WARDENCTL" rule delete "$rule6" >/dev/null || e2e_fail "rule delete $rule6"
+quiet() { awk -v a="$(last_tcp)" -v b="$(last_ping)" -v now="$(now_s)" 'BEGIN { exit !(now - a > 1.5 && now - b > 1.5) }'; }
+e2e_wait_for quiet 8 || e2e_fail "flows still pass after rule $rule6 was deleted (last TCP $(last_tcp), last ping $(last_ping), delete at $deleted_at)"
+tcp_ms=$(awk -v a="$(last_tcp)" -v d="$deleted_at" 'BEGIN { printf "%d", (a - d) * 1000 }')
+ping_ms=$(awk -v a="$(last_ping)" -v d="$deleted_at" 'BEGIN { printf "%d", (a - d) * 1000 }')
+e2e_log "after rule delete: last TCP arrival ${tcp_ms} ms, last ping reply ${ping_ms} ms after the delete started"
+[ "$tcp_ms" -lt 1000 ] && [ "$ping_ms" -lt 1000 ] || e2e_fail "flows stopped too late: TCP ${tcp_ms} ms, ping ${ping_ms} ms"
+grep -q 'firewall flows cut .*cut=' "$E2E_DIR/wardend.log" || e2e_fail "wardend did not log the cut"
+e2e_pass "rule delete: established ping stopped within ${ping_ms} ms, TCP stream within ${tcp_ms} ms"
+
+# --- the table removed from outside is back within 5 s ---------------------------------------
+ip netns exec "$W_NS_SRV" nft flush ruleset
+flushed_at=$(now_s)
+e2e_wait_for "ip netns exec '$W_NS_SRV' nft list table inet warden >/dev/null 2>&1" 5 ||
+  e2e_fail "the flushed table was not reloaded within 5 s"
+repair_ms=$(awk -v d="$flushed_at" -v now="$(now_s)" 'BEGIN { printf "%d", (now - d) * 1000 }')
+grep -q 'firewall table missing or altered, reloading .*found=missing' "$E2E_DIR/wardend.log" ||
+  e2e_fail "no log line for the missing table"
+check_matrix repaired "${after[@]}"
+status=$("$WARDENCTL" --json status)
+case "$status" in *'"firewall":{"state":"ok"'*'"repairs":1'*) ;; *) e2e_fail "status does not show the repair: $status" ;; esac
+e2e_pass "nft flush ruleset: table reloaded after ${repair_ms} ms, rules enforced, status shows it"
+
+# --- other traffic through the server is not ours ---------------------------------------------
+# Two plain hosts routed through the server namespace, IPv4 and IPv6, no VPN involved.
+for i in 1 2; do
+  ns[x$i]="e2e-wfw-x$i-$$"
+  e2e_make_ns "${ns[x$i]}"
+  e2e_link "$W_NS_SRV" "10.250.$((50 + i)).1/24" "${ns[x$i]}" "10.250.$((50 + i)).2/24"
+  ip -n "$W_NS_SRV" -6 addr add "fd00:$((50 + i))::1/64" dev "$(ip -n "$W_NS_SRV" -o addr show to "10.250.$((50 + i)).1" | awk '{print $2}')" nodad
+  ip -n "${ns[x$i]}" -6 addr add "fd00:$((50 + i))::2/64" dev "$(ip -n "${ns[x$i]}" -o addr show to "10.250.$((50 + i)).2" | awk '{print $2}')" nodad
+  ip -n "${ns[x$i]}" route add default via "10.250.$((50 + i)).1"
+  ip -n "${ns[x$i]}" -6 route add default via "fd00:$((50 + i))::1"
+done
+ip netns exec "$W_NS_SRV" sysctl -qw net.ipv6.conf.all.forwarding=1
+# Another table marks pc1 -> h1 and x1 -> x2 before ours runs (0x80001234: bits outside
+# ours) and counts, after ours, the new connections that still carry that mark.
+ip netns exec "$W_NS_SRV" nft -f - <<NFT || e2e_fail "cannot load the marking table"
+table inet other {
+	chain mark_early {
+		type filter hook forward priority -10; policy accept;
+		ip saddr ${addr[pc1]} ip daddr ${addr[h1]} meta mark set 0x80001234
+		ip6 saddr fd00:51::2 meta mark set 0x80001234
+	}
+	chain count_late {
+		type filter hook forward priority 10; policy accept;
+		ct state new ip saddr ${addr[pc1]} meta mark & 0xf000ffff == 0x80001234 counter
+		ct state new ip6 saddr fd00:51::2 meta mark == 0x80001234 counter
+	}
+}
+NFT
+ip netns exec "$W_NS_SRV" nft list table inet warden >/dev/null || e2e_fail "our table is not loaded"
+# The first IPv6 packets wait for the server's link-local addresses (DAD, about 1 s).
+e2e_wait_for "ip netns exec '${ns[x1]}' ping -n -q -c 1 -W 1 fd00:52::2" 10 || e2e_fail "forwarded IPv6 x1 -> x2 was dropped"
+ip netns exec "${ns[x1]}" ping -n -q -c 1 -W 2 10.250.52.2 >/dev/null || e2e_fail "forwarded IPv4 x1 -> x2 was dropped"
+[ "$(probe tcp pc1 h1)" = yes ] || e2e_fail "pc1 -> h1 tcp/8080 refused"
+counters=$(ip netns exec "$W_NS_SRV" nft list chain inet other count_late | grep -o 'packets [0-9]*' | awk '{print $2}' | tr '\n' ' ')
+read -r v4_marked v6_marked <<<"$counters"
+[ "${v4_marked:-0}" -gt 0 ] || e2e_fail "another table's mark did not survive our chain (pc1 -> h1): counters $counters"
+[ "${v6_marked:-0}" -gt 0 ] || e2e_fail "another table's mark on IPv6 did not survive: counters $counters"
+e2e_pass "forwarded IPv6 and non-VPN IPv4 pass with the table loaded; a foreign packet mark survives"

@@ -12,7 +12,10 @@ struct Fixture : test::Fixture {
     std::vector<std::string> changes;  // commands reported through after_write
 
     Fixture() {
-        registry.after_write([this](const std::string& c) { changes.push_back(c); });
+        registry.after_write([this](const std::string& c) {
+            changes.push_back(c);
+            return std::string();
+        });
     }
     std::string last_action() { return store->activity(0, 1).at(0).action; }
 };

@@ -111,11 +111,28 @@ TEST_CASE("the after-write hook runs once per successful write command only") {
     int calls = 0;
     Registry r = make_registry(calls);
     std::vector<std::string> written;
-    r.after_write([&](const std::string& command) { written.push_back(command); });
+    r.after_write([&](const std::string& command) {
+        written.push_back(command);
+        return std::string();
+    });
     r.dispatch_line(R"({"command":"thing.add","args":{"name":"a"}})", admin());
     r.dispatch_line(R"({"command":"thing.list"})", admin());
-    r.dispatch_line(R"({"command":"thing.add","args":{}})", admin());            // usage error
+    r.dispatch_line(R"({"command":"thing.add","args":{}})", admin());             // usage error
     r.dispatch_line(R"({"command":"thing.add","args":{"name":"b"}})", viewer());  // denied
     REQUIRE(written.size() == 1);
     CHECK(written[0] == "thing.add");
+}
+
+TEST_CASE("a failing after-write hook turns the write's OK into an error with its message") {
+    int calls = 0;
+    Registry r = make_registry(calls);
+    r.after_write([](const std::string&) {
+        return std::string("the change is stored but the firewall could not be applied");
+    });
+    auto reply = r.dispatch_line(R"({"command":"thing.add","args":{"name":"a"}})", admin());
+    CHECK(calls == 1);  // the handler ran: the change is stored
+    CHECK(reply.code == Code::Internal);
+    CHECK(reply.message == "the change is stored but the firewall could not be applied");
+    // Reads never run the hook.
+    CHECK(r.dispatch_line(R"({"command":"thing.list"})", admin()).code == Code::Ok);
 }

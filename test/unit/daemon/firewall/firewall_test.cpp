@@ -9,12 +9,40 @@ using namespace warden::firewall;
 
 namespace {
 
+// Records scripts; "the kernel's table" is present from a successful full script until
+// `flush()` (an external `nft flush ruleset`) or a removal.
 struct RecordingApplier : Applier {
     std::vector<std::string> scripts;
     std::string fail_with;
+    bool present = false;
+    std::size_t fingerprints = 0;
     std::string apply(const std::string& script) override {
         scripts.push_back(script);
-        return fail_with;
+        if (!fail_with.empty()) return fail_with;
+        if (script.find("\ntable inet ") != std::string::npos)
+            present = true;
+        else if (script.rfind("add table", 0) == 0)
+            present = false;  // render_remove
+        return {};
+    }
+    std::optional<std::string> fingerprint(const std::string& table) override {
+        ++fingerprints;
+        if (!present) return std::nullopt;
+        return "table inet " + table + " { chain forward { ... } }";
+    }
+    void flush() { present = false; }
+};
+
+// Live flows as conntrack would list them; cut() deletes what the judge rejects.
+struct FakeConntrack : FlowCutter {
+    std::vector<Flow> flows;
+    std::size_t sweeps = 0;
+    CutResult cut(const std::function<bool(const Flow&)>& keep) override {
+        ++sweeps;
+        CutResult r;
+        r.seen = flows.size();
+        std::erase_if(flows, [&](const Flow& f) { return !keep(f) && ++r.cut; });
+        return r;
     }
 };
 
@@ -23,7 +51,9 @@ struct Fixture {
     std::unique_ptr<store::Store> store =
         std::move(store::open_sqlite((dir.path / "warden.db").string()).store);
     RecordingApplier applier;
-    Firewall firewall{"wt", *net::parse_network("10.8.0.0/24"), *store, applier};
+    FakeConntrack conntrack;
+    Firewall firewall{"wt",        *net::parse_network("10.8.0.0/24"), *store, applier, &conntrack,
+                      {0x0a080001}};
 
     void add_device(const std::string& name, std::uint32_t ip, const std::string& group) {
         store::Device d;
@@ -69,8 +99,9 @@ TEST_CASE("firewall sync: full on start, nothing when unchanged, delta for rules
     CHECK(delta.mode == RefreshResult::Mode::Delta);
     REQUIRE(f.applier.scripts.size() == 2);
     const std::string set = "allow_" + std::to_string(ops.id);
+    // ops is the second group (after default): its mark is 2 << 16.
     CHECK(f.applier.scripts[1] ==
-          "add element inet wt " + set + " { " + std::to_string(ops.id) + " . 0-255 . 0-65535 }\n");
+          "add element inet wt " + set + " { 0x00020000 . 0-255 . 0-65535 }\n");
 
     REQUIRE(f.store->delete_rule(id).ok());
     CHECK(f.firewall.refresh().mode == RefreshResult::Mode::Delta);
@@ -116,4 +147,90 @@ TEST_CASE("firewall sync: a refused script is reported and the next refresh is f
     CHECK(f.firewall.remove().empty());
     CHECK(f.applier.scripts.back() == "add table inet wt\ndelete table inet wt\n");
     CHECK(f.firewall.refresh().mode == RefreshResult::Mode::Full);
+}
+
+namespace {
+
+Flow ping(std::uint32_t src, std::uint32_t dst) {
+    return {src, dst, 1 /* ICMP */, 0};
+}
+
+}  // namespace
+
+TEST_CASE("firewall sync: after a change, the live flows it no longer allows are cut") {
+    Fixture f;
+    f.add_device("a", 0x0a080002, "default");
+    f.add_device("b", 0x0a080003, "default");
+    const auto id = f.add_rule("default", "default");
+    REQUIRE(f.firewall.refresh().ok());
+    f.conntrack.flows = {ping(0x0a080002, 0x0a080003), ping(0x0a080003, 0x0a080002),
+                         ping(0x0a080002, 0x0a080001),   // to the server itself
+                         ping(0x0a080002, 0x08080808)};  // to the internet: not ours
+    CHECK(f.firewall.refresh().mode == RefreshResult::Mode::Unchanged);
+    CHECK(f.conntrack.flows.size() == 4);  // nothing changed, nothing judged
+
+    REQUIRE(f.store->delete_rule(id).ok());
+    CHECK(f.firewall.refresh(Firewall::Scope::Rules).mode == RefreshResult::Mode::Delta);
+    REQUIRE(f.conntrack.flows.size() == 2);
+    CHECK(f.conntrack.flows[0].dst == 0x0a080001);
+    CHECK(f.conntrack.flows[1].dst == 0x08080808);
+    CHECK(f.firewall.health().flows_cut == 2);
+}
+
+TEST_CASE("firewall sync: a table flushed by someone else is found and reloaded whole") {
+    Fixture f;
+    REQUIRE(f.firewall.refresh().ok());
+    CHECK_FALSE(f.firewall.check());  // present and as applied: nothing to do
+    const auto applied = f.applier.scripts.size();
+
+    f.applier.flush();
+    // The old code's path: "nothing changed" in the store, so nothing was sent.
+    auto repaired = f.firewall.check();
+    REQUIRE(repaired);
+    CHECK(repaired->ok());
+    CHECK(repaired->mode == RefreshResult::Mode::Full);
+    CHECK(f.applier.scripts.size() == applied + 1);
+    CHECK(f.applier.present);
+    CHECK(f.firewall.health().state == Health::State::Ok);
+    CHECK(f.firewall.health().repairs == 1);
+    CHECK_FALSE(f.firewall.check());
+}
+
+TEST_CASE("firewall sync: a failed refresh makes the firewall failing until a retry works") {
+    Fixture f;
+    REQUIRE(f.firewall.refresh().ok());
+    CHECK(f.firewall.health().state == Health::State::Ok);
+    CHECK(f.firewall.health().last_apply > 0);
+    f.add_rule("default", "default");
+    f.applier.fail_with = "Error: Could not process rule: No buffer space available";
+    CHECK_FALSE(f.firewall.refresh().ok());
+    CHECK(f.firewall.health().state == Health::State::Failing);
+    CHECK(f.firewall.health().last_error == f.applier.fail_with);
+    auto still = f.firewall.check();  // the timer retries, the kernel still refuses
+    REQUIRE(still);
+    CHECK_FALSE(still->ok());
+    CHECK(f.firewall.health().state == Health::State::Failing);
+
+    f.applier.fail_with.clear();
+    auto retried = f.firewall.check();
+    REQUIRE(retried);
+    CHECK(retried->ok());
+    CHECK(retried->mode == RefreshResult::Mode::Full);
+    CHECK(f.firewall.health().state == Health::State::Ok);
+}
+
+TEST_CASE("firewall sync: a table that cannot be reloaded stays 'repairing' until it is") {
+    Fixture f;
+    REQUIRE(f.firewall.refresh().ok());
+    f.applier.flush();
+    f.applier.fail_with = "Error: Operation not permitted";
+    auto first = f.firewall.check();
+    REQUIRE(first);
+    CHECK_FALSE(first->ok());
+    CHECK(f.firewall.health().state == Health::State::Repairing);
+    CHECK(std::string(state_name(f.firewall.health().state)) == "repairing");
+    f.applier.fail_with.clear();
+    REQUIRE(f.firewall.check());
+    CHECK(f.firewall.health().state == Health::State::Ok);
+    CHECK(f.applier.present);
 }

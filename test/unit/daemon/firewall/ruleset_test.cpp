@@ -64,36 +64,37 @@ table inet warden {
 		flags interval
 	}
 	chain g_1 {
-		meta mark 0 meta mark set 1 return
-		meta mark . meta l4proto . th dport @allow_1 accept
+		meta mark & 0x0fff0000 == 0 meta mark set meta mark | 0x00010000 return
+		meta mark & 0x0fff0000 . meta l4proto . th dport @allow_1 accept
 	}
 	set allow_2 {
 		type mark . inet_proto . inet_service
 		flags interval
-		elements = { 1 . icmp . 0-65535, 3 . tcp . 443-443, 3 . tcp . 80-80 }
+		elements = { 0x00010000 . icmp . 0-65535, 0x00030000 . tcp . 443-443, 0x00030000 . tcp . 80-80 }
 	}
 	chain g_2 {
-		meta mark 0 meta mark set 2 return
-		meta mark . meta l4proto . th dport @allow_2 accept
+		meta mark & 0x0fff0000 == 0 meta mark set meta mark | 0x00020000 return
+		meta mark & 0x0fff0000 . meta l4proto . th dport @allow_2 accept
 	}
 	set allow_3 {
 		type mark . inet_proto . inet_service
 		flags interval
-		elements = { 2 . tcp . 443-443, 2 . tcp . 80-80, 3 . 0-255 . 0-65535 }
+		elements = { 0x00020000 . tcp . 443-443, 0x00020000 . tcp . 80-80, 0x00030000 . 0-255 . 0-65535 }
 	}
 	chain g_3 {
-		meta mark 0 meta mark set 3 return
-		meta mark . meta l4proto . th dport @allow_3 accept
+		meta mark & 0x0fff0000 == 0 meta mark set meta mark | 0x00030000 return
+		meta mark & 0x0fff0000 . meta l4proto . th dport @allow_3 accept
 	}
 	chain forward {
 		type filter hook forward priority filter; policy accept;
+		meta nfproto != ipv4 return
 		ct state established,related accept
 		ip saddr != 10.8.0.0/24 ip saddr != @addr_ip ip saddr != @addr_net return
 		ip daddr != 10.8.0.0/24 ip daddr != @addr_ip ip daddr != @addr_net return
-		meta mark set 0
+		meta mark set meta mark & 0xf000ffff
 		ip saddr vmap @addr_ip
 		ip saddr vmap @addr_net
-		meta mark 0 counter drop
+		meta mark & 0x0fff0000 == 0 counter drop
 		ip daddr vmap @addr_ip
 		ip daddr vmap @addr_net
 		counter drop
@@ -113,7 +114,7 @@ TEST_CASE("firewall: a small site renders to the expected table") {
     auto rs = build_ruleset(small_site(), "warden");
     CHECK(rs.skipped.empty());
     CHECK(render_full(rs) == kSmallSite);
-    CHECK(rule_count(rs) == 16);
+    CHECK(rule_count(rs) == 17);
 }
 
 TEST_CASE("firewall: rules between the same groups merge into disjoint elements") {
@@ -125,8 +126,9 @@ TEST_CASE("firewall: rules between the same groups merge into disjoint elements"
                 rule(5, "default", "routers", "udp"),
                 rule(6, "default", "routers")};  // any protocol subsumes the others
     auto rs = build_ruleset(in, "warden");
-    CHECK(rs.allowed.at(3) == std::set<std::string>{"1 . 0-255 . 0-65535", "2 . tcp . 53-53",
-                                                    "2 . tcp . 80-500", "2 . udp . 53-53"});
+    CHECK(rs.allowed.at(3) ==
+          std::set<std::string>{"0x00010000 . 0-255 . 0-65535", "0x00020000 . tcp . 53-53",
+                                "0x00020000 . tcp . 80-500", "0x00020000 . udp . 53-53"});
     CHECK(rs.allowed.at(1).empty());
     CHECK(rs.allowed.at(2).empty());  // one-way: nothing back to the pcs
 }
@@ -135,9 +137,9 @@ TEST_CASE("firewall: a rule within one group, and both ways, allow exactly those
     FirewallInput in = small_site();
     in.rules = {rule(1, "pcs", "pcs", "udp", "5000"), rule(2, "default", "routers", {}, {}, true)};
     auto rs = build_ruleset(in, "warden");
-    CHECK(rs.allowed.at(2) == std::set<std::string>{"2 . udp . 5000-5000"});
-    CHECK(rs.allowed.at(3) == std::set<std::string>{"1 . 0-255 . 0-65535"});
-    CHECK(rs.allowed.at(1) == std::set<std::string>{"3 . 0-255 . 0-65535"});
+    CHECK(rs.allowed.at(2) == std::set<std::string>{"0x00020000 . udp . 5000-5000"});
+    CHECK(rs.allowed.at(3) == std::set<std::string>{"0x00010000 . 0-255 . 0-65535"});
+    CHECK(rs.allowed.at(1) == std::set<std::string>{"0x00030000 . 0-255 . 0-65535"});
 }
 
 TEST_CASE("firewall: overlapping or unknown input is skipped with a note, never rendered") {
@@ -165,9 +167,11 @@ TEST_CASE("firewall: rule and device changes are element deltas, new groups a fu
     changed.rules.push_back(rule(4, "pcs", "default", "tcp", "22"));
     const auto after = build_ruleset(changed, "warden");
     CHECK(render_delta(before, after) ==
-          "delete element inet warden allow_2 { 3 . tcp . 443-443, 3 . tcp . 80-80 }\n"
-          "delete element inet warden allow_3 { 2 . tcp . 443-443, 2 . tcp . 80-80 }\n"
-          "add element inet warden allow_1 { 2 . tcp . 22-22 }\n");
+          "delete element inet warden allow_2 { 0x00030000 . tcp . 443-443, 0x00030000 . tcp . "
+          "80-80 }\n"
+          "delete element inet warden allow_3 { 0x00020000 . tcp . 443-443, 0x00020000 . tcp . "
+          "80-80 }\n"
+          "add element inet warden allow_1 { 0x00020000 . tcp . 22-22 }\n");
     // Only the touched destination groups are recomputed, to the same result.
     auto partial = before;
     rebuild_allowed(partial, changed,
@@ -190,6 +194,49 @@ TEST_CASE("firewall: rule and device changes are element deltas, new groups a fu
     grown.groups.push_back({4, "new"});
     CHECK_FALSE(render_delta(before, build_ruleset(grown, "warden")));
     CHECK_FALSE(render_delta(before, build_ruleset(small_site(), "other")));
+}
+
+TEST_CASE("firewall: IPv6 and non-participant traffic leave the chain before any drop or mark") {
+    const std::string text = render_full(build_ruleset(small_site(), "warden"));
+    const auto forward = text.substr(text.find("chain forward"));
+    const auto v6_out = forward.find("meta nfproto != ipv4 return");
+    REQUIRE(v6_out != std::string::npos);
+    // Before the first drop and the first mark change: "ip saddr" matches only IPv4, so an
+    // IPv6 packet that got that far would fall through to the final drop.
+    CHECK(v6_out < forward.find("drop"));
+    CHECK(v6_out < forward.find("meta mark set"));
+    CHECK(forward.find("return", forward.find("ip daddr != 10.8.0.0/24")) <
+          forward.find("meta mark set"));
+}
+
+TEST_CASE("firewall: the mark is changed only in the bits the table owns") {
+    const std::string text = render_full(build_ruleset(small_site(), "warden"));
+    std::size_t sets = 0;
+    for (auto at = text.find("meta mark set "); at != std::string::npos;
+         at = text.find("meta mark set ", at + 1), ++sets) {
+        // Every write keeps the other bits: "meta mark & ~MASK" or "meta mark | OURS".
+        const auto value = text.substr(at + 14, text.find('\n', at) - at - 14);
+        const bool masked =
+            value.rfind("meta mark & 0xf000ffff", 0) == 0 || value.rfind("meta mark | 0x", 0) == 0;
+        INFO(value);
+        CHECK(masked);
+    }
+    CHECK(sets == 4);  // the clear in forward, one per group chain
+    CHECK(text.find("meta mark 0") == std::string::npos);  // reads are masked too
+    CHECK(text.find("meta mark . ") == std::string::npos);
+}
+
+TEST_CASE("firewall: a group's mark is its rank among the ids, in bits 16-27") {
+    FirewallInput in = small_site();
+    in.groups = {{9, "default"}, {5, "pcs"}, {70000, "routers"}};
+    const auto rs = build_ruleset(in, "warden");
+    CHECK(rs.mark_of(5) == 0x00010000);
+    CHECK(rs.mark_of(9) == 0x00020000);
+    CHECK(rs.mark_of(70000) == 0x00030000);
+    CHECK(rs.mark_of(4) == 0);
+    CHECK((rs.mark_of(70000) & ~kMarkMask) == 0);
+    // default -> pcs icmp: the source's mark in the destination's set.
+    CHECK(rs.allowed.at(5).count("0x00020000 . icmp . 0-65535"));
 }
 
 TEST_CASE("firewall: the kernel accepts the table, the delta and the removal (root)") {
@@ -223,7 +270,7 @@ TEST_CASE("firewall: the kernel accepts the table, the delta and the removal (ro
           std::string::npos);
     auto listed = nft.run("list set inet warden_test allow_1");
     REQUIRE(listed.ok);
-    CHECK(listed.output.find("2 . tcp . 8000-8080") != std::string::npos);
+    CHECK(listed.output.find("0x00020000 . tcp . 8000-8080") != std::string::npos);
     CHECK(nft.run("list set inet warden_test allow_2").output.find("tcp . 443") ==
           std::string::npos);
     // A broken script changes nothing: the previous table stays whole.
