@@ -91,6 +91,12 @@ class AdminConnection : public std::enable_shared_from_this<AdminConnection> {
     // A complete request must arrive within the idle timeout; partial lines do not
     // extend it (a trickle of bytes cannot hold a slot forever).
     void next_request() {
+        arm_idle_timer();
+        process_input();
+    }
+
+    // Also armed while a reply is written: a client that stops reading is dropped too.
+    void arm_idle_timer() {
         idle_.expires_after(server_.limits_.idle_timeout);
         idle_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
             auto self = weak.lock();
@@ -98,7 +104,6 @@ class AdminConnection : public std::enable_shared_from_this<AdminConnection> {
             log::info("admin connection idle, closed", {{"user", self->caller_.user}});
             self->finish();
         });
-        process_input();
     }
 
     void read_more() {
@@ -166,6 +171,7 @@ class AdminConnection : public std::enable_shared_from_this<AdminConnection> {
 
     void write(std::string text, bool then_close) {
         output_ = std::move(text);
+        arm_idle_timer();
         asio::async_write(socket_, asio::buffer(output_),
                           [self = shared_from_this(), then_close](auto ec, std::size_t) {
                               if (ec || then_close) return self->finish();

@@ -9,9 +9,9 @@
 //
 // The socket is reachable by every local user (the folder decides), so it is bounded:
 // at most Limits::max_per_user connections per uid and max_connections in all (over the
-// cap: an error reply, then close), a connection without a complete request for
-// idle_timeout is closed, and when accept() runs out of descriptors (EMFILE/ENFILE) the
-// server waits accept_backoff instead of retrying in a busy loop.
+// cap: an error reply, then close), a connection without a complete request (or whose
+// reply is not read) for idle_timeout is closed, and when accept() runs out of descriptors
+// (EMFILE/ENFILE) the server waits accept_backoff instead of retrying in a busy loop.
 #pragma once
 
 #include <sys/types.h>
@@ -39,7 +39,7 @@ control::Caller caller_for_uid(unsigned uid, const AccessPolicy& policy);
 struct AdminLimits {
     std::size_t max_connections = 64;               // all callers together
     std::size_t max_per_user = 16;                  // per uid (root included)
-    std::chrono::milliseconds idle_timeout{30000};  // without a complete request
+    std::chrono::milliseconds idle_timeout{30000};  // no complete request / reply unread
     std::chrono::milliseconds accept_backoff{100};  // after EMFILE/ENFILE on accept
 };
 

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -281,6 +282,14 @@ TEST_CASE("an admin connection without a complete request is closed after the id
     REQUIRE(send_all(fd.get(), R"({"command":)"));  // and a partial line does not
     CHECK(closed_by_peer(fd.get(), std::chrono::seconds(5)));
     CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(150));
+
+    // A client that asks for a large reply and stops reading does not hold its slot.
+    auto slow = connect_unix(r.dir.file("admin.sock"));
+    const std::string big(800 * 1024, 'x');
+    REQUIRE(send_all(slow.get(), R"({"command":"echo","args":{"text":")" + big + "\"}}\n"));
+    pollfd hangup{slow.get(), 0, 0};  // POLLHUP once the server closed; nothing is read
+    REQUIRE(::poll(&hangup, 1, 5000) == 1);
+    CHECK((hangup.revents & POLLHUP) != 0);
 }
 
 TEST_CASE("callers outside both groups are refused at once with 'denied'") {
