@@ -17,7 +17,8 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/warden_lib.sh"
 
 e2e_require_root_netns --tun
-faketime_lib=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -1 || true)
+faketime_lib=""
+for f in /usr/lib/*/faketime/libfaketime.so.1; do [ -e "$f" ] && faketime_lib="$f" && break; done
 [ -n "$faketime_lib" ] || e2e_skip "libfaketime not installed (Debian package faketime)"
 command -v openssl >/dev/null || e2e_skip "openssl not installed"
 e2e_tmpdir >/dev/null
@@ -163,6 +164,7 @@ e2e_wait_for_log "$E2E_DIR/server.log" 'SIGHUP\[hard,\] received, process restar
 e2e_wait_for "[ \$(grep -c 'Initialization Sequence Completed' '$E2E_DIR/server.log') -ge 2 ]" 15 ||
   e2e_fail "OpenVPN did not come back after the restart"
 hook="$E2E_DIR/record-serial.sh"
+# shellcheck disable=SC2016 # the hook expands $1 and $tls_serial_hex_0, not this shell
 printf '#!/bin/sh\n[ "$1" = 0 ] && echo "$tls_serial_hex_0" >>%s\nexit 0\n' "$E2E_DIR/served-serial" >"$hook"
 chmod 755 "$hook"
 w_start_client "$ns_a" "$E2E_DIR/laptop.ovpn" "$E2E_DIR/laptop4.log" --script-security 2 --tls-verify "$hook"
