@@ -116,13 +116,10 @@ std::size_t ManagedSessions::end_sessions_of_device(std::int64_t device_id,
 // grace, `kill ADDRESS` ends the server side for good. The session may be younger than
 // the last status poll, so a fresh status is asked for first.
 void ManagedSessions::kill_by_address(mgmt::Client& client, const std::string& address) {
-    auto hard_kill = [this, &client, address] {
+    auto hard_kill = [&client, address] {
         // 2.6's `kill` takes only IPv4 "a.b.c.d:port"; "gone already" needs no attention.
-        if (!mgmt::is_ipv4_endpoint(address)) return;
-        client.send_command("kill " + address,
-                            [this, instance = client.instance(), address](bool ok, auto) {
-                                if (ok) table_.disconnected(instance, address);
-                            });
+        if (mgmt::is_ipv4_endpoint(address))
+            client.send_command("kill " + address, [](bool, std::vector<std::string>) {});
     };
     // Hidden from the view at once: an admin's `session list` right after the kill
     // must not show it, whatever OpenVPN's next status says.
@@ -138,7 +135,7 @@ void ManagedSessions::kill_by_address(mgmt::Client& client, const std::string& a
             }
         }
         if (!cid) return hard_kill();
-        kill_by_id(client, *cid, address);
+        kill_by_id(client, *cid);
         auto timer = std::make_shared<boost::asio::steady_timer>(io_, kKillGrace);
         timer->async_wait([timer, hard_kill](auto ec) {
             if (!ec) hard_kill();
@@ -146,18 +143,14 @@ void ManagedSessions::kill_by_address(mgmt::Client& client, const std::string& a
     });
 }
 
-// `client-kill CID`, hidden from the view meanwhile. Done: the plugin's record of the
-// session goes too (its Disconnect may come late or, with wardend restarted, never).
-// Failed: it is shown again, as it may well still be there.
-void ManagedSessions::kill_by_id(mgmt::Client& client, std::uint64_t cid,
-                                 const std::string& address) {
+// `client-kill CID`, hidden from the view from now on. Failed: shown again, as it may
+// well still be there. The plugin's record of the session (table_) stays until its
+// Disconnect, which brings the bytes and duration for the connection log.
+void ManagedSessions::kill_by_id(mgmt::Client& client, std::uint64_t cid) {
     const std::string instance = client.instance();
     ending_.insert({instance, cid});
-    client.kill_client(cid, [this, instance, cid, address](bool killed, const std::string& msg) {
-        if (killed) {
-            table_.disconnected(instance, address);
-            return;
-        }
+    client.kill_client(cid, [this, instance, cid](bool killed, const std::string& msg) {
+        if (killed) return;
         ending_.erase({instance, cid});
         log::warn("session kill failed",
                   {{"instance", instance}, {"cid", std::to_string(cid)}, {"error", msg}});
@@ -203,7 +196,7 @@ std::size_t ManagedSessions::end_matching(
                                          {"common_name", s.common_name},
                                          {"address", s.real_address},
                                          {"reason", why}});
-            kill_by_id(*client, s.client_id, s.real_address);
+            kill_by_id(*client, s.client_id);
             ++ended;
         }
     }

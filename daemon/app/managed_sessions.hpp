@@ -47,7 +47,7 @@ class ManagedSessions final : public control::SessionControl {
   private:
     static constexpr auto kKillGrace = std::chrono::milliseconds(250);
     void kill_by_address(mgmt::Client& client, const std::string& address);
-    void kill_by_id(mgmt::Client& client, std::uint64_t cid, const std::string& address);
+    void kill_by_id(mgmt::Client& client, std::uint64_t cid);
     void forget_ended(const std::string& instance, const std::vector<mgmt::Session>& live);
     void reconcile(const std::string& instance);
     void follow_log(const std::string& instance);

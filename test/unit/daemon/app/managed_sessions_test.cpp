@@ -86,14 +86,13 @@ TEST_CASE("session list shows only sessions that got their VPN address") {
     CHECK(views[0].vpn_ip == "10.8.0.2");
 }
 
-TEST_CASE("a killed session leaves the view at once and the table once the kill succeeded") {
+TEST_CASE("a killed session leaves the view at once and stays out while OpenVPN lists it") {
     Fixture f;
     f.plugin_saw_alice();
     f.server.live_cids = {"16"};
     REQUIRE(f.sessions.end_sessions_of_device(7, "ended by admin") == 1);
     CHECK(f.listed().empty());  // before OpenVPN even answered
     REQUIRE(f.run_until([&] { return f.server.count("client-kill 16") == 1; }));
-    REQUIRE(f.run_until([&] { return !f.table.find("default", "127.0.0.1:35498"); }));
     // OpenVPN still lists it (client-kill keeps the instance until the client is gone).
     const auto polls = f.server.count("status 3");
     REQUIRE(f.run_until([&] { return f.server.count("status 3") >= polls + 2; }));
