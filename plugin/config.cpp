@@ -14,6 +14,8 @@ namespace {
 // Upper bounds keep a typo (budget_ms=2000) from parking OpenVPN's event loop.
 constexpr double kMaxBudgetMs = 1000.0;
 constexpr double kMaxTimeoutS = 3600.0;
+// Queued time plus the verdict's own time must stay inside OpenVPN's hand-window (60 s).
+constexpr double kMaxDaemonWaitS = 30.0;
 constexpr std::size_t kMaxInstanceLength = 64;
 
 // Strict decimal: digits with at most one '.', no sign, no exponent, no spaces.
@@ -71,6 +73,14 @@ std::string apply(std::string_view key, std::string_view value, Config& out) {
             return "timeout_s: expected a number above 0 and at most 3600";
         }
         out.timeout = std::chrono::milliseconds(std::max<long long>(1, std::llround(s * 1000.0)));
+        return {};
+    }
+    if (key == "daemon_wait_s") {
+        double s = 0;
+        if (!parse_decimal(value, s) || s > kMaxDaemonWaitS) {
+            return "daemon_wait_s: expected a number from 0 to 30";
+        }
+        out.daemon_wait = std::chrono::milliseconds(std::llround(s * 1000.0));
         return {};
     }
     return "unknown argument " + std::string(key);

@@ -1,7 +1,11 @@
 // Arguments of the `plugin` directive:
 //
 //   plugin openvpn-plugin-warden.so socket=/run/warden/plugin.sock [instance=NAME]
-//          [budget_ms=2] [timeout_s=10]
+//          [budget_ms=2] [timeout_s=10] [daemon_wait_s=10]
+//
+// daemon_wait_s: while wardend is away (restarting), a request that can be deferred is
+// queued for up to this long and sent once the link is back; past it the client is
+// refused. 0 refuses at once. Capped well inside OpenVPN's hand-window (60 s).
 //
 // A bad argument is a configuration error: open fails and OpenVPN does not start,
 // which is better than a server that admits nobody (or everybody) for a typo.
@@ -17,6 +21,7 @@ struct Config {
     std::string instance = "default";                   // which OpenVPN instance we are
     std::chrono::microseconds budget{2000};             // longest wait on OpenVPN's thread
     std::chrono::milliseconds timeout{10000};           // deferred verdict deadline
+    std::chrono::milliseconds daemon_wait{10000};       // queue while the daemon is away
 };
 
 // Parses argv[1..] (argv[0] is the library path; the array ends with nullptr).

@@ -3,6 +3,7 @@
 #include "plugin/daemon_link.hpp"
 
 #include <sys/eventfd.h>
+#include <sys/inotify.h>
 
 #include <unistd.h>
 
@@ -30,6 +31,10 @@ void wipe_all(std::deque<std::string>& frames) {
 
 }  // namespace
 
+DaemonLink::Pending::~Pending() {
+    wipe(frame);
+}
+
 DaemonLink::DaemonLink(Options options, PluginLog& log) : options_(std::move(options)), log_(log) {}
 
 DaemonLink::~DaemonLink() {
@@ -40,6 +45,8 @@ std::string DaemonLink::start() {
     wake_fd_.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
     sync_fd_.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
     if (!wake_fd_ || !sync_fd_) return std::string("eventfd: ") + std::strerror(errno);
+    // Optional: without it (no inotify, folder missing) reconnects follow the retry timer.
+    inotify_fd_.reset(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
     try_connect();
     try {
         thread_ = std::thread([this] { run(); });
@@ -104,8 +111,9 @@ void DaemonLink::stop() {
         auto state = state_.lock();
         state->connected = false;
         ++conn_gen_;
-        state->pending.clear();
+        state->pending.clear();  // queued frames are wiped with their entries
         state->expiry.clear();
+        state->queued.clear();
         known.swap(state->handoff);
         wipe_all(writing->writeq);
         writing->write_offset = 0;
@@ -150,7 +158,7 @@ DaemonLink::Result DaemonLink::call(wire::Message& request, std::chrono::microse
     ConnRef conn;
     {
         auto state = state_.lock();
-        if (state->stopping || !state->connected) {
+        if (state->stopping) {
             wipe_secrets(request);
             return refused("daemon not connected");
         }
@@ -158,6 +166,7 @@ DaemonLink::Result DaemonLink::call(wire::Message& request, std::chrono::microse
             wipe_secrets(request);
             return refused("too many pending requests");
         }
+        if (!state->connected) return queue_locked(*state, request, target);
         request.id = entry->id = next_id_locked(*state);
         const bool ok = encode_frame(request, frame);
         wipe_secrets(request);
@@ -270,6 +279,7 @@ bool DaemonLink::fail_all_locked(State& state, const std::string& reason,
     }
     state.pending.clear();
     state.expiry.clear();
+    state.queued.clear();
     return callers;
 }
 

@@ -5,6 +5,12 @@
 // replies nobody else is reading, expires deferred requests and writes deferred verdicts
 // to their files.
 //
+// While the daemon is away (restarting), a request that can be deferred is queued
+// (`State::queued`, its frame kept in its entry) and sent first thing on the next
+// connection; if none comes within `daemon_wait` it is refused. Meanwhile the I/O thread
+// retries every `fast_retry` and watches the socket's folder (inotify), so it reconnects
+// as soon as the daemon listens again rather than at the end of a backoff step.
+//
 // The fast path needs no wake-up of the I/O thread: the caller writes its frame itself
 // (when nothing is queued ahead of it) and then waits in poll() both on the socket and
 // on sync_fd_. Whichever thread is woken first reads and dispatches the replies; the I/O
@@ -61,7 +67,11 @@ class DaemonLink {
         std::string socket_path;
         std::string instance = "default";
         std::chrono::milliseconds timeout{10000};  // deferred verdict deadline
-        std::size_t max_pending = 10000;           // requests in flight (and queued notifications)
+        // How long a request waits for the daemon to come back (0: refused at once).
+        std::chrono::milliseconds daemon_wait{10000};
+        // Reconnect attempts while requests wait, or after the socket (re)appeared.
+        std::chrono::milliseconds fast_retry{20};
+        std::size_t max_pending = 10000;  // requests in flight (and queued notifications)
         std::chrono::milliseconds backoff_min{50};
         std::chrono::milliseconds backoff_max{1000};
         // false: a waiting caller never reads the socket itself, only the I/O thread does
@@ -74,6 +84,7 @@ class DaemonLink {
         State state = State::Refused;
         Outcome outcome;  // Answered: the verdict; Refused: allow=false and why
         std::uint32_t id = 0;
+        bool queued = false;  // Deferred because the daemon is away: waits for it
     };
 
     // Who did the work on the fast path (logged at close, read by tests).
@@ -119,6 +130,8 @@ class DaemonLink {
         bool deferred = false;  // the I/O thread writes the verdict to `target`
         Outcome outcome;
         DeferredTarget target;
+        std::string frame;  // queued: the encoded request, sent once connected
+        ~Pending();         // wipes `frame` (it may carry a password)
     };
     using PendingPtr = std::shared_ptr<Pending>;
     using Delivery = std::pair<PendingPtr, Outcome>;
@@ -144,6 +157,7 @@ class DaemonLink {
         std::uint32_t last_id = 0;
         std::unordered_map<std::uint32_t, PendingPtr> pending;
         std::deque<std::pair<Clock::time_point, std::uint32_t>> expiry;  // deferred, by deadline
+        std::deque<std::pair<Clock::time_point, std::uint32_t>> queued;  // waiting for the daemon
         std::vector<Delivery>
             handoff;      // deferred verdicts a caller read: the I/O thread writes them
         int pollers = 0;  // callers that may be polling the socket
@@ -167,6 +181,10 @@ class DaemonLink {
     static bool fail_all_locked(State& state, const std::string& reason,
                                 std::vector<Delivery>& deferred);
     void expire_deferred();
+    Result queue_locked(State& state, wire::Message& request, const DeferredTarget* target);
+    std::size_t send_queued_locked(State& state, Writing& writing);
+    void expire_queued();
+    Clock::time_point first_queued_deadline() const;
     void deliver(std::vector<Delivery>& deliveries, std::string_view why);
     Clock::time_point next_deadline() const;
 
@@ -183,7 +201,10 @@ class DaemonLink {
     void run();
     bool try_connect();
     void serve_connection();
-    void wait_backoff(std::chrono::milliseconds backoff);
+    bool wait_to_reconnect(std::chrono::milliseconds backoff);
+    bool watch_socket_folder();
+    void unwatch_socket_folder();
+    bool socket_appeared();
     std::string read_replies(bool readable);
     std::string flush_writes();
     void drop_connection(const std::string& reason);
@@ -193,8 +214,9 @@ class DaemonLink {
 
     Options options_;
     PluginLog& log_;
-    UniqueFd wake_fd_;  // eventfd: wakes the I/O thread (work for it, stop)
-    UniqueFd sync_fd_;  // eventfd: the I/O thread answered a caller waiting in call()
+    UniqueFd wake_fd_;     // eventfd: wakes the I/O thread (work for it, stop)
+    UniqueFd sync_fd_;     // eventfd: the I/O thread answered a caller waiting in call()
+    UniqueFd inotify_fd_;  // the socket's folder: the daemon (re)created its socket
     std::thread thread_;
 
     // Changed with reading_, writing_ and state_ held (see above).
@@ -206,6 +228,7 @@ class DaemonLink {
     LockGuarded<State> state_;
 
     // I/O thread only.
+    int watch_ = -1;  // inotify watch on the socket's folder, -1 when none
     bool reported_down_ = false;
     std::string last_connect_error_;
 };

@@ -20,7 +20,21 @@ DaemonLink::Options link_options(const Config& c) {
     o.socket_path = c.socket_path;
     o.instance = c.instance;
     o.timeout = c.timeout;
+    o.daemon_wait = c.daemon_wait;
     return o;
+}
+
+// A request queued while the daemon is away is worth a line at the default verbosity: it
+// explains a client that waits seconds for its verdict.
+void log_deferred(PluginLog& log, const char* kind, const std::string& cn,
+                  const DaemonLink::Result& r) {
+    if (r.queued) {
+        log.now(log::Level::Warning, "request queued until the daemon is back",
+                {{"kind", kind}, {"common_name", cn}, {"id", std::to_string(r.id)}});
+    } else {
+        log.now(log::Level::Debug, std::string(kind) + " deferred",
+                {{"common_name", cn}, {"id", std::to_string(r.id)}});
+    }
 }
 
 }  // namespace
@@ -55,8 +69,7 @@ int Handlers::auth_user_pass_verify(const char* const* envp) {
     wire::Message request = build_message(wire::Type::Auth, config_.instance, envp);
     const auto r = link_.call(request, config_.budget, &target);
     if (r.state == State::Deferred) {
-        log_.now(log::Level::Debug, "auth deferred",
-                 {{"common_name", cn}, {"id", std::to_string(r.id)}});
+        log_deferred(log_, "auth", cn, r);
         return OPENVPN_PLUGIN_FUNC_DEFERRED;
     }
     if (r.outcome.allow) {
@@ -81,8 +94,7 @@ int Handlers::client_connect(const char* const* argv, const char* const* envp) {
     wire::Message request = build_message(wire::Type::Connect, config_.instance, envp);
     const auto r = link_.call(request, config_.budget, &target);
     if (r.state == State::Deferred) {
-        log_.now(log::Level::Debug, "connect deferred",
-                 {{"common_name", cn}, {"id", std::to_string(r.id)}});
+        log_deferred(log_, "connect", cn, r);
         return OPENVPN_PLUGIN_FUNC_DEFERRED;
     }
     if (!r.outcome.allow) {

@@ -1,7 +1,13 @@
 // DaemonLink's I/O thread: connect with backoff, send what callers left queued, read
 // replies no caller is reading, expire deferred requests, write deferred verdicts. It
 // blocks only in poll(), always with the wake eventfd in the set, so stop() is prompt.
+//
+// Reconnecting: the backoff (50 ms doubling to 1 s) only paces attempts while nobody
+// waits. Requests queued for the daemon shorten the wait to fast_retry (20 ms), and an
+// inotify watch on the socket's folder (kept while disconnected) ends it the moment the
+// daemon creates its socket, so a restarted daemon is used within milliseconds.
 #include <poll.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -44,17 +50,23 @@ void wipe_all(std::deque<std::string>& frames) {
 
 void DaemonLink::run() {
     auto backoff = options_.backoff_min;
+    auto next_wait = backoff;
     for (;;) {
         if (state_.lock()->stopping) break;
         housekeeping();
         if (sock_) {
             serve_connection();
-            backoff = options_.backoff_min;
+            next_wait = backoff = options_.backoff_min;
             continue;
         }
         if (try_connect()) continue;
-        wait_backoff(backoff);
-        backoff = std::min(backoff * 2, options_.backoff_max);
+        if (wait_to_reconnect(next_wait)) {
+            // The socket just appeared: the daemon may not listen yet, so try again soon.
+            next_wait = options_.fast_retry;
+        } else {
+            backoff = std::min(backoff * 2, options_.backoff_max);
+            next_wait = backoff;
+        }
     }
 }
 
@@ -83,6 +95,7 @@ bool DaemonLink::try_connect() {
                   std::string(protocol::kPluginVersion));
         hello.set(std::string(protocol::field::pid), std::to_string(::getpid()));
         std::string frame = wire::encode(hello);
+        std::size_t resent = 0;
         {
             auto reading = reading_.lock();
             auto writing = writing_.lock();
@@ -92,6 +105,7 @@ bool DaemonLink::try_connect() {
             reading->decoder = wire::Decoder();
             reading->read_error.clear();
             writing->writeq.push_back(std::move(frame));  // always the first frame on a connection
+            resent = send_queued_locked(*state, *writing);  // what waited for the daemon, in order
             state->connected = true;
         }
         {
@@ -100,7 +114,9 @@ bool DaemonLink::try_connect() {
             [[maybe_unused]] const std::string error = flush_locked(*writing_.lock());
         }
         reported_down_ = false;
-        log_.later(log::Level::Info, "daemon connected", {{"socket", options_.socket_path}});
+        unwatch_socket_folder();
+        log_.later(log::Level::Info, "daemon connected",
+                   {{"socket", options_.socket_path}, {"queued_requests", std::to_string(resent)}});
         return true;
     }
     // A UNIX connect does not block: refused, missing or backlog full (EAGAIN) all
@@ -116,16 +132,67 @@ bool DaemonLink::try_connect() {
     return false;
 }
 
-void DaemonLink::wait_backoff(milliseconds backoff) {
-    const auto until = Clock::now() + backoff;
+// Waits before the next connect attempt: `backoff`, or fast_retry while requests are
+// queued. Refuses queued requests whose daemon_wait ran out. True when the socket (re)
+// appeared or the watch was just set up (the socket may have appeared just before).
+bool DaemonLink::wait_to_reconnect(milliseconds backoff) {
+    const auto start = Clock::now();
+    if (watch_socket_folder()) return true;
     for (;;) {
-        if (state_.lock()->stopping) return;
-        const int timeout = poll_timeout(until, kMaxPoll);
-        if (timeout == 0) return;
-        pollfd p{wake_fd_.get(), POLLIN, 0};
-        if (::poll(&p, 1, timeout) > 0) {
+        if (state_.lock()->stopping) return false;
+        expire_queued();
+        const auto queued_until = first_queued_deadline();
+        auto until = start + backoff;
+        if (queued_until != Clock::time_point::max())
+            until = std::min(until, start + options_.fast_retry);
+        const int timeout = poll_timeout(std::min(until, queued_until), kMaxPoll);
+        if (timeout == 0 && Clock::now() >= until) return false;
+        pollfd fds[2] = {{wake_fd_.get(), POLLIN, 0}, {inotify_fd_.get(), POLLIN, 0}};
+        if (::poll(fds, inotify_fd_ ? 2 : 1, timeout) <= 0) continue;
+        if (fds[0].revents & POLLIN) {
             drain(wake_fd_.get());
             housekeeping();
+        }
+        if ((fds[1].revents & POLLIN) && socket_appeared()) return true;
+    }
+}
+
+// Watches the socket's folder for the socket being created (bind), renamed into place
+// or changed (chmod/chown after bind). True when the watch was added now.
+bool DaemonLink::watch_socket_folder() {
+    if (!inotify_fd_ || watch_ >= 0) return false;
+    const auto slash = options_.socket_path.rfind('/');
+    const std::string folder = slash == std::string::npos ? std::string(".")
+                               : slash == 0               ? std::string("/")
+                                                          : options_.socket_path.substr(0, slash);
+    watch_ = ::inotify_add_watch(inotify_fd_.get(), folder.c_str(),
+                                 IN_CREATE | IN_MOVED_TO | IN_ATTRIB | IN_ONLYDIR);
+    return watch_ >= 0;  // e.g. EACCES, ENOENT: the retry timer alone then
+}
+
+// While connected nothing reads the events: no watch, so none pile up.
+void DaemonLink::unwatch_socket_folder() {
+    if (watch_ < 0) return;
+    ::inotify_rm_watch(inotify_fd_.get(), watch_);
+    watch_ = -1;
+}
+
+// Reads every pending event; true when one names the socket (or events were lost).
+bool DaemonLink::socket_appeared() {
+    const auto slash = options_.socket_path.rfind('/');
+    const std::string_view name =
+        std::string_view(options_.socket_path).substr(slash == std::string::npos ? 0 : slash + 1);
+    bool appeared = false;
+    alignas(inotify_event) char buf[4096];
+    for (;;) {
+        const ssize_t n = ::read(inotify_fd_.get(), buf, sizeof buf);
+        if (n <= 0) return appeared;  // EAGAIN: all read
+        for (ssize_t at = 0; at + static_cast<ssize_t>(sizeof(inotify_event)) <= n;) {
+            const auto* ev = reinterpret_cast<const inotify_event*>(buf + at);
+            at += static_cast<ssize_t>(sizeof(inotify_event) + ev->len);
+            if ((ev->mask & IN_IGNORED) && ev->wd == watch_) watch_ = -1;  // folder gone
+            if (ev->mask & IN_Q_OVERFLOW) appeared = true;
+            if (ev->len > 0 && std::string_view(ev->name) == name) appeared = true;
         }
     }
 }

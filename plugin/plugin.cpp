@@ -57,9 +57,13 @@ int open_plugin(const openvpn_plugin_args_open_in* in, openvpn_plugin_args_open_
     }
     const std::string budget_us = std::to_string(config.budget.count());
     const std::string timeout_ms = std::to_string(config.timeout.count());
+    const std::string daemon_wait_ms = std::to_string(config.daemon_wait.count());
     handlers->log().now(log::Level::Info, "plugin started",
-                        {{"socket", config.socket_path}, {"instance", config.instance},
-                         {"budget_us", budget_us}, {"timeout_ms", timeout_ms}});
+                        {{"socket", config.socket_path},
+                         {"instance", config.instance},
+                         {"budget_us", budget_us},
+                         {"timeout_ms", timeout_ms},
+                         {"daemon_wait_ms", daemon_wait_ms}});
     out->type_mask = kTypeMask;
     out->handle = handlers.release();
     return OPENVPN_PLUGIN_FUNC_SUCCESS;

@@ -28,7 +28,8 @@ ManagedSessions::ManagedSessions(boost::asio::io_context& io, const core::Config
             follow_log(name);
         });
         client->on_log([this, name](std::string_view line) { remember_log(name, line); });
-        client->on_sessions([this, name](const std::vector<mgmt::Session>&) {
+        client->on_sessions([this, name](const std::vector<mgmt::Session>& live) {
+            forget_ended(name, live);
             if (reconcile_pending_.erase(name) > 0) reconcile(name);
         });
         clients_.emplace(name, std::move(client));
@@ -67,6 +68,9 @@ std::vector<control::SessionView> ManagedSessions::list() {
     std::vector<control::SessionView> out;
     for (auto& [name, client] : clients_) {
         for (const auto& s : client->sessions()) {
+            // Not yet admitted (or refused, and about to go): not a session for the admin.
+            if (s.virtual_address.empty()) continue;
+            if (ending_.count({name, s.client_id}) != 0) continue;  // killed, OpenVPN lags
             control::SessionView v;
             v.instance = name;
             v.common_name = s.common_name;
@@ -119,6 +123,12 @@ void ManagedSessions::kill_by_address(mgmt::Client& client, const core::LiveSess
         if (mgmt::is_ipv4_endpoint(address))
             client.send_command("kill " + address, [](bool, std::vector<std::string>) {});
     };
+    // Hidden from the view at once: an admin's `session list` right after the kill
+    // must not show it, whatever OpenVPN's next status says.
+    for (const auto& s : client.sessions()) {
+        if (core::is_reported_as(session, s.real_address, s.virtual_address))
+            ending_.insert({client.instance(), s.client_id});
+    }
     client.send_command("status 3", [this, &client, session, address, hard_kill](
                                         bool ok, const std::vector<std::string>& lines) {
         std::optional<std::uint64_t> cid;
@@ -129,14 +139,37 @@ void ManagedSessions::kill_by_address(mgmt::Client& client, const core::LiveSess
             }
         }
         if (!cid) return hard_kill();
-        client.kill_client(*cid, [address](bool killed, const std::string& msg) {
-            if (!killed) log::warn("session kill failed", {{"address", address}, {"error", msg}});
-        });
+        kill_by_id(client, *cid);
         auto timer = std::make_shared<boost::asio::steady_timer>(io_, kKillGrace);
         timer->async_wait([timer, hard_kill](auto ec) {
             if (!ec) hard_kill();
         });
     });
+}
+
+// `client-kill CID`, hidden from the view from now on. Failed: shown again, as it may
+// well still be there. The plugin's record of the session (table_) stays until its
+// Disconnect, which brings the bytes and duration for the connection log.
+void ManagedSessions::kill_by_id(mgmt::Client& client, std::uint64_t cid) {
+    const std::string instance = client.instance();
+    ending_.insert({instance, cid});
+    client.kill_client(cid, [this, instance, cid](bool killed, const std::string& msg) {
+        if (killed) return;
+        ending_.erase({instance, cid});
+        log::warn("session kill failed",
+                  {{"instance", instance}, {"cid", std::to_string(cid)}, {"error", msg}});
+    });
+}
+
+// A killed session OpenVPN no longer lists needs hiding no more.
+void ManagedSessions::forget_ended(const std::string& instance,
+                                   const std::vector<mgmt::Session>& live) {
+    for (auto it = ending_.begin(); it != ending_.end();) {
+        const bool listed = it->first == instance &&
+                            std::any_of(live.begin(), live.end(),
+                                        [&](const auto& s) { return s.client_id == it->second; });
+        it = it->first == instance && !listed ? ending_.erase(it) : std::next(it);
+    }
 }
 
 std::size_t ManagedSessions::end_matching(
@@ -169,11 +202,7 @@ std::size_t ManagedSessions::end_matching(
                                          {"common_name", s.common_name},
                                          {"address", s.real_address},
                                          {"reason", why}});
-            client->kill_client(s.client_id, [cid = s.client_id](bool ok, const std::string& msg) {
-                if (!ok)
-                    log::warn("session kill failed",
-                              {{"cid", std::to_string(cid)}, {"error", msg}});
-            });
+            kill_by_id(*client, s.client_id);
             ++ended;
         }
     }
@@ -224,16 +253,14 @@ std::string ManagedSessions::restart(const std::string& instance) {
     if (it == clients_.end()) return "no such instance";
     if (!it->second->connected()) return "management interface not connected";
     log::info("restarting openvpn", {{"instance", instance}, {"signal", "SIGHUP"}});
-    it->second->send_command("signal SIGHUP",
-                             [instance](bool ok, const std::vector<std::string>& l) {
-                                 const std::string answer = l.empty() ? "" : l.front();
-                                 if (ok)
-                                     log::info("openvpn restart signalled",
-                                               {{"instance", instance}, {"answer", answer}});
-                                 else
-                                     log::warn("openvpn restart failed",
-                                               {{"instance", instance}, {"error", answer}});
-                             });
+    it->second->send_command("signal SIGHUP", [instance](bool ok,
+                                                         const std::vector<std::string>& l) {
+        const std::string answer = l.empty() ? "" : l.front();
+        if (ok)
+            log::info("openvpn restart signalled", {{"instance", instance}, {"answer", answer}});
+        else
+            log::warn("openvpn restart failed", {{"instance", instance}, {"error", answer}});
+    });
     return {};
 }
 

@@ -3,6 +3,11 @@
 // says which certificate and device each one uses. Sessions are ended by real address
 // (what the plugin reported) and, for sessions the daemon did not see connect (it was
 // restarted meanwhile), by client id matched on the certificate's common name.
+//
+// The view (list) shows established sessions only (OpenVPN gave them a VPN address:
+// their client-connect was allowed), and drops a session the moment it is ordered
+// killed: OpenVPN keeps a killed client listed until it reconnects or its instance
+// times out, which would show an ended session for seconds.
 #pragma once
 
 #include <boost/asio.hpp>
@@ -42,6 +47,8 @@ class ManagedSessions final : public control::SessionControl {
   private:
     static constexpr auto kKillGrace = std::chrono::milliseconds(250);
     void kill_by_address(mgmt::Client& client, const core::LiveSession& session);
+    void kill_by_id(mgmt::Client& client, std::uint64_t cid);
+    void forget_ended(const std::string& instance, const std::vector<mgmt::Session>& live);
     void reconcile(const std::string& instance);
     void follow_log(const std::string& instance);
     void remember_log(const std::string& instance, std::string_view line);
@@ -56,6 +63,9 @@ class ManagedSessions final : public control::SessionControl {
     core::Clock::Source now_;
     std::map<std::string, std::unique_ptr<mgmt::Client>> clients_;  // by instance name
     std::map<std::string, std::deque<std::string>> logs_;           // latest lines, by instance
+    // Sessions ordered killed, by (instance, client id): hidden from list() until OpenVPN
+    // stops listing them (or shown again if the kill failed).
+    std::set<std::pair<std::string, std::uint64_t>> ending_;
 };
 
 }  // namespace warden::app

@@ -215,6 +215,12 @@ Reply export_device(const Args& args, const Caller& caller, Services& s) {
          std::to_string(cfg.port) + "\n";
     p += "nobind\nremote-cert-tls server\nverify-x509-name warden-server name\n";
     p += "resolv-retry infinite\nconnect-retry 1 5\nverb 3\n";
+    // A refusal (wardend restarting past the plugin's wait, device deactivated for a
+    // while) must not make the client exit for good: it tries again. Credentials are
+    // asked for again (a TOTP code is not valid twice; replaying it would count as a
+    // failed login); a certificate-only client retries on its own.
+    const std::string credentials = credential_profile_lines(s, *d);
+    p += credentials.empty() ? "auth-retry nointeract\n" : "auth-retry interact\n";
     if (cfg.proto == "udp") p += "explicit-exit-notify 1\n";
     p += inline_block("ca", s.authority.ca_pem());
     p += inline_block("cert", usable->cert_pem);
@@ -231,7 +237,7 @@ Reply export_device(const Args& args, const Caller& caller, Services& s) {
             at = end + 1;
         }
     }
-    p += credential_profile_lines(s, *d);
+    p += credentials;
     s.audit(caller, "device.export", d->name,
             "serial=" + usable->serial + (password.empty() ? "" : " key=encrypted"));
     json::object result;

@@ -147,9 +147,10 @@ TEST_CASE("connect fast path writes the config file and succeeds", "[plugin]") {
     CHECK(read_file(bad.config).empty());
 }
 
-TEST_CASE("daemon down: refused at once with a logged reason", "[plugin]") {
+TEST_CASE("daemon down and daemon_wait_s=0: refused at once with a logged reason", "[plugin]") {
     PluginFixture f;  // daemon never started
-    REQUIRE(f.plugin.open(f.args({"budget_ms=100"})) == OPENVPN_PLUGIN_FUNC_SUCCESS);
+    REQUIRE(f.plugin.open(f.args({"budget_ms=100", "daemon_wait_s=0"})) ==
+            OPENVPN_PLUGIN_FUNC_SUCCESS);
     auto files = f.files();
     const auto t0 = std::chrono::steady_clock::now();
     CHECK(f.auth("ok-1", files) == OPENVPN_PLUGIN_FUNC_ERROR);

@@ -30,7 +30,8 @@ TEST_CASE("device add issues a certificate and an address, export is a complete 
          {"client\n", "remote vpn.example.net 1194\n", "proto udp\n", "remote-cert-tls server\n",
           "<ca>\n-----BEGIN CERTIFICATE-----", "<cert>\n-----BEGIN CERTIFICATE-----",
           "<key>\n-----BEGIN PRIVATE KEY-----", "<tls-crypt>\n",
-          "-----BEGIN OpenVPN Static key V1-----"}) {
+          "-----BEGIN OpenVPN Static key V1-----",
+          "\nauth-retry nointeract\n"}) {  // a refusal is retried, not the end
         INFO(needle);
         CHECK(profile.find(needle) != std::string::npos);
     }

@@ -41,7 +41,11 @@ TEST_CASE("totp commands: setup, confirm, reset, off") {
           "otpauth://totp/warden:laptop?secret=" + secret + "&issuer=warden");
     CHECK(f.str(f.run("totp.show", {{"name", "laptop"}}), "totp") == "pending confirmation");
     CHECK_FALSE(f.store->login_requirements(f.laptop_id()).totp_enforced);
-    CHECK(f.profile().find("\nauth-user-pass\n") != std::string::npos);  // ready for the user
+    const std::string profile = f.profile();
+    CHECK(profile.find("\nauth-user-pass\n") != std::string::npos);  // ready for the user
+    // After AUTH_FAILED the client asks for a fresh code instead of replaying the old one.
+    CHECK(profile.find("\nauth-retry interact\n") != std::string::npos);
+    CHECK(profile.find("nointeract") == std::string::npos);
 
     const std::string good = *core::totp::code_at(secret, f.clock);
     auto bad = f.run("totp.confirm",
