@@ -189,7 +189,7 @@ TEST_CASE("callers are identified by uid and group") {
     CHECK_FALSE(unknown.may_read);
 }
 
-TEST_CASE("a request carries one descriptor; the command writes into it") {
+TEST_CASE("a request carries one descriptor, the command writes into it") {
     if (!is_root()) return;
     Running r;
     const std::string out = r.dir.file("out");
