@@ -33,7 +33,7 @@ constexpr auto kRouteRetry = std::chrono::milliseconds(500);
 constexpr auto kRouteRecheck = std::chrono::seconds(10);
 // How often the firewall's table is checked (and a failed refresh retried): an external
 // `nft flush ruleset` is undone within this much (one small listing per check).
-constexpr auto kFirewallCheck = std::chrono::seconds(1);
+constexpr auto kFirewallCheck = std::chrono::seconds(2);
 
 std::string routed_device(const core::Config& config) {
     return config.instances.empty() ? std::string() : config.instances.front().tun_device;

@@ -93,8 +93,10 @@ RefreshResult Firewall::apply(Ruleset next) {
         return result;
     }
     // Only a full apply changes the forward chain; a delta changes set elements.
-    if (result.mode == RefreshResult::Mode::Full || !fingerprint_)
+    if (result.mode == RefreshResult::Mode::Full || !fingerprint_) {
         fingerprint_ = applier_.fingerprint(table_);
+        chains_ = applier_.chain_list();
+    }
     for (const auto& note : next.skipped)
         log::warn("firewall input skipped", {{"table", table_}, {"why", note}});
     log::info("firewall applied", {{"table", table_},
@@ -134,8 +136,15 @@ std::optional<RefreshResult> Firewall::check() {
         if (r.ok()) log::info("firewall recovered", {{"table", table_}});
         return r;
     }
+    if (++checks_ % kFullCheckEvery != 0) {
+        const auto chains = applier_.chain_list();
+        if (chains && chains == chains_) return std::nullopt;
+    }
     const auto found = applier_.fingerprint(table_);
-    if (found && found == fingerprint_) return std::nullopt;
+    if (found && found == fingerprint_) {
+        chains_ = applier_.chain_list();  // another table's chains changed, not ours
+        return std::nullopt;
+    }
     log::warn("firewall table missing or altered, reloading",
               {{"table", table_}, {"found", found ? "altered" : "missing"}});
     invalidate();

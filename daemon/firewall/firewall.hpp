@@ -18,6 +18,9 @@ namespace warden::firewall {
 
 FirewallInput load_input(store::Store& store, const net::Network& pool);
 
+// check() compares the forward chain itself on every this many calls.
+inline constexpr std::size_t kFullCheckEvery = 15;
+
 struct RefreshResult {
     enum class Mode { Unchanged, Delta, Full } mode = Mode::Unchanged;
     std::string error;  // set when the kernel refused; the previous table stays in force
@@ -51,15 +54,18 @@ class Firewall {
     // command); All re-reads groups, devices and rules.
     enum class Scope { All, Rules };
     RefreshResult refresh(Scope scope = Scope::All);
-    // The timer's job (every second): a failed refresh is retried; a table that is gone or
+    // The timer's job (every 2 s): a failed refresh is retried; a table that is gone or
     // differs from what was applied (an external `nft flush ruleset`) is reloaded whole.
-    // Returns the refresh it made, or nothing when all was well.
+    // Each call compares the cheap chain list; the forward chain itself is compared when
+    // that changed, and on every kFullCheckEvery-th call (rules flushed inside our chains
+    // leave the chain list alone). Returns the refresh it made, or nothing when all is well.
     std::optional<RefreshResult> check();
     // Forgets what was applied: the next refresh replaces the whole table.
     void invalidate() {
         applied_.reset();
         input_.reset();
         fingerprint_.reset();
+        chains_.reset();
     }
     // A refresh that threw (the store could not be read): failing until check() succeeds.
     void failed(const std::string& error);
@@ -80,6 +86,8 @@ class Firewall {
     std::optional<Ruleset> applied_;
     std::optional<FirewallInput> input_;      // what applied_ was built from
     std::optional<std::string> fingerprint_;  // applier_.fingerprint() after applying
+    std::optional<std::string> chains_;       // applier_.chain_list() when last verified
+    std::size_t checks_ = 0;
     Health health_;
 };
 

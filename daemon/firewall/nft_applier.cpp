@@ -43,6 +43,12 @@ std::optional<std::string> NftApplier::fingerprint(const std::string& table) {
     return r.output;
 }
 
+std::optional<std::string> NftApplier::chain_list() {
+    auto r = run("list chains");
+    if (!r.ok) return std::nullopt;
+    return r.output;
+}
+
 NftResult NftApplier::check(const std::string& script) {
     nft_ctx_set_dry_run(ctx_.get(), true);
     auto r = run(script);

@@ -273,6 +273,28 @@ status=$("$WARDENCTL" --json status)
 case "$status" in *'"firewall":{"state":"ok"'*'"repairs":1'*) ;; *) e2e_fail "status does not show the repair: $status" ;; esac
 e2e_pass "nft flush ruleset: table reloaded after ${repair_ms} ms, rules enforced, status shows it"
 
+# --- a change the kernel refuses: the command fails, the timer retries -----------------------
+# Someone puts an element into office's allow set that overlaps what the next rule adds
+# (eng -> office tcp/8080): the kernel refuses the delta. The command must not say OK;
+# the retry reloads the whole table (without the stranger's element) within seconds.
+chain_of() { ip netns exec "$W_NS_SRV" nft list map inet warden addr_ip | grep -o "$1 : jump g_[0-9]*" | grep -o '[0-9]*$'; }
+office_id=$(chain_of "${addr[pc2]}")
+eng_mark=$(ip netns exec "$W_NS_SRV" nft list chain inet warden "g_$(chain_of "${addr[pc1]}")" | grep -o 'meta mark | 0x[0-9a-f]*' | awk '{print $4}')
+ip netns exec "$W_NS_SRV" nft add element inet warden "allow_$office_id" "{ $eng_mark . tcp . 8000-9000 }" ||
+  e2e_fail "cannot add the stranger's element"
+out=$("$WARDENCTL" rule add eng office --proto tcp --ports 8080 2>&1) && e2e_fail "a change the kernel refused answered OK: $out"
+case "$out" in *"stored but the firewall could not be applied"*"retried"*) ;; *) e2e_fail "refusal unclear: $out" ;; esac
+"$WARDENCTL" --json rule list | grep -q '"from":"eng","to":"office","direction":"one-way","proto":"tcp","ports":"8080"' ||
+  e2e_fail "the refused change was not stored"
+e2e_wait_for "grep -q 'firewall recovered' '$E2E_DIR/wardend.log'" 5 || e2e_fail "the refused change was not retried"
+status=$("$WARDENCTL" --json status)
+case "$status" in *'"firewall":{"state":"ok"'*'"last_error":"Error'*) ;; *) e2e_fail "status after the retry: $status" ;; esac
+[ "$(probe tcp pc1 pc2)" = yes ] || e2e_fail "the stored rule eng -> office tcp/8080 is not in force after the retry"
+[ "$(probe tcp pc1 pc2 8081)" = no ] || e2e_fail "the stranger's element survived the full reload"
+rule7=$("$WARDENCTL" --json rule list | python3 -c 'import json,sys; print([r["id"] for r in json.load(sys.stdin) if r["to"] == "office" and r["ports"] == "8080" and r["from"] == "eng"][0])')
+"$WARDENCTL" rule delete "$rule7" >/dev/null || e2e_fail "rule delete $rule7"
+e2e_pass "a refused change: the command failed with 'stored but not applied', the retry put it in force"
+
 # --- other traffic through the server is not ours ---------------------------------------------
 # Two plain hosts routed through the server namespace, IPv4 and IPv6, no VPN involved.
 for i in 1 2; do

@@ -90,6 +90,11 @@ TEST_CASE("nft: the fingerprint is stable and gone after an external flush (root
     CHECK(first->find("chain forward") != std::string::npos);
     CHECK(first->find("packets") == std::string::npos);  // no counters: stable
     CHECK(nft.fingerprint("fp_test") == first);
+    const auto chains = nft.chain_list();
+    REQUIRE(chains);
+    CHECK(chains->find("chain forward") != std::string::npos);
+    CHECK(chains->find("ip saddr") == std::string::npos);  // declarations only
     REQUIRE(nft.run("flush ruleset").ok);
     CHECK_FALSE(nft.fingerprint("fp_test"));
+    CHECK(nft.chain_list() != chains);
 }

@@ -28,9 +28,15 @@ struct RecordingApplier : Applier {
     std::optional<std::string> fingerprint(const std::string& table) override {
         ++fingerprints;
         if (!present) return std::nullopt;
-        return "table inet " + table + " { chain forward { ... } }";
+        return "table inet " + table + " { chain forward { " + forward_rules + " } }";
+    }
+    std::optional<std::string> chain_list() override {
+        if (!present) return std::nullopt;
+        return "table inet wt { chain forward } " + other_tables;
     }
     void flush() { present = false; }
+    std::string forward_rules = "...";  // `nft flush chain` empties them
+    std::string other_tables;           // chains of other tables, e.g. Docker's
 };
 
 // Live flows as conntrack would list them; cut() deletes what the judge rejects.
@@ -233,4 +239,32 @@ TEST_CASE("firewall sync: a table that cannot be reloaded stays 'repairing' unti
     REQUIRE(f.firewall.check());
     CHECK(f.firewall.health().state == Health::State::Ok);
     CHECK(f.applier.present);
+}
+
+TEST_CASE(
+    "firewall sync: the forward chain is compared when the chain list changes, and "
+    "every kFullCheckEvery checks") {
+    Fixture f;
+    REQUIRE(f.firewall.refresh().ok());
+    const auto looks = f.applier.fingerprints;
+    CHECK_FALSE(f.firewall.check());
+    CHECK(f.applier.fingerprints == looks);  // the cheap look was enough
+
+    f.applier.other_tables = "table ip docker { chain DOCKER }";  // not ours: no repair
+    CHECK_FALSE(f.firewall.check());
+    CHECK(f.applier.fingerprints == looks + 1);
+    CHECK_FALSE(f.firewall.check());
+    CHECK(f.applier.fingerprints == looks + 1);
+
+    // `nft flush chain inet wt forward`: the chain list is the same, the rules are gone.
+    f.applier.forward_rules = "";
+    std::optional<RefreshResult> repaired;
+    std::size_t calls = 0;
+    while (!repaired && calls < kFullCheckEvery) {
+        repaired = f.firewall.check();
+        ++calls;
+    }
+    REQUIRE(repaired);
+    CHECK(repaired->mode == RefreshResult::Mode::Full);
+    CHECK(f.firewall.health().repairs == 1);
 }
