@@ -10,8 +10,7 @@ namespace warden::log {
 namespace {
 
 std::atomic<Level> g_min_level{Level::Info};
-// constinit: ready before any other static initializer may log.
-constinit LockGuarded<std::string> g_prefix;
+LockGuarded<std::string> g_prefix;
 
 std::string_view level_name(Level level) {
     switch (level) {
