@@ -93,7 +93,8 @@ void run_connection(const Settings& s, const std::vector<std::string>& serials, 
             serials[(i * 7919 + static_cast<std::uint64_t>(index) * 104729) % serials.size()];
         wire::Message req(wire::Type::Auth, static_cast<std::uint32_t>(i + 1));
         req.set("instance", "bench").set("common_name", "bench").set("tls_serial_hex_0", serial);
-        req.set("untrusted_ip", "10.99.0.2").set("untrusted_port", std::to_string(10000 + i % 50000));
+        req.set("untrusted_ip", "10.99.0.2")
+            .set("untrusted_port", std::to_string(10000 + i % 50000));
         wire::encode(req, batch);
         sent_at.push_back(Clock::now());
         ++i;
@@ -102,13 +103,15 @@ void run_connection(const Settings& s, const std::vector<std::string>& serials, 
         batch.clear();
         if (per_conn_rate > 0) {
             // Open loop: one request at its due time, whatever the replies do.
-            std::this_thread::sleep_until(start + std::chrono::duration_cast<Clock::duration>(
-                                                      std::chrono::duration<double>(i / per_conn_rate)));
+            std::this_thread::sleep_until(start +
+                                          std::chrono::duration_cast<Clock::duration>(
+                                              std::chrono::duration<double>(i / per_conn_rate)));
             add_request();
         } else {
             // Closed loop: top the window up, in one write, once replies made room.
             std::unique_lock lock(window_mutex);
-            window_cv.wait(lock, [&] { return sent - received < static_cast<std::uint64_t>(s.window); });
+            window_cv.wait(lock,
+                           [&] { return sent - received < static_cast<std::uint64_t>(s.window); });
             lock.unlock();
             while (sent_at.size() - received < static_cast<std::uint64_t>(s.window)) add_request();
         }

@@ -35,7 +35,7 @@ struct Options {
     bool csv = false;
     char separator = ',';
     std::string key_password_file;  // read here, sent as args.key_password
-    std::string nft_file;  // device export: the router's NETMAP rules
+    std::string nft_file;           // device export: the router's NETMAP rules
 };
 
 int print_rows(const json::value& v, const Options& o, const std::vector<Column>& columns) {
@@ -113,14 +113,16 @@ int print_device_csv(const json::value& v, const Options& o, std::vector<Column>
     return kDone;
 }
 
-void define_csv_options(CLI::App* sub, Options& o, const std::string& help = "CSV (RFC 4180 quoting)") {
+void define_csv_options(CLI::App* sub, Options& o,
+                        const std::string& help = "CSV (RFC 4180 quoting)") {
     sub->add_flag("--csv", o.csv, help);
     sub->add_option_function<std::string>(
            "--separator",
            [&o](const std::string& v) {
                const char c = v == "\\t" || v == "tab" ? '\t' : v.empty() ? '\0' : v[0];
                if ((v.size() != 1 && c != '\t') || !warden::csv::usable_separator(c))
-                   throw CLI::ValidationError("--separator", "one character, not a quote or newline");
+                   throw CLI::ValidationError("--separator",
+                                              "one character, not a quote or newline");
                o.separator = c;
            },
            "CSV field separator (default ','; 'tab' for a tab)")
@@ -231,11 +233,11 @@ void define_commands(CLI::App& app, Invocation& inv, Options& o) {
     add->get_option("--type")->required();
     arg(add, "--license", "license", inv, "license whose seat it takes (default: default)");
     define_device_changes(device, inv, o, any);
-    auto* list = leaf(*device, "list", "list devices", inv, "device.list",
-                      [&o, device_cols](const json::value& v) {
-                          return o.csv ? print_device_csv(v, o, device_cols)
-                                       : print_rows(v, o, device_cols);
-                      });
+    auto* list =
+        leaf(*device, "list", "list devices", inv, "device.list",
+             [&o, device_cols](const json::value& v) {
+                 return o.csv ? print_device_csv(v, o, device_cols) : print_rows(v, o, device_cols);
+             });
     define_csv_options(list, o,
                        "CSV (RFC 4180 quoting) with traffic of the current and previous month and "
                        "in total; months are UTC calendar months");
@@ -279,8 +281,8 @@ int print_instances(const json::value& v, const Options& o) {
     if (o.json_output || !v.is_array()) return print_any(v, o);
     for (const auto& i : v.get_array()) {
         const auto& obj = i.as_object();
-        std::cout << plain(obj.at("name")) << ": management " << plain(obj.at("management"))
-                  << ", " << plain(obj.at("sessions")) << " sessions\n";
+        std::cout << plain(obj.at("name")) << ": management " << plain(obj.at("management")) << ", "
+                  << plain(obj.at("sessions")) << " sessions\n";
         if (const auto* log = obj.if_contains("recent_log"))
             for (const auto& line : log->as_array()) std::cout << "  " << plain(line) << '\n';
     }
@@ -312,31 +314,44 @@ void define_license_and_log_commands(CLI::App& app, Invocation& inv, Options& o)
     arg(ladd, "--expires", "expires", inv,
         "expiry, ISO 8601 (2026-11-22T14:00 local time, or with a zone: ...Z, ...+01:00)");
     leaf(*license, "list", "licenses with seats used and free", inv, "license.list",
-         rows({{"name", "NAME"}, {"seats", "SEATS"}, {"used", "USED"}, {"free", "FREE"},
-               {"expires", "EXPIRES"}, {"state", "STATE"}}));
-    auto* assign = leaf(*license, "assign", "give a device a seat of a license", inv,
-                        "license.assign", any);
+         rows({{"name", "NAME"},
+               {"seats", "SEATS"},
+               {"used", "USED"},
+               {"free", "FREE"},
+               {"expires", "EXPIRES"},
+               {"state", "STATE"}}));
+    auto* assign =
+        leaf(*license, "assign", "give a device a seat of a license", inv, "license.assign", any);
     arg(assign, "device", "device", inv, "device name", true);
     arg(assign, "license", "license", inv, "license name", true);
     arg(leaf(*license, "unassign", "take a device's seat away (it is refused)", inv,
              "license.unassign", any),
         "device", "device", inv, "device name", true);
 
-    CLI::App* log = app.add_subcommand("log", "activity and connection logs")->require_subcommand(1);
+    CLI::App* log =
+        app.add_subcommand("log", "activity and connection logs")->require_subcommand(1);
     auto* activity = leaf(*log, "activity", "admin actions and security events, newest first", inv,
                           "log.activity",
-                          rows({{"at", "AT"}, {"user", "USER"}, {"action", "ACTION"},
-                                {"object", "OBJECT"}, {"details", "DETAILS"}}));
+                          rows({{"at", "AT"},
+                                {"user", "USER"},
+                                {"action", "ACTION"},
+                                {"object", "OBJECT"},
+                                {"details", "DETAILS"}}));
     arg(activity, "--since", "since", inv, "ISO 8601 time, or a duration back (90s, 30m, 2h, 7d)");
     define_csv_options(activity, o);
     arg(activity, "--device", "device", inv, "only entries about this device");
     int_arg(activity, "--limit", "limit", inv, "at most this many entries (default 100)");
     auto* conns = leaf(*log, "connections", "connects, disconnects and refusals, newest first", inv,
                        "log.connections",
-                       rows({{"at", "AT"}, {"event", "EVENT"}, {"device", "DEVICE"},
-                             {"real_address", "REAL ADDRESS"}, {"vpn_ip", "VPN IP"},
-                             {"bytes_received", "BYTES IN"}, {"bytes_sent", "BYTES OUT"},
-                             {"duration", "DURATION"}, {"reason", "REASON"}}));
+                       rows({{"at", "AT"},
+                             {"event", "EVENT"},
+                             {"device", "DEVICE"},
+                             {"real_address", "REAL ADDRESS"},
+                             {"vpn_ip", "VPN IP"},
+                             {"bytes_received", "BYTES IN"},
+                             {"bytes_sent", "BYTES OUT"},
+                             {"duration", "DURATION"},
+                             {"reason", "REASON"}}));
     arg(conns, "--device", "device", inv, "only this device");
     define_csv_options(conns, o);
     int_arg(conns, "--limit", "limit", inv, "at most this many entries (default 100)");
@@ -350,15 +365,16 @@ void define_license_and_log_commands(CLI::App& app, Invocation& inv, Options& o)
         "instance", "instance", inv, "instance (default: all)");
 
     auto* backup = leaf(app, "backup", "online copy of the database, checked", inv, "backup", any);
-    backup->add_option_function<std::string>(
-              "file",
-              [&inv](const std::string& v) {
-                  inv.args["file"] = std::filesystem::absolute(v).lexically_normal().string();
-              },
-              "file to write, opened by wardenctl as you (refused if it exists)")
+    backup
+        ->add_option_function<std::string>(
+            "file",
+            [&inv](const std::string& v) {
+                inv.args["file"] = std::filesystem::absolute(v).lexically_normal().string();
+            },
+            "file to write, opened by wardenctl as you (refused if it exists)")
         ->required();
-    backup->add_flag_callback("--force", [&inv] { inv.args["force"] = true; },
-                              "replace an existing file");
+    backup->add_flag_callback(
+        "--force", [&inv] { inv.args["force"] = true; }, "replace an existing file");
 }
 
 // The subcommand NAME of `app`, created when no other family made it yet ("device" and
@@ -373,33 +389,43 @@ CLI::App* family(CLI::App& app, const std::string& name, const std::string& help
 void define_two_factor_commands(CLI::App& app, Invocation& inv, Options& o) {
     static std::string png_file;  // outlives parsing: read by the print callback
     auto any = [&o](const json::value& v) { return print_any(v, o); };
-    auto secret = [&o](const json::value& v) { return print_totp_secret(v, o.json_output, png_file); };
+    auto secret = [&o](const json::value& v) {
+        return print_totp_secret(v, o.json_output, png_file);
+    };
 
     CLI::App* totp = family(app, "totp", "TOTP two-factor logins of pcs");
-    auto* setup = leaf(*totp, "setup", "new TOTP secret: URI and QR code", inv, "totp.setup", secret);
+    auto* setup =
+        leaf(*totp, "setup", "new TOTP secret: URI and QR code", inv, "totp.setup", secret);
     arg(setup, "name", "name", inv, "device name", true);
     setup->add_option("--png", png_file, "also write the QR code as a PNG file");
-    auto* confirm = leaf(*totp, "confirm", "enforce TOTP after checking a code", inv, "totp.confirm", any);
+    auto* confirm =
+        leaf(*totp, "confirm", "enforce TOTP after checking a code", inv, "totp.confirm", any);
     arg(confirm, "name", "name", inv, "device name", true);
     arg(confirm, "code", "code", inv, "current code from the app", true);
     auto* reset = leaf(*totp, "reset", "new secret (confirm again)", inv, "totp.reset", secret);
     arg(reset, "name", "name", inv, "device name", true);
     reset->add_option("--png", png_file, "also write the QR code as a PNG file");
-    arg(leaf(*totp, "off", "turn TOTP off", inv, "totp.off", any), "name", "name", inv, "device name", true);
-    arg(leaf(*totp, "show", "TOTP, password and lock state", inv, "totp.show", any), "name", "name", inv,
+    arg(leaf(*totp, "off", "turn TOTP off", inv, "totp.off", any), "name", "name", inv,
         "device name", true);
-    arg(leaf(*totp, "unlock", "lift the lock after failed logins", inv, "totp.unlock", any), "name", "name",
+    arg(leaf(*totp, "show", "TOTP, password and lock state", inv, "totp.show", any), "name", "name",
         inv, "device name", true);
+    arg(leaf(*totp, "unlock", "lift the lock after failed logins", inv, "totp.unlock", any), "name",
+        "name", inv, "device name", true);
 
     CLI::App* otp = family(app, "otp", "one-time access codes");
-    auto* issue = leaf(*otp, "issue", "issue a code (shown once)", inv, "otp.issue",
-                       [&o](const json::value& v) { return print_one_time_code(v, o.json_output); });
+    auto* issue =
+        leaf(*otp, "issue", "issue a code (shown once)", inv, "otp.issue",
+             [&o](const json::value& v) { return print_one_time_code(v, o.json_output); });
     arg(issue, "name", "name", inv, "device name", true);
     arg(issue, "--ttl", "ttl", inv, "validity, e.g. 30m, 2h (default from wardend.conf)");
-    auto* list = leaf(*otp, "list", "codes not yet used or expired", inv, "otp.list", [&o](const json::value& v) {
-        return print_rows(v, o, {{"id", "ID"}, {"device", "DEVICE"}, {"expires", "EXPIRES"},
-                                 {"remaining", "REMAINING"}});
-    });
+    auto* list = leaf(*otp, "list", "codes not yet used or expired", inv, "otp.list",
+                      [&o](const json::value& v) {
+                          return print_rows(v, o,
+                                            {{"id", "ID"},
+                                             {"device", "DEVICE"},
+                                             {"expires", "EXPIRES"},
+                                             {"remaining", "REMAINING"}});
+                      });
     arg(list, "--device", "name", inv, "only this device's codes");
     leaf(*otp, "revoke", "revoke a code", inv, "otp.revoke", any)
         ->add_option_function<std::int64_t>(
@@ -411,13 +437,16 @@ void define_two_factor_commands(CLI::App& app, Invocation& inv, Options& o) {
                           "device.password", any);
     arg(password, "name", "name", inv, "device name", true);
     password->add_option_function<std::string>(
-        "--file", [&inv](const std::string& path) {
+        "--file",
+        [&inv](const std::string& path) {
             std::string error;
             auto pw = read_secret_file(path, error);
             if (!pw) throw std::runtime_error(error);
             inv.args["password"] = *pw;
-        }, "file whose first line is the password");
-    password->add_flag_callback("--clear", [&inv] { inv.args["clear"] = true; }, "remove the password");
+        },
+        "file whose first line is the password");
+    password->add_flag_callback(
+        "--clear", [&inv] { inv.args["clear"] = true; }, "remove the password");
 
     CLI::App* group = family(app, "group", "manage groups");
     auto* require = leaf(*group, "require-totp", "require TOTP for the group's pcs", inv,
@@ -448,14 +477,17 @@ void define_group_commands(CLI::App& app, Invocation& inv, Options& o) {
     arg(add, "--ports", "ports", inv, "e.g. 80,443,1000-2000 (default: any)");
     leaf(*rule, "list", "list rules", inv, "rule.list", [&o](const json::value& v) {
         return print_rows(v, o,
-                          {{"id", "ID"}, {"from", "FROM"}, {"to", "TO"}, {"direction", "DIRECTION"},
-                           {"proto", "PROTO"}, {"ports", "PORTS"}});
+                          {{"id", "ID"},
+                           {"from", "FROM"},
+                           {"to", "TO"},
+                           {"direction", "DIRECTION"},
+                           {"proto", "PROTO"},
+                           {"ports", "PORTS"}});
     });
     auto* del = leaf(*rule, "delete", "delete a rule", inv, "rule.delete", any);
     del->add_option_function<std::int64_t>(
            "id", [&inv](std::int64_t id) { inv.args["id"] = id; }, "rule id (rule list)")
         ->required();
-
 }
 
 int run(int argc, char** argv) {

@@ -67,8 +67,8 @@ void print_object(std::ostream& out, const boost::json::object& obj) {
     }
 }
 
-void print_csv(std::ostream& out, const boost::json::array& rows, const std::vector<Column>& columns,
-               char separator) {
+void print_csv(std::ostream& out, const boost::json::array& rows,
+               const std::vector<Column>& columns, char separator) {
     std::vector<std::string> line;
     for (const auto& c : columns) line.push_back(c.key);
     out << csv::row(line, separator);

@@ -42,8 +42,8 @@ bool parse_decimal(std::string_view text, double& out) {
 bool printable_name(std::string_view s) {
     if (s.empty() || s.size() > kMaxInstanceLength) return false;
     for (char c : s) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                        c == '-' || c == '_' || c == '.';
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                        (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
         if (!ok) return false;
     }
     return true;
@@ -63,7 +63,8 @@ std::string apply(std::string_view key, std::string_view value, Config& out) {
     }
     if (key == "budget_ms") {
         double ms = 0;
-        if (!parse_decimal(value, ms) || ms > kMaxBudgetMs) return "budget_ms: expected a number from 0 to 1000";
+        if (!parse_decimal(value, ms) || ms > kMaxBudgetMs)
+            return "budget_ms: expected a number from 0 to 1000";
         out.budget = std::chrono::microseconds(static_cast<long long>(std::llround(ms * 1000.0)));
         return {};
     }

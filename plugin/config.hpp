@@ -17,11 +17,11 @@
 namespace warden::plugin {
 
 struct Config {
-    std::string socket_path;                            // daemon's plugin socket (required)
-    std::string instance = "default";                   // which OpenVPN instance we are
-    std::chrono::microseconds budget{2000};             // longest wait on OpenVPN's thread
-    std::chrono::milliseconds timeout{10000};           // deferred verdict deadline
-    std::chrono::milliseconds daemon_wait{10000};       // queue while the daemon is away
+    std::string socket_path;                       // daemon's plugin socket (required)
+    std::string instance = "default";              // which OpenVPN instance we are
+    std::chrono::microseconds budget{2000};        // longest wait on OpenVPN's thread
+    std::chrono::milliseconds timeout{10000};      // deferred verdict deadline
+    std::chrono::milliseconds daemon_wait{10000};  // queue while the daemon is away
 };
 
 // Parses argv[1..] (argv[0] is the library path; the array ends with nullptr).

@@ -10,7 +10,7 @@
 namespace warden::plugin {
 
 class Handlers {
-public:
+  public:
     Handlers(Config config, plugin_log_t log_callback);
 
     // Starts the link; returns an error text.
@@ -24,7 +24,7 @@ public:
     int client_connect_defer(const char* const* envp);
     int client_disconnect(const char* const* envp);
 
-private:
+  private:
     Config config_;
     PluginLog log_;  // outlives link_ (declared first)
     DaemonLink link_;

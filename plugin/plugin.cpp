@@ -39,18 +39,21 @@ bool version_supported(const openvpn_plugin_args_open_in* in) {
 // Everything open_v3 checks before starting anything; returns an error text.
 std::string check_open(const openvpn_plugin_args_open_in* in, Config& config) {
     if (!version_supported(in)) return "OpenVPN 2.5 or later is required";
-    if ((in->type_mask & kTypeMask) != kTypeMask) return "OpenVPN does not offer the hooks the plugin needs";
+    if ((in->type_mask & kTypeMask) != kTypeMask)
+        return "OpenVPN does not offer the hooks the plugin needs";
     return warden::plugin::parse_config(in->argv, config);
 }
 
 int open_plugin(const openvpn_plugin_args_open_in* in, openvpn_plugin_args_open_return* out) {
-    warden::plugin::PluginLog boot_log(in->callbacks != nullptr ? in->callbacks->plugin_log : nullptr);
+    warden::plugin::PluginLog boot_log(in->callbacks != nullptr ? in->callbacks->plugin_log
+                                                                : nullptr);
     Config config;
     if (const auto error = check_open(in, config); !error.empty()) {
         boot_log.now(log::Level::Error, "plugin not started", {{"error", error}});
         return OPENVPN_PLUGIN_FUNC_ERROR;
     }
-    auto handlers = std::make_unique<Handlers>(config, in->callbacks != nullptr ? in->callbacks->plugin_log : nullptr);
+    auto handlers = std::make_unique<Handlers>(
+        config, in->callbacks != nullptr ? in->callbacks->plugin_log : nullptr);
     if (const auto error = handlers->start(); !error.empty()) {
         boot_log.now(log::Level::Error, "plugin not started", {{"error", error}});
         return OPENVPN_PLUGIN_FUNC_ERROR;
@@ -72,11 +75,16 @@ int open_plugin(const openvpn_plugin_args_open_in* in, openvpn_plugin_args_open_
 int dispatch(Handlers& h, const openvpn_plugin_args_func_in* in) {
     h.log().flush();  // lines the I/O thread queued since the last call
     switch (in->type) {
-        case OPENVPN_PLUGIN_AUTH_USER_PASS_VERIFY: return h.auth_user_pass_verify(in->envp);
-        case OPENVPN_PLUGIN_CLIENT_CONNECT: return h.client_connect(in->argv, in->envp);
-        case OPENVPN_PLUGIN_CLIENT_CONNECT_DEFER: return h.client_connect_defer(in->envp);
-        case OPENVPN_PLUGIN_CLIENT_DISCONNECT: return h.client_disconnect(in->envp);
-        default: return OPENVPN_PLUGIN_FUNC_SUCCESS;
+        case OPENVPN_PLUGIN_AUTH_USER_PASS_VERIFY:
+            return h.auth_user_pass_verify(in->envp);
+        case OPENVPN_PLUGIN_CLIENT_CONNECT:
+            return h.client_connect(in->argv, in->envp);
+        case OPENVPN_PLUGIN_CLIENT_CONNECT_DEFER:
+            return h.client_connect_defer(in->envp);
+        case OPENVPN_PLUGIN_CLIENT_DISCONNECT:
+            return h.client_disconnect(in->envp);
+        default:
+            return OPENVPN_PLUGIN_FUNC_SUCCESS;
     }
 }
 
@@ -87,14 +95,18 @@ int dispatch(Handlers& h, const openvpn_plugin_args_func_in* in) {
 #pragma GCC visibility push(default)
 extern "C" {
 
-int openvpn_plugin_min_version_required_v1(void) { return 3; }
+int openvpn_plugin_min_version_required_v1(void) {
+    return 3;
+}
 
 // After --daemon forked (a thread started before the fork would not exist in the
 // child) and before privileges are dropped (the socket may need the warden group).
-int openvpn_plugin_select_initialization_point_v1(void) { return OPENVPN_PLUGIN_INIT_POST_DAEMON; }
+int openvpn_plugin_select_initialization_point_v1(void) {
+    return OPENVPN_PLUGIN_INIT_POST_DAEMON;
+}
 
 int openvpn_plugin_open_v3(const int version, struct openvpn_plugin_args_open_in const* in,
-                                          struct openvpn_plugin_args_open_return* out) {
+                           struct openvpn_plugin_args_open_return* out) {
     if (version < 3 || in == nullptr || out == nullptr) return OPENVPN_PLUGIN_FUNC_ERROR;
     try {
         return open_plugin(in, out);
@@ -104,7 +116,7 @@ int openvpn_plugin_open_v3(const int version, struct openvpn_plugin_args_open_in
 }
 
 int openvpn_plugin_func_v3(const int version, struct openvpn_plugin_args_func_in const* in,
-                                          struct openvpn_plugin_args_func_return* out) {
+                           struct openvpn_plugin_args_func_return* out) {
     if (version < 3 || in == nullptr || in->handle == nullptr) return OPENVPN_PLUGIN_FUNC_ERROR;
     auto* handlers = static_cast<Handlers*>(in->handle);
     try {

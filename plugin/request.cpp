@@ -10,7 +10,8 @@ std::optional<std::string_view> env_get(const char* const* envp, std::string_vie
     if (envp == nullptr) return std::nullopt;
     for (std::size_t i = 0; envp[i] != nullptr; ++i) {
         const std::string_view entry(envp[i]);
-        if (entry.size() > name.size() && entry[name.size()] == '=' && entry.substr(0, name.size()) == name) {
+        if (entry.size() > name.size() && entry[name.size()] == '=' &&
+            entry.substr(0, name.size()) == name) {
             return entry.substr(name.size() + 1);
         }
     }

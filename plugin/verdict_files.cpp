@@ -18,7 +18,8 @@ std::string errno_text(const char* what, const std::string& path) {
 // Reason text for auth_failed_reason_file: one line, no control characters, bounded.
 std::string reason_line(std::string_view reason) {
     std::string out;
-    for (char c : reason.substr(0, 200)) out.push_back(static_cast<unsigned char>(c) < 0x20 ? ' ' : c);
+    for (char c : reason.substr(0, 200))
+        out.push_back(static_cast<unsigned char>(c) < 0x20 ? ' ' : c);
     return out;
 }
 
@@ -44,7 +45,8 @@ std::string deliver_deferred(const DeferredTarget& target, const Outcome& outcom
     std::string error;
     bool allow = outcome.allow;
     if (target.kind == DeferredTarget::Kind::Auth) {
-        if (!allow && !target.reason_file.empty()) error = write_existing(target.reason_file, reason_line(outcome.reason));
+        if (!allow && !target.reason_file.empty())
+            error = write_existing(target.reason_file, reason_line(outcome.reason));
     } else if (allow && !target.config_file.empty()) {
         // The config must be complete before '1' appears: OpenVPN reads it right after.
         error = write_existing(target.config_file, outcome.config);

@@ -35,8 +35,9 @@ int run(int argc, char** argv) {
                          "path of openvpn-plugin-warden.so for server.conf");
     init_cmd->add_option("--token-lifetime", init.token_lifetime,
                          "how long a login lasts across renegotiations (e.g. 12h)");
-    init_cmd->add_option("--seats", init.seats,
-                         "seats of the license `default` that new devices take (default 1000)")
+    init_cmd
+        ->add_option("--seats", init.seats,
+                     "seats of the license `default` that new devices take (default 1000)")
         ->check(CLI::Range(1LL, 10'000'000LL));
     init_cmd->add_flag("--force", init.force, "overwrite an existing state");
     init_cmd->add_option("--run-dir", init.run_dir,

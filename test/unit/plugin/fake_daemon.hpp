@@ -9,11 +9,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
-#include <algorithm>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -29,7 +29,7 @@
 namespace warden::testing {
 
 class FakeDaemon {
-public:
+  public:
     using Clock = std::chrono::steady_clock;
     struct Reply {
         wire::Message msg;
@@ -116,7 +116,8 @@ public:
         std::unique_lock lock(mutex_);
         return cv_.wait_for(lock, timeout, [&] { return pred(received_); });
     }
-    bool wait_count(wire::Type type, std::size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    bool wait_count(wire::Type type, std::size_t n,
+                    std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
         return wait_until(
             [&](const auto& all) {
                 std::size_t c = 0;
@@ -134,7 +135,7 @@ public:
         return cv_.wait_for(lock, timeout, [&] { return sent_ >= n; });
     }
 
-private:
+  private:
     struct Scheduled {
         Clock::time_point at;
         std::string bytes;
@@ -152,11 +153,13 @@ private:
                 if (std::exchange(drop_client_, false)) client_.reset();
                 const auto now = Clock::now();
                 for (const auto& s : scheduled_) {
-                    const auto left = std::chrono::ceil<std::chrono::milliseconds>(s.at - now).count();
+                    const auto left =
+                        std::chrono::ceil<std::chrono::milliseconds>(s.at - now).count();
                     timeout = std::max(0, std::min<int>(timeout, static_cast<int>(left)));
                 }
             }
-            pollfd fds[3] = {{stop_r_.get(), POLLIN, 0}, {listen_.get(), POLLIN, 0}, {client_.get(), POLLIN, 0}};
+            pollfd fds[3] = {
+                {stop_r_.get(), POLLIN, 0}, {listen_.get(), POLLIN, 0}, {client_.get(), POLLIN, 0}};
             ::poll(fds, client_ && reading ? 3 : 2, timeout);
             if (fds[0].revents & POLLIN) {
                 char buf[64];
@@ -238,7 +241,8 @@ private:
     std::size_t sent_ = 0;
 };
 
-inline wire::Message verdict(std::uint32_t id, bool allow, std::string reason = {}, std::string config = {}) {
+inline wire::Message verdict(std::uint32_t id, bool allow, std::string reason = {},
+                             std::string config = {}) {
     wire::Message m(wire::Type::Verdict, id);
     m.set("result", allow ? "allow" : "deny");
     if (!reason.empty()) m.set("reason", std::move(reason));

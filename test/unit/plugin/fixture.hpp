@@ -49,10 +49,14 @@ struct PluginFixture {
     }
 
     CArray auth_env(const std::string& cn, const ClientFiles& f) {
-        return CArray{"common_name=" + cn,          "username=" + cn,
-                      "password=hunter2-" + cn,     "untrusted_ip=192.0.2.7",
-                      "untrusted_port=51000",       "tls_serial_hex_0=0a:1b",
-                      "auth_control_file=" + f.control, "auth_failed_reason_file=" + f.reason,
+        return CArray{"common_name=" + cn,
+                      "username=" + cn,
+                      "password=hunter2-" + cn,
+                      "untrusted_ip=192.0.2.7",
+                      "untrusted_port=51000",
+                      "tls_serial_hex_0=0a:1b",
+                      "auth_control_file=" + f.control,
+                      "auth_failed_reason_file=" + f.reason,
                       "not_forwarded=x"};
     }
     CArray connect_env(const std::string& cn, const ClientFiles& f) {
@@ -75,12 +79,14 @@ struct PluginFixture {
 };
 
 // Responder: allow common names starting with "ok", deny the rest, after `delay`.
-inline FakeDaemon::Responder by_name(std::chrono::milliseconds delay = 0ms, std::string config = {}) {
+inline FakeDaemon::Responder by_name(std::chrono::milliseconds delay = 0ms,
+                                     std::string config = {}) {
     return [delay, config](const wire::Message& m) {
         const std::string cn = m.get_or("common_name", "");
         const bool allow = cn.rfind("ok", 0) == 0;
         std::string conf = allow && m.type == wire::Type::Connect ? config : std::string();
-        return std::vector<FakeDaemon::Reply>{{verdict(m.id, allow, allow ? "" : "not registered", conf), delay}};
+        return std::vector<FakeDaemon::Reply>{
+            {verdict(m.id, allow, allow ? "" : "not registered", conf), delay}};
     };
 }
 

@@ -38,8 +38,10 @@ TEST_CASE("parse_config: defaults and decimal values", "[plugin][config]") {
     CHECK(parse_ok({"socket=/s", "budget_ms=0"}).budget == 0us);  // always defer: allowed
 }
 
-TEST_CASE("build_message forwards only the listed env vars, wipe_secrets clears the password", "[plugin]") {
-    const char* envp[] = {"common_name=dev1", "password=s3cret", "passwordx=no", "auth_control_file=/x", nullptr};
+TEST_CASE("build_message forwards only the listed env vars, wipe_secrets clears the password",
+          "[plugin]") {
+    const char* envp[] = {"common_name=dev1", "password=s3cret", "passwordx=no",
+                          "auth_control_file=/x", nullptr};
     auto msg = build_message(wire::Type::Auth, "inst", envp);
     CHECK(msg.get_or("instance", "") == "inst");
     CHECK(msg.get_or("common_name", "") == "dev1");
@@ -54,7 +56,8 @@ TEST_CASE("build_message forwards only the listed env vars, wipe_secrets clears 
 TEST_CASE("DaemonLink caps the requests in flight and refuses beyond", "[plugin][link]") {
     testing::TempDir dir;
     testing::FakeDaemon daemon(dir.file("d.sock"));
-    daemon.set_responder([](const wire::Message&) { return std::vector<testing::FakeDaemon::Reply>{}; });
+    daemon.set_responder(
+        [](const wire::Message&) { return std::vector<testing::FakeDaemon::Reply>{}; });
     daemon.start();
     PluginLog log(nullptr);
     DaemonLink::Options o;

@@ -27,7 +27,8 @@ TEST_CASE("slow auth verdicts are deferred and written to the control files", "[
     CHECK(read_file(bad.reason) == "not registered");  // written before the '0'
 }
 
-TEST_CASE("deferred connect: DEFER hook polls, config is written before the '1'", "[plugin][defer]") {
+TEST_CASE("deferred connect: DEFER hook polls, config is written before the '1'",
+          "[plugin][defer]") {
     PluginFixture f;
     const std::string config = "ifconfig-push 10.8.0.9 255.255.255.0\n";
     f.daemon.set_responder(by_name(80ms, config));
@@ -38,13 +39,15 @@ TEST_CASE("deferred connect: DEFER hook polls, config is written before the '1'"
     CHECK(f.connect_defer("ok-laptop", ok) == OPENVPN_PLUGIN_FUNC_DEFERRED);  // still pending
     REQUIRE(wait_for_content(ok.control) == "1");
     CHECK(read_file(ok.config) == config);
-    CHECK(f.connect_defer("ok-laptop", ok) == OPENVPN_PLUGIN_FUNC_SUCCESS);  // OpenVPN reads the file
+    CHECK(f.connect_defer("ok-laptop", ok) ==
+          OPENVPN_PLUGIN_FUNC_SUCCESS);  // OpenVPN reads the file
 
     auto bad = f.files();
     REQUIRE(f.connect("intruder", bad) == OPENVPN_PLUGIN_FUNC_DEFERRED);
     REQUIRE(wait_for_content(bad.control) == "0");
     CHECK(read_file(bad.config).empty());
-    CHECK(f.connect_defer("intruder", bad) == OPENVPN_PLUGIN_FUNC_SUCCESS);  // '0' makes OpenVPN refuse
+    CHECK(f.connect_defer("intruder", bad) ==
+          OPENVPN_PLUGIN_FUNC_SUCCESS);  // '0' makes OpenVPN refuse
 
     // A '2' written by anyone means "still deferred"; a missing file is an error.
     auto two = f.files();
@@ -76,7 +79,8 @@ TEST_CASE("late and duplicate verdicts are ignored safely", "[plugin][defer]") {
     PluginFixture f;
     // Each request gets an immediate allow and, 30 ms later, a contradicting deny.
     f.daemon.set_responder([](const wire::Message& m) {
-        return std::vector<FakeDaemon::Reply>{{verdict(m.id, true), 0ms}, {verdict(m.id, false, "late"), 30ms}};
+        return std::vector<FakeDaemon::Reply>{{verdict(m.id, true), 0ms},
+                                              {verdict(m.id, false, "late"), 30ms}};
     });
     f.start({"budget_ms=100"});
     auto files = f.files();
@@ -90,7 +94,8 @@ TEST_CASE("late and duplicate verdicts are ignored safely", "[plugin][defer]") {
     CHECK(read_file(files.reason).empty());
 }
 
-TEST_CASE("without a control file a slow request is refused, its late verdict ignored", "[plugin][defer]") {
+TEST_CASE("without a control file a slow request is refused, its late verdict ignored",
+          "[plugin][defer]") {
     PluginFixture f;
     f.daemon.set_responder(by_name(40ms));
     f.start({"budget_ms=1"});
@@ -102,7 +107,8 @@ TEST_CASE("without a control file a slow request is refused, its late verdict ig
     CHECK(eventually([&] { return f.auth("ok-after", files) == OPENVPN_PLUGIN_FUNC_SUCCESS; }));
 }
 
-TEST_CASE("200 deferred requests in flight are all answered correctly, out of order", "[plugin][defer]") {
+TEST_CASE("200 deferred requests in flight are all answered correctly, out of order",
+          "[plugin][defer]") {
     PluginFixture f;
     auto rng = std::make_shared<std::mt19937>(42);
     auto rng_mutex = std::make_shared<std::mutex>();
@@ -111,8 +117,11 @@ TEST_CASE("200 deferred requests in flight are all answered correctly, out of or
         const auto delay = std::chrono::milliseconds(150 + (*rng)() % 250);  // shuffles the order
         const std::string cn = m.get_or("common_name", "");
         const bool allow = cn.rfind("ok", 0) == 0;
-        const std::string config = allow && m.type == wire::Type::Connect ? "ifconfig-push 10.8.1." + cn.substr(3) + " 255.255.255.0\n" : "";
-        return std::vector<FakeDaemon::Reply>{{verdict(m.id, allow, allow ? "" : "no: " + cn, config), delay}};
+        const std::string config = allow && m.type == wire::Type::Connect
+                                       ? "ifconfig-push 10.8.1." + cn.substr(3) + " 255.255.255.0\n"
+                                       : "";
+        return std::vector<FakeDaemon::Reply>{
+            {verdict(m.id, allow, allow ? "" : "no: " + cn, config), delay}};
     });
     f.start({"budget_ms=0.2"});
 
@@ -132,7 +141,9 @@ TEST_CASE("200 deferred requests in flight are all answered correctly, out of or
         INFO(c.cn);
         const bool allow = c.cn.rfind("ok", 0) == 0;
         REQUIRE(wait_for_content(c.files.control) == (allow ? "1" : "0"));
-        if (c.connect && allow) CHECK(read_file(c.files.config) == "ifconfig-push 10.8.1." + c.cn.substr(3) + " 255.255.255.0\n");
+        if (c.connect && allow)
+            CHECK(read_file(c.files.config) ==
+                  "ifconfig-push 10.8.1." + c.cn.substr(3) + " 255.255.255.0\n");
         if (!c.connect && !allow) CHECK(read_file(c.files.reason) == "no: " + c.cn);
     }
 }

@@ -25,7 +25,7 @@ namespace warden::testing {
 
 // Lines the plugin logged through plugin_log (all plugin instances of the process).
 class LogSink {
-public:
+  public:
     static LogSink& get() {
         static LogSink sink;
         return sink;
@@ -55,14 +55,14 @@ public:
         return all;
     }
 
-private:
+  private:
     std::mutex mutex_;
     std::vector<std::string> lines_;
 };
 
 // A NULL-terminated "name=value" (or plain) string array that owns its strings.
 class CArray {
-public:
+  public:
     CArray(std::initializer_list<std::string> items) : items_(items) { rebuild(); }
     explicit CArray(std::vector<std::string> items) : items_(std::move(items)) { rebuild(); }
     CArray(const CArray& o) : items_(o.items_) { rebuild(); }
@@ -72,7 +72,7 @@ public:
     }
     const char** get() { return ptrs_.data(); }
 
-private:
+  private:
     void rebuild() {
         ptrs_.clear();
         for (const auto& s : items_) ptrs_.push_back(s.c_str());
@@ -83,9 +83,11 @@ private:
 };
 
 class PluginUnderTest {
-public:
-    using OpenFn = int (*)(int, const openvpn_plugin_args_open_in*, openvpn_plugin_args_open_return*);
-    using FuncFn = int (*)(int, const openvpn_plugin_args_func_in*, openvpn_plugin_args_func_return*);
+  public:
+    using OpenFn = int (*)(int, const openvpn_plugin_args_open_in*,
+                           openvpn_plugin_args_open_return*);
+    using FuncFn = int (*)(int, const openvpn_plugin_args_func_in*,
+                           openvpn_plugin_args_func_return*);
     using CloseFn = void (*)(openvpn_plugin_handle_t);
     using IntFn = int (*)();
 
@@ -95,8 +97,10 @@ public:
         open_ = reinterpret_cast<OpenFn>(::dlsym(lib_, "openvpn_plugin_open_v3"));
         func_ = reinterpret_cast<FuncFn>(::dlsym(lib_, "openvpn_plugin_func_v3"));
         close_ = reinterpret_cast<CloseFn>(::dlsym(lib_, "openvpn_plugin_close_v1"));
-        init_point_ = reinterpret_cast<IntFn>(::dlsym(lib_, "openvpn_plugin_select_initialization_point_v1"));
-        min_version_ = reinterpret_cast<IntFn>(::dlsym(lib_, "openvpn_plugin_min_version_required_v1"));
+        init_point_ =
+            reinterpret_cast<IntFn>(::dlsym(lib_, "openvpn_plugin_select_initialization_point_v1"));
+        min_version_ =
+            reinterpret_cast<IntFn>(::dlsym(lib_, "openvpn_plugin_min_version_required_v1"));
         if (!open_ || !func_ || !close_) throw std::runtime_error("plugin entry points missing");
     }
     ~PluginUnderTest() {
@@ -111,8 +115,9 @@ public:
         CArray envp{"verb=3"};
         callbacks_.plugin_log = &LogSink::callback;
         const int all_types = (1 << OPENVPN_PLUGIN_N) - 1;
-        openvpn_plugin_args_open_in in{all_types, argv.get(), envp.get(), &callbacks_, SSLAPI_OPENSSL,
-                                       "2.6.14", major, minor, ".14"};
+        openvpn_plugin_args_open_in in{all_types,   argv.get(),     envp.get(),
+                                       &callbacks_, SSLAPI_OPENSSL, "2.6.14",
+                                       major,       minor,          ".14"};
         openvpn_plugin_args_open_return out{};
         const int rc = open_(OPENVPN_PLUGINv3_STRUCTVER, &in, &out);
         if (rc == OPENVPN_PLUGIN_FUNC_SUCCESS) {
@@ -144,7 +149,7 @@ public:
     int init_point() const { return init_point_ ? init_point_() : -1; }
     int min_version() const { return min_version_ ? min_version_() : -1; }
 
-private:
+  private:
     void* lib_ = nullptr;
     OpenFn open_ = nullptr;
     FuncFn func_ = nullptr;
@@ -163,10 +168,13 @@ inline std::string read_file(const std::string& path) {
     return ss.str();
 }
 
-inline void touch(const std::string& path) { std::ofstream(path).close(); }
+inline void touch(const std::string& path) {
+    std::ofstream(path).close();
+}
 
 // Polls (every 2 ms, bounded) until the file is non-empty; returns its content or "".
-inline std::string wait_for_content(const std::string& path, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+inline std::string wait_for_content(const std::string& path,
+                                    std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
     const auto until = std::chrono::steady_clock::now() + timeout;
     for (;;) {
         std::string content = read_file(path);

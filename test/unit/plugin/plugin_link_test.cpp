@@ -21,7 +21,8 @@ TEST_CASE("daemon restarted: the plugin reconnects and later calls succeed", "[p
 
     f.daemon.start();
     auto b = f.files();
-    CHECK(eventually([&] { return f.auth("ok-3", b) == OPENVPN_PLUGIN_FUNC_SUCCESS; }, std::chrono::seconds(5)));
+    CHECK(eventually([&] { return f.auth("ok-3", b) == OPENVPN_PLUGIN_FUNC_SUCCESS; },
+                     std::chrono::seconds(5)));
     CHECK(f.daemon.count(wire::Type::Hello) >= 2);  // a Hello on every connection
     f.plugin.flush_log();
     CHECK(LogSink::get().contains("daemon connection lost error=\"daemon closed the connection\""));
@@ -44,7 +45,8 @@ TEST_CASE("connection lost: deferred requests are refused with a reason", "[plug
     CHECK(read_file(conn.config).empty());
 }
 
-TEST_CASE("garbage from the daemon drops the connection, then the plugin reconnects", "[plugin][link]") {
+TEST_CASE("garbage from the daemon drops the connection, then the plugin reconnects",
+          "[plugin][link]") {
     PluginFixture f;
     f.daemon.set_responder([](const wire::Message&) { return std::vector<FakeDaemon::Reply>{}; });
     f.start({"budget_ms=1"});
@@ -67,7 +69,8 @@ TEST_CASE("garbage from the daemon drops the connection, then the plugin reconne
 TEST_CASE("close is prompt with requests in flight and while reconnecting", "[plugin][link]") {
     SECTION("connected, deferred requests pending") {
         PluginFixture f;
-        f.daemon.set_responder([](const wire::Message&) { return std::vector<FakeDaemon::Reply>{}; });
+        f.daemon.set_responder(
+            [](const wire::Message&) { return std::vector<FakeDaemon::Reply>{}; });
         f.start({"budget_ms=1"});
         for (int i = 0; i < 20; ++i) {
             auto files = f.files();

@@ -14,7 +14,9 @@ struct FakeSessions : control::SessionControl {
     std::vector<std::int64_t> ended;
     std::vector<control::SessionView> list() override { return {}; }
     std::vector<control::InstanceView> instances() override { return {}; }
-    std::size_t end_sessions_of_serial(const std::string&, const std::string&) override { return 0; }
+    std::size_t end_sessions_of_serial(const std::string&, const std::string&) override {
+        return 0;
+    }
     std::size_t end_sessions_of_device(std::int64_t id, const std::string& why) override {
         CHECK(why == "license expired");
         ended.push_back(id);
