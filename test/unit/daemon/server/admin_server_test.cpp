@@ -353,6 +353,13 @@ int run_out_of_descriptors(const TempDir& dir) {
 
 TEST_CASE("accept backs off when descriptors run out instead of spinning") {
     if (!is_root()) return;
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    // The sanitizers' runtimes need descriptors of their own (UBSan's vptr check probes
+    // memory through a pipe), so a process without any fails inside them: the default
+    // build runs this test.
+    WARN("skipped under sanitizers: they need free descriptors");
+    return;
+#endif
     const pid_t child = ::fork();
     REQUIRE(child >= 0);
     if (child == 0) {
