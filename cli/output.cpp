@@ -42,7 +42,8 @@ void print_table(std::ostream& out, const boost::json::array& rows,
 
 namespace {
 
-// Objects inside an object (a device's certificates) as one "key=value ..." line each.
+// Objects inside an object (a device's certificates, status' firewall block) as one
+// "key=value ..." line each.
 std::string inline_object(const boost::json::value& v) {
     if (!v.is_object()) return plain(v);
     std::string line;
@@ -62,7 +63,7 @@ void print_object(std::ostream& out, const boost::json::object& obj) {
             out << '\n';
             for (const auto& item : v.get_array()) out << "  " << inline_object(item) << '\n';
         } else {
-            out << plain(v) << '\n';
+            out << inline_object(v) << '\n';  // a block (status' firewall) on its line
         }
     }
 }
