@@ -40,6 +40,10 @@ w_init() {
   W_RUN="$W_STATE/run"
   "$WARDEND" init --dir "$W_STATE" --remote "$server_ip" --pool "$pool" --plugin "$PLUGIN" "$@" >/dev/null ||
     e2e_fail "wardend init failed"
+  # Sanitizer builds (CMakeLists.txt) widen the plugin's budget for their slower code.
+  if [ -n "${E2E_PLUGIN_BUDGET_MS:-}" ]; then
+    sed -i "s|^plugin .*|& budget_ms=$E2E_PLUGIN_BUDGET_MS|" "$W_STATE/server.conf"
+  fi
   export WARDEN_SOCKET="$W_RUN/admin.sock"
 }
 
