@@ -1,12 +1,18 @@
-// The edge to the kernel: runs nftables script text. Applier is the seam tests fake;
-// NftApplier is libnftables (no `nft` child process).
+// The edge to the kernel. Applier is the seam tests fake (they see script text);
+// NftApplier sends a Ruleset as one libnftnl netlink batch (netlink.hpp) and runs other
+// nftables text through libnftables (no `nft` child process).
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
+
+#include "daemon/firewall/ruleset.hpp"
 
 struct nft_ctx;
+struct mnl_socket;
 
 namespace warden::firewall {
 
@@ -23,6 +29,15 @@ class Applier {
     // The first look, cheap (no rules, no elements): every table's chain declarations
     // ("list chains"). Equal to the last time means no table or chain came or went.
     virtual std::optional<std::string> chain_list() = 0;
+    // Replaces the whole table with `rules`, one transaction. Returns "" or the error.
+    // By default: render_full's text through apply().
+    virtual std::string apply_full(const Ruleset& rules);
+    // Only the elements that differ from `from`; nullopt when the structure differs (a
+    // full apply is needed). By default: render_delta's text through apply().
+    virtual std::optional<std::string> apply_delta(const Ruleset& from, const Ruleset& to);
+    // nf_tables' generation id: every committed change of any table increments it, so an
+    // equal id means nothing was changed since. nullopt when unknown.
+    virtual std::optional<std::uint32_t> generation() { return std::nullopt; }
 };
 
 struct NftResult {
@@ -37,6 +52,9 @@ class NftApplier final : public Applier {
     std::string apply(const std::string& script) override;
     std::optional<std::string> fingerprint(const std::string& table) override;
     std::optional<std::string> chain_list() override;
+    std::string apply_full(const Ruleset& rules) override;
+    std::optional<std::string> apply_delta(const Ruleset& from, const Ruleset& to) override;
+    std::optional<std::uint32_t> generation() override;
     // Any nft commands, e.g. "list table inet warden"; output and errors captured.
     NftResult run(const std::string& commands);
     // Checks `script` in the kernel without committing it (nft -c).
@@ -46,7 +64,15 @@ class NftApplier final : public Applier {
     struct CtxFree {
         void operator()(nft_ctx* ctx) const;
     };
+    struct SocketClose {
+        void operator()(mnl_socket* nl) const;
+    };
+    // Sends one batch and collects the kernel's refusal, if any.
+    std::string send(const std::vector<char>& batch);
+
     std::unique_ptr<nft_ctx, CtxFree> ctx_;
+    std::unique_ptr<mnl_socket, SocketClose> nl_;
+    std::uint32_t seq_ = 0;
 };
 
 }  // namespace warden::firewall

@@ -1,5 +1,6 @@
 #include "daemon/firewall/firewall.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -30,6 +31,18 @@ std::int64_t unix_now() {
 double ms_since(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
         .count();
+}
+
+// Whether `to` may deny a flow `from` allowed: an allow element went, or an address came,
+// went or changed group (a new participant's flows are judged from now on). Only then
+// the live flows need a sweep; a rule that only adds allowances denies nothing.
+bool narrows(const Ruleset& from, const Ruleset& to) {
+    if (from.members != to.members || !from.same_structure(to)) return true;
+    for (const auto& [id, had] : from.allowed) {
+        const auto& now = to.allowed.at(id);
+        if (!std::includes(now.begin(), now.end(), had.begin(), had.end())) return true;
+    }
+    return false;
 }
 
 }  // namespace
@@ -75,11 +88,10 @@ RefreshResult Firewall::apply(Ruleset next) {
     RefreshResult result;
     if (applied_ && *applied_ == next) return result;
     const auto started = std::chrono::steady_clock::now();
-    std::optional<std::string> script;
-    if (applied_) script = render_delta(*applied_, next);
-    result.mode = script ? RefreshResult::Mode::Delta : RefreshResult::Mode::Full;
-    if (!script) script = render_full(next);
-    if (!script->empty()) result.error = applier_.apply(*script);
+    std::optional<std::string> delta;
+    if (applied_) delta = applier_.apply_delta(*applied_, next);
+    result.mode = delta ? RefreshResult::Mode::Delta : RefreshResult::Mode::Full;
+    result.error = delta ? *delta : applier_.apply_full(next);
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::steady_clock::now() - started)
                         .count();
@@ -104,10 +116,12 @@ RefreshResult Firewall::apply(Ruleset next) {
                                    {"elements", std::to_string(next.element_count())},
                                    {"rules", std::to_string(rule_count(next))},
                                    {"ms", std::to_string(ms)}});
+    generation_ = applier_.generation();
+    const bool narrowed = !applied_ || narrows(*applied_, next);
     applied_ = std::move(next);
     health_.state = Health::State::Ok;
     health_.last_apply = unix_now();
-    cut_denied_flows(*applied_);
+    if (narrowed) cut_denied_flows(*applied_);
     return result;
 }
 
@@ -136,13 +150,20 @@ std::optional<RefreshResult> Firewall::check() {
         if (r.ok()) log::info("firewall recovered", {{"table", table_}});
         return r;
     }
-    if (++checks_ % kFullCheckEvery != 0) {
+    // Nothing committed in any table since our last look: nothing to compare.
+    // Read before comparing: a commit during the comparison shows as a change next time.
+    const auto generation = applier_.generation();
+    if (generation && generation == generation_) return std::nullopt;
+    // Someone else committed: compare the forward chain at once (a generation change is
+    // rare, so the costly look is too).
+    if (!generation_ && ++checks_ % kFullCheckEvery != 0) {
         const auto chains = applier_.chain_list();
         if (chains && chains == chains_) return std::nullopt;
     }
     const auto found = applier_.fingerprint(table_);
     if (found && found == fingerprint_) {
         chains_ = applier_.chain_list();  // another table's chains changed, not ours
+        generation_ = generation;
         return std::nullopt;
     }
     log::warn("firewall table missing or altered, reloading",

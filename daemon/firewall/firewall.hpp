@@ -66,6 +66,7 @@ class Firewall {
         input_.reset();
         fingerprint_.reset();
         chains_.reset();
+        generation_.reset();
     }
     // A refresh that threw (the store could not be read): failing until check() succeeds.
     void failed(const std::string& error);
@@ -84,9 +85,10 @@ class Firewall {
     FlowCutter* cutter_;
     std::set<std::uint32_t> local_;
     std::optional<Ruleset> applied_;
-    std::optional<FirewallInput> input_;      // what applied_ was built from
-    std::optional<std::string> fingerprint_;  // applier_.fingerprint() after applying
-    std::optional<std::string> chains_;       // applier_.chain_list() when last verified
+    std::optional<FirewallInput> input_;       // what applied_ was built from
+    std::optional<std::string> fingerprint_;   // applier_.fingerprint() after applying
+    std::optional<std::string> chains_;        // applier_.chain_list() when last verified
+    std::optional<std::uint32_t> generation_;  // applier_.generation() when last verified
     std::size_t checks_ = 0;
     Health health_;
 };
