@@ -18,6 +18,7 @@
 #include "daemon/control/services.hpp"
 #include "daemon/core/auth_service.hpp"
 #include "daemon/firewall/firewall.hpp"
+#include "daemon/firewall/sweeper.hpp"
 #include "daemon/server/admin_server.hpp"
 #include "daemon/server/plugin_server.hpp"
 
@@ -76,7 +77,9 @@ class Daemon {
         control::register_all_commands(registry_, services_);
         if (config.firewall.enabled) {
             nft_ = std::make_unique<firewall::NftApplier>();
-            conntrack_ = std::make_unique<firewall::ConntrackCutter>();
+            // Flow sweeps run on their own thread: a change returns without waiting for them.
+            conntrack_ = std::make_unique<firewall::BackgroundCutter>(
+                std::make_unique<firewall::ConntrackCutter>(), config.firewall.table);
             // The server's own VPN address: its flows are not forwarded, never cut.
             firewall_ = std::make_unique<firewall::Firewall>(
                 config.firewall.table, config.pool, *store_, *nft_, conntrack_.get(),
@@ -219,7 +222,7 @@ class Daemon {
     control::Registry registry_;
     control::Services services_;
     std::unique_ptr<firewall::NftApplier> nft_;
-    std::unique_ptr<firewall::ConntrackCutter> conntrack_;
+    std::unique_ptr<firewall::FlowCutter> conntrack_;
     std::unique_ptr<firewall::Firewall> firewall_;
     server::PluginServer plugin_server_;
     server::AdminServer admin_server_;

@@ -26,6 +26,8 @@ class FlowCutter {
     virtual ~FlowCutter() = default;
     // Deletes every IPv4 conntrack entry whose original direction `keep` rejects.
     virtual CutResult cut(const std::function<bool(const Flow&)>& keep) = 0;
+    // Flows cut outside cut()'s result (a cutter that sweeps in the background).
+    virtual std::size_t cut_total() const { return 0; }
 };
 
 class ConntrackCutter final : public FlowCutter {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <memory>
 
 #include "common/log.hpp"
 #include "daemon/firewall/script.hpp"
@@ -130,8 +131,9 @@ RefreshResult Firewall::apply(Ruleset next) {
 void Firewall::cut_denied_flows(const Ruleset& now) {
     if (!cutter_ || !input_) return;
     const auto started = std::chrono::steady_clock::now();
-    const FlowJudge judge(now, *input_, local_);
-    const auto result = cutter_->cut([&judge](const Flow& f) { return judge.allowed(f); });
+    // The judge is shared with the sweep, which may run on another thread after this returns.
+    const auto judge = std::make_shared<const FlowJudge>(now, *input_, local_);
+    const auto result = cutter_->cut([judge](const Flow& f) { return judge->allowed(f); });
     health_.flows_cut += result.cut;
     char ms[32];
     std::snprintf(ms, sizeof ms, "%.1f", ms_since(started));

@@ -72,7 +72,11 @@ class Firewall {
     void failed(const std::string& error);
     std::string remove();
     const std::string& table() const { return table_; }
-    const Health& health() const { return health_; }
+    Health health() const {
+        Health h = health_;
+        if (cutter_) h.flows_cut += cutter_->cut_total();  // cut in the background
+        return h;
+    }
 
   private:
     RefreshResult apply(Ruleset next);
