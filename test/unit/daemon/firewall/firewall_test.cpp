@@ -268,3 +268,59 @@ TEST_CASE(
     CHECK(repaired->mode == RefreshResult::Mode::Full);
     CHECK(f.firewall.health().repairs == 1);
 }
+
+TEST_CASE(
+    "firewall sync: a change that only adds allowances sweeps no flows; one that narrows does") {
+    Fixture f;
+    f.add_device("a", 0x0a080002, "default");
+    f.add_device("b", 0x0a080003, "default");
+    REQUIRE(f.firewall.refresh().ok());
+    const auto after_start = f.conntrack.sweeps;
+    CHECK(after_start == 1);  // the first table: every flow is judged once
+    const auto id = f.add_rule("default", "default");
+    CHECK(f.firewall.refresh(Firewall::Scope::Rules).mode == RefreshResult::Mode::Delta);
+    CHECK(f.conntrack.sweeps == after_start);  // more allowed: nothing to cut, no dump
+    REQUIRE(f.store->delete_rule(id).ok());
+    CHECK(f.firewall.refresh(Firewall::Scope::Rules).mode == RefreshResult::Mode::Delta);
+    CHECK(f.conntrack.sweeps == after_start + 1);
+    f.add_device("c", 0x0a080004, "default");  // a new participant: its flows are judged
+    CHECK(f.firewall.refresh().mode == RefreshResult::Mode::Delta);
+    CHECK(f.conntrack.sweeps == after_start + 2);
+}
+
+namespace {
+
+// An applier with nf_tables' generation id: every apply and every stranger's commit moves it.
+struct GenerationApplier : RecordingApplier {
+    std::uint32_t gen = 1;
+    std::string apply(const std::string& script) override {
+        ++gen;
+        return RecordingApplier::apply(script);
+    }
+    std::optional<std::uint32_t> generation() override { return gen; }
+};
+
+}  // namespace
+
+TEST_CASE("firewall check: an unchanged generation id costs no listing; a changed one compares") {
+    testing::TempDir dir;
+    auto store = std::move(store::open_sqlite((dir.path / "warden.db").string()).store);
+    GenerationApplier applier;
+    Firewall firewall{"wt", *net::parse_network("10.8.0.0/24"), *store, applier};
+    REQUIRE(firewall.refresh().ok());
+    const auto looks = applier.fingerprints;
+    for (int i = 0; i < 2 * static_cast<int>(kFullCheckEvery); ++i) CHECK_FALSE(firewall.check());
+    CHECK(applier.fingerprints == looks);  // no listing while nothing was committed
+
+    ++applier.gen;  // another table changed: one comparison, still ours, nothing to do
+    CHECK_FALSE(firewall.check());
+    CHECK(applier.fingerprints == looks + 1);
+    CHECK_FALSE(firewall.check());
+    CHECK(applier.fingerprints == looks + 1);
+
+    applier.forward_rules = "";  // `nft flush chain inet wt forward`: a commit, then found
+    ++applier.gen;
+    auto repaired = firewall.check();
+    REQUIRE(repaired);
+    CHECK(repaired->mode == RefreshResult::Mode::Full);
+}
