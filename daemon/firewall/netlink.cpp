@@ -317,6 +317,21 @@ void new_set(Writer& w, const std::string& table, const std::string& name, std::
     w.end(nlh);
 }
 
+void new_chain(Writer& w, const std::string& table, const std::string& name, bool hook) {
+    ChainPtr c(nftnl_chain_alloc());
+    nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TABLE, table.c_str());
+    nftnl_chain_set_str(c.get(), NFTNL_CHAIN_NAME, name.c_str());
+    if (hook) {
+        nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_HOOKNUM, NF_INET_FORWARD);
+        nftnl_chain_set_s32(c.get(), NFTNL_CHAIN_PRIO, 0);
+        nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_POLICY, NF_ACCEPT);
+        nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TYPE, "filter");
+    }
+    auto* nlh = w.begin(NFT_MSG_NEWCHAIN, NLM_F_CREATE);
+    nftnl_chain_nlmsg_build_payload(nlh, c.get());
+    w.end(nlh);
+}
+
 // One element: a key (an address, or a range with key_end), maybe a jump, maybe flags.
 struct Element {
     std::uint32_t key[3] = {};
@@ -494,22 +509,8 @@ NetlinkBatch netlink_full(const Ruleset& rs, std::uint32_t seq) {
         w.end(nlh);
     }
     // Chains first: the maps' elements jump to them.
-    auto chain = [&](const std::string& name, bool hook) {
-        ChainPtr c(nftnl_chain_alloc());
-        nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TABLE, rs.table.c_str());
-        nftnl_chain_set_str(c.get(), NFTNL_CHAIN_NAME, name.c_str());
-        if (hook) {
-            nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_HOOKNUM, NF_INET_FORWARD);
-            nftnl_chain_set_s32(c.get(), NFTNL_CHAIN_PRIO, 0);
-            nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_POLICY, NF_ACCEPT);
-            nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TYPE, "filter");
-        }
-        auto* nlh = w.begin(NFT_MSG_NEWCHAIN, NLM_F_CREATE);
-        nftnl_chain_nlmsg_build_payload(nlh, c.get());
-        w.end(nlh);
-    };
-    for (const auto& [id, elems] : rs.allowed) chain(group_chain(id), false);
-    chain("forward", true);
+    for (const auto& [id, elems] : rs.allowed) new_chain(w, rs.table, group_chain(id), false);
+    new_chain(w, rs.table, "forward", true);
 
     new_set(w, rs.table, "addr_ip", kAddrIpId, false, false);
     elements(w, NFT_MSG_NEWSETELEM, rs.table, "addr_ip", kAddrIpId, ip_elements(rs.members, true));
@@ -527,17 +528,44 @@ NetlinkBatch netlink_full(const Ruleset& rs, std::uint32_t seq) {
     return w.finish();
 }
 
+namespace {
+
+std::optional<std::vector<std::int64_t>> added_groups(const Ruleset& from, const Ruleset& to) {
+    if (from.table != to.table || from.pool != to.pool) return std::nullopt;
+    const auto had = from.group_ids(), has = to.group_ids();
+    // Marks are ranks: only groups after every existing one leave the others' marks alone
+    // (ids only grow, so a new group is always last).
+    if (has.size() < had.size() || !std::equal(had.begin(), had.end(), has.begin()))
+        return std::nullopt;
+    return std::vector<std::int64_t>(has.begin() + static_cast<std::ptrdiff_t>(had.size()),
+                                     has.end());
+}
+
+}  // namespace
+
 std::optional<NetlinkBatch> netlink_delta(const Ruleset& from, const Ruleset& to,
                                           std::uint32_t seq) {
-    if (!from.same_structure(to)) return std::nullopt;
+    const auto added = added_groups(from, to);
+    if (!added) return std::nullopt;
     if (networks(from.members) != networks(to.members)) return std::nullopt;
     Writer w(seq);
     bool any = false;
+    // New groups first (chain, set, elements, rules): the elements below may jump there.
+    std::uint32_t set_id = kFirstAllowId;
+    for (const auto id : *added) {
+        const auto& elems = to.allowed.at(id);
+        new_chain(w, to.table, group_chain(id), false);
+        new_set(w, to.table, allow_set(id), set_id, true, true);
+        elements(w, NFT_MSG_NEWSETELEM, to.table, allow_set(id), set_id,
+                 allow_elements({elems.begin(), elems.end()}));
+        group_rules(w, to, id, set_id++);
+        any = true;
+    }
     // Deletions first: a new element may overlap one it replaces.
     for (std::uint16_t type : {NFT_MSG_DELSETELEM, NFT_MSG_NEWSETELEM}) {
         const bool del = type == NFT_MSG_DELSETELEM;
-        for (const auto& [id, wanted] : to.allowed) {
-            const auto& had = from.allowed.at(id);
+        for (const auto& [id, had] : from.allowed) {
+            const auto& wanted = to.allowed.at(id);
             const auto change = allow_elements(del ? minus(had, wanted) : minus(wanted, had));
             if (change.empty()) continue;
             elements(w, type, to.table, allow_set(id), std::nullopt, change);

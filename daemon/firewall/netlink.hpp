@@ -22,10 +22,12 @@ using NetlinkBatch = std::vector<char>;
 // chain and rule), as render_full.
 NetlinkBatch netlink_full(const Ruleset& rules, std::uint32_t seq);
 
-// The element changes of render_delta (deletions first); an empty optional when the
-// structure differs or a network member changed (interval map elements: render_delta's
-// text path, where libnftables merges the interval ends), an empty batch when nothing
-// changed.
+// The element changes of render_delta (deletions first), and the chains, sets and rules
+// of groups added after every existing one (their marks leave the others' alone), so a
+// new group is no full load. An empty optional when groups went or came in between (the
+// marks shift: render_full), or a network member changed (interval map elements:
+// render_delta's text path, where libnftables merges the interval ends); an empty batch
+// when nothing changed.
 std::optional<NetlinkBatch> netlink_delta(const Ruleset& from, const Ruleset& to,
                                           std::uint32_t seq);
 

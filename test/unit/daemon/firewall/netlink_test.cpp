@@ -6,6 +6,10 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <sstream>
+#include <vector>
+
 #include "daemon/firewall/applier.hpp"
 #include "daemon/firewall/netlink.hpp"
 #include "daemon/firewall/script.hpp"
@@ -53,7 +57,18 @@ std::string listed(NftApplier& nft, const std::string& table) {
     std::string text = r.output;
     for (auto at = text.find(table); at != std::string::npos; at = text.find(table, at))
         text.replace(at, table.size(), "T");
-    return text;
+    // Sets, maps and chains in name order: a chain added by a delta lists after `forward`.
+    std::vector<std::string> blocks;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+        if (line.size() > 1 && line[0] == '\t' && line[1] != '\t' && line != "\t}")
+            blocks.emplace_back();
+        if (!blocks.empty() && !line.empty() && line != "}") blocks.back() += line + "\n";
+    }
+    std::sort(blocks.begin(), blocks.end());
+    std::string out;
+    for (const auto& b : blocks) out += b;
+    return out;
 }
 
 }  // namespace
@@ -74,13 +89,20 @@ TEST_CASE("netlink: allow elements read back as rendered") {
         CHECK_FALSE(parse_allow_element(bad));
 }
 
-TEST_CASE("netlink: an empty delta is an empty batch; new groups need the full load") {
+TEST_CASE("netlink: an empty delta is an empty batch; a group before others needs the full load") {
     const auto rs = build_ruleset(site(), "w");
     REQUIRE(netlink_delta(rs, rs, 1));
     CHECK(netlink_delta(rs, rs, 1)->empty());
     auto grown = site();
-    grown.groups.push_back({9, "new"});
-    CHECK_FALSE(netlink_delta(rs, build_ruleset(grown, "w"), 1));
+    grown.groups.push_back({9, "last"});  // after every group: the marks stay, a delta
+    REQUIRE(netlink_delta(rs, build_ruleset(grown, "w"), 1));
+    CHECK_FALSE(netlink_delta(rs, build_ruleset(grown, "w"), 1)->empty());
+    auto between = site();
+    between.groups.push_back({5, "between"});  // shifts the marks of group 7
+    CHECK_FALSE(netlink_delta(rs, build_ruleset(between, "w"), 1));
+    auto fewer = site();
+    fewer.groups.pop_back();
+    CHECK_FALSE(netlink_delta(rs, build_ruleset(fewer, "w"), 1));
     CHECK(netlink_full(rs, 1).size() > 1000);
 }
 
@@ -94,7 +116,8 @@ TEST_CASE("netlink: the batch and the text make the same table, full and delta (
         const auto text = build_ruleset(in, "tx");
         const auto batch = build_ruleset(in, "nl");
         if (before) {
-            REQUIRE(nft.apply(*render_delta(build_ruleset(*before, "tx"), text)) == "");
+            const auto script = render_delta(build_ruleset(*before, "tx"), text);
+            REQUIRE(nft.apply(script ? *script : render_full(text)) == "");
             REQUIRE(nft.apply_delta(build_ruleset(*before, "nl"), batch) == std::string());
         } else {
             REQUIRE(nft.apply(render_full(text)) == "");
@@ -121,10 +144,18 @@ TEST_CASE("netlink: the batch and the text make the same table, full and delta (
     CHECK(nft.run("list map inet nl addr_net").output.find("192.168.20.0/24 : jump g_3") !=
           std::string::npos);
 
+    auto grown = moved;  // a new group, with a device and rules both ways: still a delta
+    grown.groups.push_back({9, "late"});
+    grown.devices.push_back({"tablet", "late", *net::parse_ipv4("10.8.16.10"), ""});
+    grown.rules.push_back(rule(7, "late", "pcs", "tcp", "8443", true));
+    apply_both(grown, &moved);
+    CHECK(nft.run("list chain inet nl g_9").output.find("meta mark | 0x00050000") !=
+          std::string::npos);
+
     // A refused delta: a stranger's element overlaps what the change adds.
-    const auto now = build_ruleset(moved, "nl");
+    const auto now = build_ruleset(grown, "nl");
     REQUIRE(nft.run("add element inet nl allow_3 { 0x00020000 . tcp . 8000-9000 }").ok);
-    auto refused = moved;
+    auto refused = grown;
     refused.rules.push_back(rule(6, "pcs", "routers", "tcp", "8443"));
     const auto error = nft.apply_delta(now, build_ruleset(refused, "nl"));
     REQUIRE(error);
