@@ -1,9 +1,11 @@
 // Firewall at scale (SPEC §12): 10 000 devices, 500 groups, 5 000 rules in a real store;
-// times a full rebuild (store -> Ruleset -> script -> kernel, one transaction) and one
-// rule change (the daemon's path: store -> Ruleset -> element delta -> kernel), and
-// prints the rule and element counts of the table the kernel holds. Then, with FLOWS live
-// conntrack entries between devices, the cost of cutting the flows a change denies (the
-// sweep after every change) and of the table check the daemon runs every second.
+// times a full rebuild (store -> Ruleset -> netlink batch -> kernel, one transaction),
+// one rule change (the daemon's path: store -> Ruleset -> element delta -> kernel) and a
+// group added (a delta too), each also through the nftables text path (libnftables'
+// parser, the way before netlink) in the same run, and prints the rule and element counts
+// of the table the kernel holds. Then, with FLOWS live conntrack entries between devices,
+// the cost of cutting the flows a change denies (the sweep after a change, on the event
+// loop and on its own thread) and of the table check the daemon runs every 2 s.
 //
 //   sudo build/default/bench/firewall_bench [DEVICES] [GROUPS] [RULES] [FLOWS]
 //
@@ -28,7 +30,9 @@
 #include "common/log.hpp"
 
 #include "daemon/firewall/firewall.hpp"
+#include "daemon/firewall/netlink.hpp"
 #include "daemon/firewall/script.hpp"
+#include "daemon/firewall/sweeper.hpp"
 
 using namespace warden;
 using Clock = std::chrono::steady_clock;
@@ -169,6 +173,75 @@ bool seed_flows(int flows, int devices) {
     return created > 0;
 }
 
+// The text path: the same kernel, every table and delta as nftables script through
+// libnftables (Applier's defaults), as before the netlink batch.
+struct TextApplier final : firewall::Applier {
+    firewall::NftApplier& nft;
+    explicit TextApplier(firewall::NftApplier& n) : nft(n) {}
+    std::string apply(const std::string& script) override { return nft.apply(script); }
+    std::optional<std::string> fingerprint(const std::string& t) override {
+        return nft.fingerprint(t);
+    }
+    std::optional<std::string> chain_list() override { return nft.chain_list(); }
+};
+
+store::Rule free_rule(const std::pair<std::string, std::string>& pair) {
+    store::Rule r;
+    r.from_group = pair.first;
+    r.to_group = pair.second;
+    r.proto = "tcp";
+    r.ports = "4840";
+    return r;
+}
+
+// 20 rule changes (add a rule, then delete it, 10 times); false when one was no delta.
+bool rule_changes(store::Store& st, firewall::Firewall& fw, Stats& stats,
+                  const std::vector<std::pair<std::string, std::string>>& pairs,
+                  firewall::BackgroundCutter* sweeper = nullptr, Stats* sweeps = nullptr) {
+    auto timed = [&] {
+        stats.begin();
+        auto r = fw.refresh(firewall::Firewall::Scope::Rules);  // as after rule.add / delete
+        stats.end();
+        if (sweeper) {  // the sweep behind it, until done
+            sweeps->begin();
+            sweeper->wait_idle();
+            sweeps->end();
+        }
+        return r.ok() && r.mode == firewall::RefreshResult::Mode::Delta;
+    };
+    for (const auto& pair : pairs) {
+        auto r = free_rule(pair);
+        st.add_rule(r);
+        const bool added = timed();
+        st.delete_rule(r.id);
+        if (!added || !timed()) return false;
+    }
+    return true;
+}
+
+// Groups added (each with one device, a delta) and deleted again (a full load): 5 each.
+bool group_changes(store::Store& st, firewall::Firewall& fw, Stats& add, Stats& remove, int n) {
+    for (int i = 0; i < 5; ++i) {
+        store::Group g{0, "bench_new" + std::to_string(i)};
+        st.add_group(g);
+        store::Device d;
+        d.name = "bench_dev" + std::to_string(i);
+        d.group = g.name;
+        d.vpn_ip = 0x0a400000u + 2 + static_cast<std::uint32_t>(n + i);
+        if (!st.add_device(d).ok()) return false;
+        add.begin();
+        auto added = fw.refresh();
+        add.end();
+        st.delete_device(d.name, 0);
+        st.delete_group(g.name);
+        remove.begin();
+        auto removed = fw.refresh();
+        remove.end();
+        if (!added.ok() || !removed.ok()) return false;
+    }
+    return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -210,10 +283,26 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "apply failed: %s\n", err.c_str());
         return 1;
     }
-    const double apply_ms = ms_since(t);
+    const double text_apply_ms = ms_since(t);
+    t = Clock::now();
+    const auto batch = firewall::netlink_full(ruleset, 1);
+    const double batch_ms = ms_since(t);
+    t = Clock::now();
+    if (auto err = nft.apply_full(ruleset); !err.empty()) {
+        std::fprintf(stderr, "netlink apply failed: %s\n", err.c_str());
+        return 1;
+    }
+    const double netlink_apply_ms = ms_since(t);
 
-    Stats full, change;
-    for (int i = 0; i < 5; ++i) {
+    TextApplier text_nft(nft);
+    firewall::Firewall text_fw("warden", pool, *st, text_nft);
+    Stats full, change, text_full, text_change, group_add, group_delete, text_group_add,
+        text_group_delete;
+    for (int i = 0; i < 5; ++i) {  // alternating, so both see the same machine
+        text_fw.invalidate();
+        text_full.begin();
+        if (!text_fw.refresh().ok()) return 1;
+        text_full.end();
         fw.invalidate();
         full.begin();
         if (!fw.refresh().ok()) return 1;
@@ -230,25 +319,16 @@ int main(int argc, char** argv) {
             }))
             free_pairs.emplace_back(from, to);
     }
-    for (const auto& [from, to] : free_pairs) {  // add a rule, then delete it: 20 changes
-        store::Rule r;
-        r.from_group = from;
-        r.to_group = to;
-        r.proto = "tcp";
-        r.ports = "4840";
-        st->add_rule(r);
-        change.begin();
-        auto added = fw.refresh(firewall::Firewall::Scope::Rules);  // as after rule.add
-        change.end();
-        st->delete_rule(r.id);
-        change.begin();
-        auto removed = fw.refresh(firewall::Firewall::Scope::Rules);
-        change.end();
-        if (!added.ok() || !removed.ok() || added.mode != firewall::RefreshResult::Mode::Delta) {
-            std::fprintf(stderr, "rule change was not applied as a delta\n");
-            return 1;
-        }
+    text_fw.invalidate();
+    if (!text_fw.refresh().ok() || !rule_changes(*st, text_fw, text_change, free_pairs)) return 1;
+    fw.invalidate();
+    if (!fw.refresh().ok() || !rule_changes(*st, fw, change, free_pairs)) {
+        std::fprintf(stderr, "rule change was not applied as a delta\n");
+        return 1;
     }
+    if (!group_changes(*st, text_fw, text_group_add, text_group_delete, devices) ||
+        !fw.refresh().ok() || !group_changes(*st, fw, group_add, group_delete, devices))
+        return 1;
 
     std::size_t allow = 0;
     for (const auto& [id, elements] : ruleset.allowed) allow += elements.size();
@@ -256,58 +336,67 @@ int main(int argc, char** argv) {
                 (devices + 4) / 5, groups, rules);
     std::printf(
         "table: %zu nftables rules in the kernel (%zu rendered); elements: addresses %zu, "
-        "allow %zu; script %zu KiB\n",
+        "allow %zu; script %zu KiB, netlink batch %zu KiB\n",
         kernel_rules(nft, "warden"), firewall::rule_count(ruleset), ruleset.members.size(), allow,
-        script.size() / 1024);
+        script.size() / 1024, batch.size() / 1024);
     std::printf("full rebuild: %s (5 runs; target <= 200 ms)\n", full.text().c_str());
+    std::printf("  text path (libnftables, before): %s\n", text_full.text().c_str());
     std::printf(
-        "  of which: store read %.1f ms, build %.1f ms, render %.1f ms, kernel apply %.1f ms\n",
-        read_ms, build_ms, render_ms, apply_ms);
+        "  of which: store read %.1f ms, build %.1f ms, netlink batch %.1f ms + kernel apply "
+        "%.1f ms (text: render %.1f ms + libnftables apply %.1f ms)\n",
+        read_ms, build_ms, batch_ms, netlink_apply_ms, render_ms, text_apply_ms);
     std::printf("one rule change: %s (20 runs, add or delete; target <= 50 ms)\n",
                 change.text().c_str());
+    std::printf("  text path (before): %s\n", text_change.text().c_str());
+    std::printf("group added (delta), with one device: %s (5 runs)\n", group_add.text().c_str());
+    std::printf("  text path (before: full load): %s\n", text_group_add.text().c_str());
+    std::printf("group deleted (full load): %s (5 runs; text path %s)\n",
+                group_delete.text().c_str(), text_group_delete.text().c_str());
 
-    // The sweep after each change: list every IPv4 flow, judge it, delete the denied ones.
+    // The sweep after each narrowing change: list every IPv4 flow, judge it, delete the
+    // denied ones. Synchronous (before: on the event loop) and on its own thread (now).
     if (flows > 0 && seed_flows(flows, devices)) {
         firewall::ConntrackCutter cutter;
         firewall::Firewall swept("warden", pool, *st, nft, &cutter);
-        Stats first, sweep;
+        Stats first, sweep, loop, behind;
         first.begin();
         if (!swept.refresh().ok()) return 1;  // full, and the first cut of the denied flows
         first.end();
         const auto cut_first = swept.health().flows_cut;
-        for (const auto& [from, to] : free_pairs) {
-            store::Rule r;
-            r.from_group = from;
-            r.to_group = to;
-            r.proto = "tcp";
-            r.ports = "4840";
-            st->add_rule(r);
-            sweep.begin();
-            swept.refresh(firewall::Firewall::Scope::Rules);
-            sweep.end();
-            st->delete_rule(r.id);
-            sweep.begin();
-            swept.refresh(firewall::Firewall::Scope::Rules);
-            sweep.end();
-        }
+        if (!rule_changes(*st, swept, sweep, free_pairs)) return 1;
         std::printf("flow cut: first refresh (full table + cut %zu of %d flows) %s\n", cut_first,
                     flows, first.text().c_str());
-        std::printf("one rule change with the sweep (%zu flows cut in all): %s (20 runs)\n",
-                    swept.health().flows_cut - cut_first, sweep.text().c_str());
+        std::printf(
+            "one rule change, sweep on the event loop (as before, now after deletes only): %s (20 "
+            "runs)\n",
+            sweep.text().c_str());
+        firewall::BackgroundCutter sweeper(std::make_unique<firewall::ConntrackCutter>(), "warden");
+        firewall::Firewall background("warden", pool, *st, nft, &sweeper);
+        if (!background.refresh().ok()) return 1;
+        sweeper.wait_idle();
+        if (!rule_changes(*st, background, loop, free_pairs, &sweeper, &behind)) return 1;
+        std::printf("one rule change, sweep on its own thread (wardend): %s (20 runs)\n",
+                    loop.text().c_str());
+        std::printf("  the sweep behind it, until done: %s (CPU: this thread waiting)\n",
+                    behind.text().c_str());
     }
-    Stats check, look;
+    Stats check, look, chains;
     for (int i = 0; i < 20; ++i) {
         check.begin();
-        if (auto r = fw.check(); r && !r->ok()) return 1;  // the chain list, unchanged
+        if (auto r = fw.check(); r && !r->ok()) return 1;  // the generation id, unchanged
         check.end();
+        chains.begin();
+        if (!nft.chain_list()) return 1;  // before: every check
+        chains.end();
         look.begin();
-        if (!nft.fingerprint("warden")) return 1;  // the forward chain: every 15th check
+        if (!nft.fingerprint("warden")) return 1;  // when the generation id moved
         look.end();
     }
-    std::printf("table check, every 2 s in wardend (list chains): %s (20 runs)\n",
+    std::printf("table check, every 2 s in wardend (nf_tables generation id): %s (20 runs)\n",
                 check.text().c_str());
-    std::printf("  forward chain comparison, every %zu checks or when the chain list changed: %s\n",
-                firewall::kFullCheckEvery, look.text().c_str());
+    std::printf("  before, list chains every check: %s\n", chains.text().c_str());
+    std::printf("  forward chain comparison, when the generation id moved: %s\n",
+                look.text().c_str());
     std::filesystem::remove_all(dir);
     return 0;
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,6 +14,7 @@
 
 struct nft_ctx;
 struct mnl_socket;
+struct nlmsghdr;
 
 namespace warden::firewall {
 
@@ -23,8 +25,7 @@ class Applier {
     virtual std::string apply(const std::string& script) = 0;
     // What a stranger's `nft flush ruleset` / `flush table` / edit changes: the table's
     // forward chain as the kernel lists it, without counters. nullopt when the table or
-    // the chain is missing. Costly with many elements (libnftables reads every set to
-    // list one chain: ~65 ms CPU at 10 000 devices), so it is the second look.
+    // the chain is missing.
     virtual std::optional<std::string> fingerprint(const std::string& table) = 0;
     // The first look, cheap (no rules, no elements): every table's chain declarations
     // ("list chains"). Equal to the last time means no table or chain came or went.
@@ -67,6 +68,9 @@ class NftApplier final : public Applier {
     struct SocketClose {
         void operator()(mnl_socket* nl) const;
     };
+    bool request(std::uint16_t type, std::uint16_t flags,
+                 const std::function<void(nlmsghdr*)>& payload,
+                 int (*on_reply)(const nlmsghdr*, void*), void* data);
     // Sends one batch and collects the kernel's refusal, if any.
     std::string send(const std::vector<char>& batch);
 

@@ -89,6 +89,7 @@ RefreshResult Firewall::apply(Ruleset next) {
     RefreshResult result;
     if (applied_ && *applied_ == next) return result;
     const auto started = std::chrono::steady_clock::now();
+    const auto generation_before = applier_.generation();
     std::optional<std::string> delta;
     if (applied_) delta = applier_.apply_delta(*applied_, next);
     result.mode = delta ? RefreshResult::Mode::Delta : RefreshResult::Mode::Full;
@@ -108,7 +109,8 @@ RefreshResult Firewall::apply(Ruleset next) {
     // Only a full apply changes the forward chain; a delta changes set elements.
     if (result.mode == RefreshResult::Mode::Full || !fingerprint_) {
         fingerprint_ = applier_.fingerprint(table_);
-        chains_ = applier_.chain_list();
+        // The chain list is the cheap first look only without a generation id.
+        if (!generation_before) chains_ = applier_.chain_list();
     }
     for (const auto& note : next.skipped)
         log::warn("firewall input skipped", {{"table", table_}, {"why", note}});
@@ -117,7 +119,12 @@ RefreshResult Firewall::apply(Ruleset next) {
                                    {"elements", std::to_string(next.element_count())},
                                    {"rules", std::to_string(rule_count(next))},
                                    {"ms", std::to_string(ms)}});
-    generation_ = applier_.generation();
+    // Our commit is one generation; more means someone else committed meanwhile: leave it
+    // unknown, so the next check compares the table.
+    const auto generation_after = applier_.generation();
+    generation_.reset();
+    if (generation_before && generation_after && *generation_after == *generation_before + 1)
+        generation_ = generation_after;
     const bool narrowed = !applied_ || narrows(*applied_, next);
     applied_ = std::move(next);
     health_.state = Health::State::Ok;
@@ -156,9 +163,9 @@ std::optional<RefreshResult> Firewall::check() {
     // Read before comparing: a commit during the comparison shows as a change next time.
     const auto generation = applier_.generation();
     if (generation && generation == generation_) return std::nullopt;
-    // Someone else committed: compare the forward chain at once (a generation change is
-    // rare, so the costly look is too).
-    if (!generation_ && ++checks_ % kFullCheckEvery != 0) {
+    // Without a generation id: the cheap chain list, the forward chain every so often. With
+    // one that moved (someone else committed; rare, so the costly look is too): the chain.
+    if (!generation && ++checks_ % kFullCheckEvery != 0) {
         const auto chains = applier_.chain_list();
         if (chains && chains == chains_) return std::nullopt;
     }
