@@ -1,8 +1,9 @@
 // Keeps the kernel's table equal to the store: reads groups, devices and rules, builds
-// the Ruleset (pure), and applies either only the changed rule elements or the whole
-// table, each as one transaction. Called on start and after every change; then the live
-// flows the new table no longer allows are cut (conntrack.hpp), and check() (a timer)
-// reloads a table someone removed or altered and retries a refresh that failed.
+// the Ruleset (pure), and applies either only what changed (elements, new groups) or the
+// whole table, each as one transaction. Called on start and after every change; then,
+// when the change can deny a flow, the live flows the new table no longer allows are cut
+// (conntrack.hpp; wardend does it on a thread of its own, sweeper.hpp), and check() (a
+// timer) reloads a table someone removed or altered and retries a refresh that failed.
 #pragma once
 
 #include <cstdint>
@@ -56,9 +57,11 @@ class Firewall {
     RefreshResult refresh(Scope scope = Scope::All);
     // The timer's job (every 2 s): a failed refresh is retried; a table that is gone or
     // differs from what was applied (an external `nft flush ruleset`) is reloaded whole.
-    // Each call compares the cheap chain list; the forward chain itself is compared when
-    // that changed, and on every kFullCheckEvery-th call (rules flushed inside our chains
-    // leave the chain list alone). Returns the refresh it made, or nothing when all is well.
+    // With the applier's generation id, each call reads only that, and compares the forward
+    // chain when another commit moved it. Without: each call compares the cheap chain list;
+    // the forward chain itself when that changed, and on every kFullCheckEvery-th call
+    // (rules flushed inside our chains leave the chain list alone). Returns the refresh it
+    // made, or nothing when all is well.
     std::optional<RefreshResult> check();
     // Forgets what was applied: the next refresh replaces the whole table.
     void invalidate() {
