@@ -31,12 +31,8 @@ std::optional<std::string> slurp(const std::string& path) {
 }  // namespace
 
 CrlWatch::CrlWatch(boost::asio::io_context& io, const control::Authority& authority,
-                   store::Store& store, Now now, Writer write)
-    : timer_(io),
-      authority_(authority),
-      store_(store),
-      now_(std::move(now)),
-      write_(std::move(write)) {
+                   store::Store& store, const core::Clock& clock, Writer write)
+    : timer_(io), authority_(authority), store_(store), clock_(clock), write_(std::move(write)) {
     if (!write_)
         write_ = [this](const auto& revoked, std::int64_t at) {
             authority_.write_crl(revoked, at);
@@ -105,7 +101,7 @@ std::optional<pki::CrlInfo> CrlWatch::parse(const Stamp& stamp, bool& present) {
 }
 
 void CrlWatch::poll() {
-    const bool due = now_() >= resign_at_ || Steady::now() >= next_check_;
+    const bool due = clock_.now() >= resign_at_ || Steady::now() >= next_check_;
     if (due || stamp() != last_stamp_) check();
 }
 
@@ -125,7 +121,7 @@ core::CrlVerdict CrlWatch::judge(const Reading& reading, std::int64_t now) {
 }
 
 bool CrlWatch::check() {
-    const std::int64_t now = now_();
+    const std::int64_t now = clock_.now();
     try {
         const Reading reading = read();
         const core::CrlVerdict verdict = judge(reading, now);

@@ -24,6 +24,7 @@
 
 #include "daemon/control/authority.hpp"
 #include "daemon/control/services.hpp"
+#include "daemon/core/clock.hpp"
 #include "daemon/core/crl_policy.hpp"
 #include "daemon/pki/pki.hpp"
 #include "daemon/store/store.hpp"
@@ -32,13 +33,12 @@ namespace warden::app {
 
 class CrlWatch {
   public:
-    using Now = std::function<std::int64_t()>;
     // Signs a CRL listing `revoked` with lastUpdate `now` and writes it; throws on failure.
     using Writer = std::function<void(const std::vector<store::RevokedSerial>&, std::int64_t)>;
 
     // `write` defaults to authority.write_crl (tests inject failures).
     CrlWatch(boost::asio::io_context& io, const control::Authority& authority, store::Store& store,
-             Now now, Writer write = {});
+             const core::Clock& clock, Writer write = {});
 
     // Judges the file now and starts polling. False when the CRL is not good and could
     // not be rewritten: the daemon then refuses to start (a stale CRL admits revoked
@@ -96,7 +96,7 @@ class CrlWatch {
     boost::asio::steady_timer timer_;
     const control::Authority& authority_;
     store::Store& store_;
-    Now now_;
+    const core::Clock& clock_;
     Writer write_;
     Stamp last_stamp_;
     std::int64_t resign_at_ = 0;  // daemon clock; 0: judge on the next poll

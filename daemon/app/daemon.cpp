@@ -48,13 +48,12 @@ class Daemon {
           store_(std::move(store)),
           writer_(std::move(writer_store)),
           authority_(config.pki_dir(), config.cert_days, config.crl_days),
-          auth_(*store_, table_, core::VpnPool{config.pool, config.pool.first() + 1},
-                clock_.source(),
+          auth_(*store_, table_, core::VpnPool{config.pool, config.pool.first() + 1}, clock_,
                 {config.auth.max_failures, config.auth.lock_seconds, config.auth.token_lifetime}),
-          sessions_(io_, config, table_, *store_, clock_.source()),
-          licenses_(io_, *store_, sessions_, clock_.source()),
-          crl_watch_(io_, authority_, *store_, clock_.source()),
-          services_{config_, *store_, authority_, sessions_, clock_.source()},
+          sessions_(io_, config, table_, *store_, clock_),
+          licenses_(io_, *store_, sessions_, clock_),
+          crl_watch_(io_, authority_, *store_, clock_),
+          services_{config_, *store_, authority_, sessions_, clock_},
           plugin_server_(
               io_, config.plugin_socket, auth_,
               {std::chrono::milliseconds(config.testing_verdict_delay_ms), wire::kDefaultMaxFrame,
@@ -69,7 +68,6 @@ class Daemon {
           routes_(routed_device(config)),
           route_timer_(io_) {
         services_.plugin_connections = [this] { return plugin_server_.connection_count(); };
-        services_.clock = &clock_;
         services_.licenses_changed = [this] { licenses_.rearm(); };
         clock_.on_jump([this] { licenses_.rearm(); });
         services_.crl_status = [this] { return crl_watch_.status(); };

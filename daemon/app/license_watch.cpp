@@ -8,8 +8,8 @@
 namespace warden::app {
 
 LicenseWatch::LicenseWatch(boost::asio::io_context& io, store::Store& store,
-                           control::SessionControl& sessions, Now now)
-    : timer_(io), store_(store), sessions_(sessions), now_(std::move(now)) {}
+                           control::SessionControl& sessions, const core::Clock& clock)
+    : timer_(io), store_(store), sessions_(sessions), clock_(clock) {}
 
 void LicenseWatch::stop() {
     ++generation_;
@@ -19,7 +19,7 @@ void LicenseWatch::stop() {
 void LicenseWatch::rearm() {
     ++generation_;
     timer_.cancel();
-    const std::int64_t now = now_();
+    const std::int64_t now = clock_.now();
     std::int64_t wait = kMaxWaitSeconds;
     try {
         auto licenses = store_.list_licenses();

@@ -11,16 +11,15 @@
 #include <functional>
 
 #include "daemon/control/services.hpp"
+#include "daemon/core/clock.hpp"
 #include "daemon/store/store.hpp"
 
 namespace warden::app {
 
 class LicenseWatch {
   public:
-    using Now = std::function<std::int64_t()>;
-
     LicenseWatch(boost::asio::io_context& io, store::Store& store,
-                 control::SessionControl& sessions, Now now);
+                 control::SessionControl& sessions, const core::Clock& clock);
     void start() { rearm(); }
     void stop();
     // Handles what is due now and arms the timer for the next expiry.
@@ -35,7 +34,7 @@ class LicenseWatch {
     boost::asio::steady_timer timer_;
     store::Store& store_;
     control::SessionControl& sessions_;
-    Now now_;
+    const core::Clock& clock_;
     std::uint64_t generation_ = 0;  // a cancelled wait may still be queued to run
 };
 

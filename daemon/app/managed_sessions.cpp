@@ -10,12 +10,12 @@ namespace warden::app {
 
 ManagedSessions::ManagedSessions(boost::asio::io_context& io, const core::Config& config,
                                  core::SessionTable& table, store::Store& store,
-                                 core::Clock::Source now)
+                                 const core::Clock& clock)
     : io_(io),
       pool_{config.pool, config.pool.first() + 1},
       table_(table),
       store_(store),
-      now_(std::move(now)) {
+      clock_(clock) {
     for (const auto& inst : config.instances) {
         mgmt::ClientOptions options;
         options.poll_interval = std::chrono::milliseconds(config.management_poll_ms);
@@ -42,7 +42,7 @@ ManagedSessions::ManagedSessions(boost::asio::io_context& io, const core::Config
 void ManagedSessions::reconcile(const std::string& instance) {
     auto it = clients_.find(instance);
     if (it == clients_.end()) return;
-    const std::int64_t now = now_();
+    const std::int64_t now = clock_.now();
     for (const auto& s :
          table_.matching([&](const core::LiveSession& l) { return l.instance == instance; })) {
         const auto verdict =

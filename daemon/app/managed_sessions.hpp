@@ -31,7 +31,7 @@ namespace warden::app {
 class ManagedSessions final : public control::SessionControl {
   public:
     ManagedSessions(boost::asio::io_context& io, const core::Config& config,
-                    core::SessionTable& table, store::Store& store, core::Clock::Source now);
+                    core::SessionTable& table, store::Store& store, const core::Clock& clock);
     void start();
     void stop();
 
@@ -60,7 +60,7 @@ class ManagedSessions final : public control::SessionControl {
     std::set<std::string> reconcile_pending_;  // instances whose management just came up
     core::SessionTable& table_;
     store::Store& store_;
-    core::Clock::Source now_;
+    const core::Clock& clock_;
     std::map<std::string, std::unique_ptr<mgmt::Client>> clients_;  // by instance name
     std::map<std::string, std::deque<std::string>> logs_;           // latest lines, by instance
     // Sessions ordered killed, by (instance, client id): hidden from list() until OpenVPN

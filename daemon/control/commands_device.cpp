@@ -83,7 +83,7 @@ Reply create_device(core::DeviceDraft draft, const Caller& caller, Services& s,
     d.vpn_ip = *ip;
     d.id = 0;
     d.active = true;
-    d.state = "offline";
+    d.state = store::DeviceState::Offline;
     d.state_since = d.created_at = s.now();
     store::Certificate cert = issue_certificate(s, d.name, s.now());
     details += (details.empty() ? "" : " ") + std::string("type=") +

@@ -84,7 +84,8 @@ Reply copy_device(const Args& args, const Caller& caller, Services& s) {
     core::DeviceFields fields = device_fields(args);
     fields.name = args.str("name");
     fields.type = args.opt_str("type");
-    if (src->addressing == "netmap" && fields.network && !fields.network->empty() && !fields.netmap)
+    if (src->addressing == store::Addressing::Netmap && fields.network &&
+        !fields.network->empty() && !fields.netmap)
         fields.netmap = src->local_network;
     if (auto problem = apply_fields(fields, s, draft)) return Reply::error(Code::Invalid, *problem);
     return create_device(std::move(draft), caller, s, "device.copy", "from=" + src->name);

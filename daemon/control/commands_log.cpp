@@ -24,7 +24,7 @@ json::object activity_to_json(const store::ActivityEntry& e) {
 json::object connection_to_json(const store::ConnectionEntry& e) {
     json::object o{{"id", e.id},
                    {"at", iso_time(e.at)},
-                   {"event", e.event},
+                   {"event", std::string(store::to_string(e.event))},
                    {"device", e.device_name},
                    {"instance", e.instance},
                    {"real_address", e.real_address},

@@ -13,21 +13,21 @@ Reply advance_clock(const Args& args, const Caller& caller, Services& s) {
     const std::int64_t seconds = args.integer("advance", 0);
     if (seconds < 0 || seconds > kMaxAdvance)
         return Reply::error(Code::Invalid, "advance: must be 0.." + std::to_string(kMaxAdvance));
-    s.clock->advance(seconds);
+    s.clock.advance(seconds);
     s.audit(caller, "testing.clock", "", "advance=" + std::to_string(seconds));
-    log::info("clock advanced", {{"seconds", std::to_string(seconds)},
-                                 {"offset", std::to_string(s.clock->offset())}});
+    log::info("clock advanced",
+              {{"seconds", std::to_string(seconds)}, {"offset", std::to_string(s.clock.offset())}});
     json::object result;
-    result["now"] = s.clock->now();
-    result["iso"] = iso_time(s.clock->now());
-    result["offset"] = s.clock->offset();
+    result["now"] = s.clock.now();
+    result["iso"] = iso_time(s.clock.now());
+    result["offset"] = s.clock.offset();
     return Reply::ok(result);
 }
 
 }  // namespace
 
 void register_testing_commands(Registry& r, Services& s) {
-    if (!s.config.testing_clock_control || s.clock == nullptr) return;
+    if (!s.config.testing_clock_control) return;
     r.add({"testing.clock",
            Access::Write,
            "tests only: move the daemon's clock forward by `advance` seconds",

@@ -31,7 +31,7 @@ void DeviceExtras::annotate(json::object& row, const store::Device& d) const {
     const store::DeviceSeat seat =
         seat_it == seats_.end() ? store::DeviceSeat{d.id, std::nullopt, 0} : seat_it->second;
     const auto shown = core::shown_state(d, seat, now_);
-    row["state"] = shown.state;
+    row["state"] = std::string(store::to_string(shown.state));
     row["since"] = iso_time(shown.since);
     row["license"] = seat.license ? json::value(seat.license->name) : json::value(nullptr);
     row["license_expires"] = seat.license && seat.license->expires_at

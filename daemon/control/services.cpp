@@ -60,12 +60,13 @@ json::object device_to_json(const store::Device& d) {
     o["group"] = d.group;
     o["vpn_ip"] = net::format_ipv4(d.vpn_ip);
     o["network"] = d.network;
-    o["addressing"] = d.addressing;
+    o["addressing"] = std::string(store::to_string(d.addressing));
     o["local_network"] = d.local_network;
     o["serial_number"] = d.serial_number;
     o["monitor"] = d.monitor;
     o["email"] = d.email;
-    o["state"] = d.active ? d.state : std::string("deactivated");
+    o["state"] =
+        std::string(store::to_string(d.active ? d.state : store::DeviceState::Deactivated));
     o["since"] = iso_time(d.state_since);
     o["created"] = iso_time(d.created_at);
     return o;

@@ -64,17 +64,18 @@ struct Services {
     store::Store& store;
     const Authority& authority;
     SessionControl& sessions;
-    std::function<std::int64_t()> now;
+    // The daemon's one clock; only `testing.clock` moves it (and only with clock_control).
+    core::Clock& clock;
     std::function<std::size_t()> plugin_connections = [] { return std::size_t{0}; };
     // Licenses or seats changed: the daemon re-arms its license expiry timer.
     std::function<void()> licenses_changed = [] {};
     std::function<CrlStatus()> crl_status = [] { return CrlStatus{}; };
-    // The daemon's clock; only `testing.clock` moves it (and only with clock_control).
-    core::Clock* clock = nullptr;
     // Empty when the firewall is disabled.
     std::function<std::optional<FirewallHealthView>()> firewall_health = [] {
         return std::optional<FirewallHealthView>();
     };
+
+    std::int64_t now() const { return clock.now(); }
 
     // Records an admin action in the activity log under the caller's OS user.
     void audit(const Caller& caller, const std::string& action, const std::string& object,

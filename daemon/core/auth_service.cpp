@@ -37,9 +37,9 @@ std::string real_address_of(const wire::Message& msg) {
     return std::string(ip) + ":" + std::string(port);  // unparsable: still one key per client
 }
 
-AuthService::AuthService(store::Store& store, SessionTable& sessions, VpnPool pool, Clock now,
-                         LoginPolicy login)
-    : store_(store), sessions_(sessions), pool_(pool), now_(std::move(now)), login_(store, login) {}
+AuthService::AuthService(store::Store& store, SessionTable& sessions, VpnPool pool,
+                         const Clock& clock, LoginPolicy login)
+    : store_(store), sessions_(sessions), pool_(pool), clock_(clock), login_(store, login) {}
 
 std::optional<wire::Message> AuthService::handle(const wire::Message& msg,
                                                  const std::string& instance) {
@@ -67,7 +67,7 @@ wire::Message AuthService::verdict_reply(const wire::Message& msg, const std::st
                                          bool connect) {
     const std::string serial = text::normalize_serial(msg.get("tls_serial_hex_0").value_or(""));
     const auto binding = serial.empty() ? std::nullopt : store_.find_by_serial(serial);
-    const std::int64_t now = now_();
+    const std::int64_t now = clock_.now();
     Verdict v = decide(serial, binding, pool_, now, connect);
     v = connect ? login_.check_connect(msg, instance, std::move(v), now)
                 : login_.check_auth(msg, instance, std::move(v), now);
@@ -94,7 +94,7 @@ wire::Message AuthService::verdict_reply(const wire::Message& msg, const std::st
                                      {"reason", v.reason}});
         store::ConnectionEntry e;
         e.at = now;
-        e.event = "refused";
+        e.event = store::ConnectionEvent::Refused;
         if (v.device) {
             e.device_id = v.device->id;
             e.device_name = v.device->name;
@@ -117,14 +117,14 @@ wire::Message AuthService::verdict_reply(const wire::Message& msg, const std::st
                                   {"vpn_ip", vpn_ip}});
     store::ConnectionEntry e;
     e.at = now;
-    e.event = "connect";
+    e.event = store::ConnectionEvent::Connect;
     e.device_id = v.device->id;
     e.device_name = v.device->name;
     e.instance = instance;
     e.real_address = address;
     e.vpn_ip = vpn_ip;
     record(std::move(e));
-    set_state(v.device->id, "online");
+    set_state(v.device->id, store::DeviceState::Online);
     return reply;
 }
 
@@ -171,8 +171,8 @@ void AuthService::on_disconnect(const wire::Message& msg, const std::string& ins
     }
     auto session = sessions_.disconnected(instance, address);
     store::ConnectionEntry e;
-    e.at = now_();
-    e.event = "disconnect";
+    e.at = clock_.now();
+    e.event = store::ConnectionEvent::Disconnect;
     e.instance = instance;
     e.real_address = address;
     e.bytes_received = number_field(msg, "bytes_received");
@@ -195,7 +195,8 @@ void AuthService::on_disconnect(const wire::Message& msg, const std::string& ins
                                       {"bytes_received", std::to_string(e.bytes_received)},
                                       {"bytes_sent", std::to_string(e.bytes_sent)},
                                       {"duration", std::to_string(e.duration)}});
-    if (e.device_id && !sessions_.device_online(*e.device_id)) set_state(*e.device_id, "offline");
+    if (e.device_id && !sessions_.device_online(*e.device_id))
+        set_state(*e.device_id, store::DeviceState::Offline);
     record(std::move(e));
 }
 
@@ -210,14 +211,14 @@ void AuthService::record(store::ConnectionEntry entry) {
     pending_.log.push_back(std::move(entry));
 }
 
-void AuthService::set_state(std::int64_t device_id, const char* state) {
+void AuthService::set_state(std::int64_t device_id, store::DeviceState state) {
     pending_.states.emplace_back(device_id, state);
 }
 
 AuthService::Batch AuthService::take_batch() {
     Batch out = std::move(pending_);
     pending_ = Batch{};
-    out.at = now_();
+    out.at = clock_.now();
     return out;
 }
 
@@ -227,7 +228,7 @@ void AuthService::write_batch(store::Store& store, const Batch& batch) {
         for (const auto& e : batch.log) {
             store.log_connection(e);
             // A session's bytes count in the UTC month it ended (see traffic.hpp).
-            if (e.event == "disconnect" && e.device_id)
+            if (e.event == store::ConnectionEvent::Disconnect && e.device_id)
                 store.add_traffic({*e.device_id, utc_month(e.at), e.bytes_received, e.bytes_sent});
         }
         for (const auto& [id, state] : batch.states) store.set_device_state(id, state, batch.at);

@@ -8,6 +8,7 @@
 #include <map>
 #include <vector>
 
+#include "daemon/core/clock.hpp"
 #include "daemon/core/decision.hpp"
 #include "daemon/core/login_service.hpp"
 #include "daemon/core/plugin_requests.hpp"
@@ -18,9 +19,7 @@ namespace warden::core {
 
 class AuthService final : public PluginRequests {
   public:
-    using Clock = std::function<std::int64_t()>;
-
-    AuthService(store::Store& store, SessionTable& sessions, VpnPool pool, Clock now,
+    AuthService(store::Store& store, SessionTable& sessions, VpnPool pool, const Clock& clock,
                 LoginPolicy login = {});
 
     std::optional<wire::Message> handle(const wire::Message& msg,
@@ -28,7 +27,7 @@ class AuthService final : public PluginRequests {
 
     struct Batch {
         std::vector<store::ConnectionEntry> log;
-        std::vector<std::pair<std::int64_t, std::string>> states;  // device id, state
+        std::vector<std::pair<std::int64_t, store::DeviceState>> states;  // device id, state
         std::int64_t at = 0;
         bool empty() const { return log.empty() && states.empty(); }
     };
@@ -47,7 +46,7 @@ class AuthService final : public PluginRequests {
     void on_disconnect(const wire::Message& msg, const std::string& instance);
     std::optional<store::Device> device_of(const wire::Message& msg);  // by certificate serial
     void record(store::ConnectionEntry entry);
-    void set_state(std::int64_t device_id, const char* state);
+    void set_state(std::int64_t device_id, store::DeviceState state);
     void remember_refused(const std::string& instance, const std::string& address,
                           std::int64_t now);
 
@@ -57,7 +56,7 @@ class AuthService final : public PluginRequests {
     store::Store& store_;
     SessionTable& sessions_;
     VpnPool pool_;
-    Clock now_;
+    const Clock& clock_;
     LoginService login_;  // credentials of devices that need them (TOTP, password, codes)
     std::size_t max_reply_ = wire::kDefaultMaxFrame;  // the plugin socket's frame limit
     Batch pending_;

@@ -9,11 +9,11 @@ Clock::Clock(Source source) : source_(std::move(source)) {
 }
 
 std::int64_t Clock::now() const {
-    return source_() + offset_;
+    return source_() + offset();
 }
 
 void Clock::advance(std::int64_t seconds) {
-    offset_ += seconds;
+    offset_.fetch_add(seconds, std::memory_order_relaxed);
     for (const auto& listener : listeners_) listener();
 }
 

@@ -106,7 +106,7 @@ Problem apply_networks(const DeviceFields& f, const DeviceContext& ctx, store::D
     }
     if (f.netmap) {
         if (f.netmap->empty()) {
-            d.addressing = "direct";
+            d.addressing = store::Addressing::Direct;
             d.local_network.clear();
         } else {
             auto parsed = net::parse_network(*f.netmap);
@@ -114,11 +114,11 @@ Problem apply_networks(const DeviceFields& f, const DeviceContext& ctx, store::D
             if (parsed->overlaps(ctx.pool))
                 return "netmap: " + parsed->to_string() + " overlaps the VPN pool " +
                        ctx.pool.to_string();
-            d.addressing = "netmap";
+            d.addressing = store::Addressing::Netmap;
             d.local_network = parsed->to_string();
         }
     } else if (d.network.empty()) {
-        d.addressing = "direct";  // the network went away, and its mapping with it
+        d.addressing = store::Addressing::Direct;  // the network went away, and its mapping with it
         d.local_network.clear();
     }
     return std::nullopt;
@@ -133,7 +133,7 @@ Problem check_row(const DeviceFields& f, const DeviceDraft& draft) {
         return std::string("network: only routers have an accessible network");
     if (router && !draft.key_password.empty())
         return std::string("key_password: only pcs have a key password");
-    if (d.addressing != "netmap") return std::nullopt;
+    if (d.addressing != store::Addressing::Netmap) return std::nullopt;
     const char* field = f.netmap ? "netmap" : "network";
     auto network = net::parse_network(d.network);
     if (!network)

@@ -28,9 +28,11 @@ std::optional<std::int64_t> next_expiry(const std::vector<store::License>& licen
 
 ShownState shown_state(const store::Device& device, const store::DeviceSeat& seat,
                        std::int64_t now) {
-    if (!device.active) return {"deactivated", device.state_since};
-    if (!seat.license) return {"no-license", std::max(seat.since, device.created_at)};
-    if (!seat_valid(seat.license, now)) return {"no-license", *seat.license->expires_at};
+    if (!device.active) return {store::DeviceState::Deactivated, device.state_since};
+    if (!seat.license)
+        return {store::DeviceState::NoLicense, std::max(seat.since, device.created_at)};
+    if (!seat_valid(seat.license, now))
+        return {store::DeviceState::NoLicense, *seat.license->expires_at};
     return {device.state, device.state_since};
 }
 

@@ -23,10 +23,10 @@ std::vector<store::License> due_expiries(const std::vector<store::License>& lice
 // fire at once), or nullopt when no license is waiting to expire.
 std::optional<std::int64_t> next_expiry(const std::vector<store::License>& licenses);
 
-// The state a device shows: `deactivated`, `no-license` or the stored online/offline,
-// with the time it has been so.
+// The state a device shows: Deactivated, NoLicense or the stored Online/Offline, with
+// the time it has been so.
 struct ShownState {
-    std::string state;
+    store::DeviceState state = store::DeviceState::Offline;
     std::int64_t since = 0;
 };
 ShownState shown_state(const store::Device& device, const store::DeviceSeat& seat,

@@ -5,7 +5,8 @@
 namespace warden::core {
 
 std::string netmap_nftables(const store::Device& device, const std::string& tun_pattern) {
-    if (device.type != store::DeviceType::Router || device.addressing != "netmap") return {};
+    if (device.type != store::DeviceType::Router || device.addressing != store::Addressing::Netmap)
+        return {};
     const auto virt = net::parse_network(device.network);
     const auto local = net::parse_network(device.local_network);
     if (!virt || !local || virt->prefix != local->prefix) return {};

@@ -41,12 +41,13 @@ Device read_device(const Statement& s, int base = 0) {
     d.device_code = s.text(base + 5);
     d.vpn_ip = static_cast<std::uint32_t>(s.int64(base + 6));
     d.network = s.text(base + 7);
-    d.addressing = s.text(base + 8);
+    // Unknown text (never written by wardend) reads as the column's default.
+    d.addressing = parse_addressing(s.text(base + 8)).value_or(Addressing::Direct);
     d.local_network = s.text(base + 9);
     d.monitor = s.int64(base + 10) != 0;
     d.email = s.text(base + 11);
     d.active = s.int64(base + 12) != 0;
-    d.state = s.text(base + 13);
+    d.state = parse_device_state(s.text(base + 13)).value_or(DeviceState::Offline);
     d.state_since = s.int64(base + 14);
     d.created_at = s.int64(base + 15);
     return d;
@@ -111,8 +112,10 @@ class SqliteStore final : public Store {
             "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
         s.bind(1, d.name).bind(2, to_string(d.type)).bind(3, d.group).bind(4, d.serial_number);
         s.bind(5, d.device_code).bind(6, static_cast<std::int64_t>(d.vpn_ip)).bind(7, d.network);
-        s.bind(8, d.addressing).bind(9, d.local_network).bind(10, std::int64_t{d.monitor});
-        s.bind(11, d.email).bind(12, std::int64_t{d.active}).bind(13, d.state);
+        s.bind(8, to_string(d.addressing))
+            .bind(9, d.local_network)
+            .bind(10, std::int64_t{d.monitor});
+        s.bind(11, d.email).bind(12, std::int64_t{d.active}).bind(13, to_string(d.state));
         s.bind(14, d.state_since).bind(15, d.created_at);
         try {
             s.run();
@@ -178,9 +181,9 @@ class SqliteStore final : public Store {
         s.bind(5, d.serial_number)
             .bind(6, d.device_code)
             .bind(7, static_cast<std::int64_t>(d.vpn_ip));
-        s.bind(8, d.network).bind(9, d.addressing).bind(10, d.local_network);
+        s.bind(8, d.network).bind(9, to_string(d.addressing)).bind(10, d.local_network);
         s.bind(11, std::int64_t{d.monitor}).bind(12, d.email).bind(13, std::int64_t{d.active});
-        s.bind(14, d.state).bind(15, d.state_since);
+        s.bind(14, to_string(d.state)).bind(15, d.state_since);
         try {
             s.run();
         } catch (const SqliteError& e) {
@@ -193,11 +196,11 @@ class SqliteStore final : public Store {
         return Outcome::success();
     }
 
-    void set_device_state(std::int64_t id, std::string_view state, std::int64_t since) override {
+    void set_device_state(std::int64_t id, DeviceState state, std::int64_t since) override {
         Statement s(
             db_.get(),
             "UPDATE devices SET state = ?2, state_since = ?3 WHERE id = ?1 AND state <> ?2");
-        s.bind(1, id).bind(2, state).bind(3, since).run();
+        s.bind(1, id).bind(2, to_string(state)).bind(3, since).run();
     }
 
     Outcome delete_device(std::string_view name, std::int64_t now) override {
@@ -371,7 +374,7 @@ class SqliteStore final : public Store {
                     "INSERT INTO connection_log (at, event, device_id, device_name, instance, "
                     "real_address, vpn_ip, bytes_received, bytes_sent, duration, reason) "
                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
-        s.bind(1, e.at).bind(2, e.event).bind(3, e.device_id).bind(4, e.device_name);
+        s.bind(1, e.at).bind(2, to_string(e.event)).bind(3, e.device_id).bind(4, e.device_name);
         s.bind(5, e.instance).bind(6, e.real_address).bind(7, e.vpn_ip);
         s.bind(8, static_cast<std::int64_t>(e.bytes_received));
         s.bind(9, static_cast<std::int64_t>(e.bytes_sent)).bind(10, e.duration).bind(11, e.reason);
@@ -390,7 +393,8 @@ class SqliteStore final : public Store {
             ConnectionEntry e;
             e.id = s.int64(0);
             e.at = s.int64(1);
-            e.event = s.text(2);
+            // Unknown text (never written by wardend) reads as a refusal, the least claim.
+            e.event = parse_connection_event(s.text(2)).value_or(ConnectionEvent::Refused);
             e.device_id = s.optional_int64(3);
             e.device_name = s.text(4);
             e.instance = s.text(5);

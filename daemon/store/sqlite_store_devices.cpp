@@ -25,7 +25,7 @@ Outcome set_active(sqlite3* db, std::int64_t device_id, bool active, std::int64_
                 "WHERE id = ?1 AND active <> ?2");
     s.bind(1, device_id)
         .bind(2, std::int64_t{active})
-        .bind(3, active ? "offline" : "deactivated")
+        .bind(3, to_string(active ? DeviceState::Offline : DeviceState::Deactivated))
         .bind(4, since)
         .run();
     if (sqlite3_changes(db) == 1) return Outcome::success();

@@ -1,4 +1,5 @@
-// The daemon's persistent state behind one interface. SqliteStore is the implementation;
+// The daemon's persistent state behind one interface. SqliteStore is the implementation
+// (library warden_store); this header is part of warden_model and needs no SQLite.
 // test/unit/daemon/store/contract_test.cpp is the contract every implementation passes.
 //
 // Expected outcomes (not found, duplicate) are return values; exceptions mean the
@@ -14,141 +15,40 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/store/two_factor.hpp"
+#include "daemon/model/records.hpp"
+#include "daemon/model/two_factor.hpp"
 
 namespace warden::store {
 
-enum class DeviceType { Router, Pc };
-std::string_view to_string(DeviceType type);
-std::optional<DeviceType> parse_device_type(std::string_view text);
-
-struct Device {
-    std::int64_t id = 0;
-    std::string name;
-    DeviceType type = DeviceType::Pc;
-    std::string group = "default";
-    std::string serial_number;
-    std::string device_code;
-    std::uint32_t vpn_ip = 0;  // host order
-    std::string network;       // routers: accessible network, CIDR
-    std::string addressing = "direct";
-    std::string local_network;
-    bool monitor = false;
-    std::string email;
-    bool active = true;
-    std::string state = "offline";
-    std::int64_t state_since = 0;
-    std::int64_t created_at = 0;
-};
-
-struct Certificate {
-    std::string serial;  // normalized hex
-    std::optional<std::int64_t> device_id;
-    std::string common_name;
-    std::string fingerprint;
-    std::int64_t not_before = 0;
-    std::int64_t not_after = 0;
-    std::string cert_pem;
-    std::string key_pem;
-    std::optional<std::int64_t> revoked_at;
-    std::int64_t created_at = 0;
-};
-
-// A number of seats with an optional expiry (SPEC §6).
-struct License {
-    std::int64_t id = 0;
-    std::string name;
-    std::int64_t seats = 0;
-    std::int64_t used = 0;  // seats held by devices (kept by the database)
-    std::optional<std::int64_t> expires_at;
-    std::optional<std::int64_t> expiry_noted_at;  // when wardend ended the sessions it covered
-    std::int64_t created_at = 0;
-};
-
-// A device's seat: the license it holds (nullopt: none) and since when.
-struct DeviceSeat {
-    std::int64_t device_id = 0;
-    std::optional<License> license;
-    std::int64_t since = 0;
-};
-
-// Bytes of one device: in one UTC month (yyyymm), or summed (month 0).
-struct Traffic {
-    std::int64_t device_id = 0;
-    int month = 0;
-    std::uint64_t bytes_received = 0, bytes_sent = 0;
-};
-
-// A certificate with the device it belongs to (absent once the device is deleted) and
-// that device's license seat (absent: the device holds none).
-struct CertBinding {
-    Certificate cert;
-    std::optional<Device> device;
-    std::optional<License> license;
-};
-
-// A router's accessible network as stored (CIDR text), for routing.
-struct RoutedNetworkRow {
-    std::int64_t device_id = 0;
-    std::string network;
-    std::string group;  // the router's group: pushed routes follow the rules (SPEC §7)
-};
-
-struct RevokedSerial {
-    std::string serial;
-    std::int64_t revoked_at = 0;
-};
-
-// The latest expiry among a device's unrevoked certificates (what `device list` flags).
-struct CertExpiry {
-    std::int64_t device_id = 0;
-    std::int64_t not_after = 0;
-};
-
-struct ActivityEntry {
-    std::int64_t id = 0;
-    std::int64_t at = 0;
-    std::string actor, action, object, details;
-};
-
-struct ConnectionEntry {
-    std::int64_t id = 0;
-    std::int64_t at = 0;
-    std::string event;  // connect | disconnect | refused
-    std::optional<std::int64_t> device_id;
-    std::string device_name, instance, real_address, vpn_ip;
-    std::uint64_t bytes_received = 0, bytes_sent = 0;
-    std::int64_t duration = 0;
-    std::string reason;
-};
-
-// A group of devices; rules allow traffic between groups (SPEC §7).
-struct Group {
-    std::int64_t id = 0;
-    std::string name;
-    std::int64_t created_at = 0;
-    std::size_t devices = 0;  // filled by list_groups
-    std::size_t rules = 0;    // rules naming it (from or to), filled by list_groups
-};
-
-// Allows new connections from devices of from_group to devices of to_group (and back when
-// `both`); the same group twice allows traffic inside it.
-struct Rule {
-    std::int64_t id = 0;
-    std::string from_group, to_group;  // names
-    bool both = false;
-    std::string proto;  // "" (any), "tcp", "udp", "icmp"
-    std::string ports;  // canonical "80,443,1000-2000"; "" = any
-    std::int64_t created_at = 0;
-};
-
-// What the firewall needs of a device: its addresses and its group.
-struct GroupMember {
-    std::string device;
-    std::string group;
-    std::uint32_t vpn_ip = 0;
-    std::string network;  // routers: accessible network, CIDR ("" none)
-};
+// The records live in daemon/model/ (core/ uses them without the store); these names
+// keep store::Device and friends working.
+using model::ActivityEntry;
+using model::Addressing;
+using model::CertBinding;
+using model::CertExpiry;
+using model::Certificate;
+using model::ConnectionEntry;
+using model::ConnectionEvent;
+using model::Device;
+using model::DeviceSeat;
+using model::DeviceState;
+using model::DeviceType;
+using model::Group;
+using model::GroupMember;
+using model::License;
+using model::LoginRequirements;
+using model::LoginState;
+using model::OneTimeCode;
+using model::parse_addressing;
+using model::parse_connection_event;
+using model::parse_device_state;
+using model::parse_device_type;
+using model::RevokedSerial;
+using model::RoutedNetworkRow;
+using model::Rule;
+using model::to_string;
+using model::Totp;
+using model::Traffic;
 
 enum class Status { Ok, NotFound, Duplicate, Invalid };
 
@@ -175,7 +75,7 @@ class Store {
     virtual std::size_t device_count() = 0;
     virtual Outcome update_device(const Device& device) = 0;
     // Only state and since: safe beside concurrent edits of the other columns.
-    virtual void set_device_state(std::int64_t id, std::string_view state, std::int64_t since) = 0;
+    virtual void set_device_state(std::int64_t id, DeviceState state, std::int64_t since) = 0;
     // Deletes the device and revokes its certificates (they stay listed for the CRL).
     virtual Outcome delete_device(std::string_view name, std::int64_t now) = 0;
     // A free address in [first, last]: one past the highest in use, or the lowest gap once
@@ -189,7 +89,7 @@ class Store {
     // only to encrypt an exported key, never listed; "" clears it / means none.
     virtual Outcome set_key_password(std::int64_t device_id, std::string_view password) = 0;
     virtual std::string key_password(std::int64_t device_id) = 0;
-    // Sets active and the state ("deactivated", or "offline" again) with its since; refuses
+    // Sets active and the state (Deactivated, or Offline again) with its since; refuses
     // (Invalid) when the device already is in that condition.
     virtual Outcome set_device_active(std::int64_t id, bool active, std::int64_t since) = 0;
     virtual std::vector<CertExpiry> certificate_expiry() = 0;  // by device id

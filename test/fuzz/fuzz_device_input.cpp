@@ -23,7 +23,7 @@ std::vector<store::Device> stored_devices() {
     nm1.id = 2;
     nm1.name = "nm1";
     nm1.network = "10.20.0.0/24";
-    nm1.addressing = "netmap";
+    nm1.addressing = store::Addressing::Netmap;
     nm1.local_network = "192.168.0.0/24";
     return {r1, nm1};
 }

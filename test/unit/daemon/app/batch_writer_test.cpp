@@ -16,7 +16,7 @@ namespace {
 core::AuthService::Batch refusal(int n) {
     store::ConnectionEntry entry;
     entry.at = 1000 + n;
-    entry.event = "refused";
+    entry.event = store::ConnectionEvent::Refused;
     entry.reason = "r" + std::to_string(n);
     core::AuthService::Batch batch;
     batch.log.push_back(entry);

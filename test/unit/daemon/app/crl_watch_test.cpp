@@ -36,6 +36,7 @@ struct Fixture {
     testing::TempDir dir;
     std::string pki_dir = dir.file("pki");
     std::int64_t now = std::time(nullptr);
+    core::Clock clock{[this] { return now; }};
     bool fail_writes = false;
     std::size_t writes = 0, attempts = 0;
     std::unique_ptr<control::Authority> authority;
@@ -47,7 +48,7 @@ struct Fixture {
         control::Authority::create(pki_dir, "test CA", 30, 30, now);
         authority = std::make_unique<control::Authority>(pki_dir, 30, 30);
         watch = std::make_unique<app::CrlWatch>(
-            io, *authority, *store, [this] { return now; },
+            io, *authority, *store, clock,
             [this](const std::vector<store::RevokedSerial>& revoked, std::int64_t at) {
                 ++attempts;
                 if (fail_writes) throw std::runtime_error("disk full");

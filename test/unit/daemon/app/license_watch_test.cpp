@@ -30,7 +30,8 @@ struct Fixture {
     FakeSessions sessions;
     boost::asio::io_context io;
     std::int64_t now = 1000;
-    app::LicenseWatch watch{io, *store, sessions, [this] { return now; }};
+    core::Clock clock{[this] { return now; }};
+    app::LicenseWatch watch{io, *store, sessions, clock};
 
     std::int64_t device(const std::string& name, std::uint32_t ip, const std::string& license) {
         store::Device d;
@@ -102,5 +103,20 @@ TEST_CASE("an expiry that passed while the daemon was down is handled at start")
     f.watch.start();
     CHECK(f.sessions.ended == std::vector<std::int64_t>{a});
     CHECK(f.expiries_logged() == 1);
+    f.watch.stop();
+}
+
+// The watch holds the daemon's one Clock: `testing.clock` advancing it (and telling the
+// on_jump listeners, as the daemon wires them) reaches the watch without a second source.
+TEST_CASE("an advance of the daemon clock reaches the license watch") {
+    Fixture f;
+    f.license("short", 2000);
+    const auto a = f.device("a", 1, "short");
+    f.clock.on_jump([&] { f.watch.rearm(); });
+    f.watch.start();
+    CHECK(f.sessions.ended.empty());
+    f.clock.advance(1000);  // the source still says 1000
+    CHECK(f.sessions.ended == std::vector<std::int64_t>{a});
+    CHECK(f.store->find_license("short")->expiry_noted_at == 2000);
     f.watch.stop();
 }

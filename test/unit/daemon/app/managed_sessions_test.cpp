@@ -44,8 +44,8 @@ struct Fixture {
         c.instances.push_back({"default", dir.file("mgmt.sock"), ""});
         return c;
     }();
-    app::ManagedSessions sessions{io, config, table, *store,
-                                  [] { return std::int64_t{1795401118}; }};
+    core::Clock clock{[] { return std::int64_t{1795401118}; }};
+    app::ManagedSessions sessions{io, config, table, *store, clock};
 
     Fixture() {
         server.status = status_with(kAlice + kBob);

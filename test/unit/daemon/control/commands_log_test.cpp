@@ -40,14 +40,14 @@ TEST_CASE("log connections shows sessions with bytes and duration, by device") {
     REQUIRE(f.run("device.add", {{"name", "a"}, {"type", "pc"}}).code == Code::Ok);
     store::ConnectionEntry e;
     e.at = f.clock;
-    e.event = "disconnect";
+    e.event = store::ConnectionEvent::Disconnect;
     e.device_id = f.id_of("a");
     e.device_name = "a";
     e.bytes_received = 123456;
     e.bytes_sent = 654321;
     e.duration = 61;
     f.store->log_connection(e);
-    e.event = "refused";
+    e.event = store::ConnectionEvent::Refused;
     e.device_id.reset();
     e.device_name = "";
     e.reason = "certificate not registered";

@@ -27,8 +27,7 @@ struct ClockFixture {
     }
 
     Reply advance(std::int64_t seconds) {
-        Services services{config, *store, *authority, sessions, clock.source()};
-        services.clock = &clock;
+        Services services{config, *store, *authority, sessions, clock};
         Registry fresh;
         register_all_commands(fresh, services);
         return fresh.dispatch(

@@ -45,6 +45,7 @@ struct Fixture {
     std::unique_ptr<Authority> authority;
     FakeSessions sessions;
     std::int64_t clock = std::time(nullptr);  // certificates are issued against the real clock
+    core::Clock daemon_clock{[this] { return clock; }};
     std::unique_ptr<Services> services;
     Registry registry;
     Caller root{0, "root", true, true};
@@ -57,7 +58,7 @@ struct Fixture {
         authority = std::make_unique<Authority>(config.pki_dir(), cert_days, 30);
         store = std::move(store::open_sqlite(config.database_path()).store);
         services = std::make_unique<Services>(
-            Services{config, *store, *authority, sessions, [this] { return clock; }});
+            Services{config, *store, *authority, sessions, daemon_clock});
         register_all_commands(registry, *services);
     }
 

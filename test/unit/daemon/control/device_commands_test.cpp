@@ -48,7 +48,7 @@ TEST_CASE("edit renames without touching the certificate identity, empty values 
     CHECK(d->email == "ops@example.com");
     CHECK(d->monitor);
     CHECK(d->network == "192.168.6.0/24");
-    CHECK(d->addressing == "netmap");
+    CHECK(d->addressing == store::Addressing::Netmap);
     CHECK(d->local_network == "192.168.0.0/24");
     CHECK_FALSE(f.store->find_device("r1"));
     // decide() finds the device by certificate serial: the renamed device still connects.
@@ -64,7 +64,7 @@ TEST_CASE("edit renames without touching the certificate identity, empty values 
             Code::Ok);
     d = f.store->find_device(id);
     CHECK(d->network.empty());
-    CHECK(d->addressing == "direct");  // the mapping went with the network
+    CHECK(d->addressing == store::Addressing::Direct);  // the mapping went with the network
     CHECK(d->local_network.empty());
     CHECK_FALSE(d->monitor);
     REQUIRE(f.run("device.edit", {{"name", "plant-7"}, {"type", "pc"}}).code == Code::Ok);
@@ -122,7 +122,7 @@ TEST_CASE("copy presets a new device from a source, with its own address and cer
     CHECK(r2.monitor);
     CHECK(r2.serial_number.empty());  // identifies the hardware: not copied
     CHECK(r2.network.empty());        // would overlap: not copied
-    CHECK(r2.addressing == "direct");
+    CHECK(r2.addressing == store::Addressing::Direct);
     CHECK(r2.vpn_ip != r1.vpn_ip);
     CHECK(str(copied.result, "certificate") != f.store->certificates_of(r1.id).at(0).serial);
     CHECK(f.store->activity(0, 1).at(0).action == "device.copy");
@@ -131,7 +131,7 @@ TEST_CASE("copy presets a new device from a source, with its own address and cer
     REQUIRE(f.run("device.copy", {{"source", "r1"}, {"name", "r3"}, {"network", "10.20.2.0/24"}})
                 .code == Code::Ok);
     auto r3 = *f.store->find_device("r3");
-    CHECK(r3.addressing == "netmap");
+    CHECK(r3.addressing == store::Addressing::Netmap);
     CHECK(r3.local_network == "192.168.0.0/24");
     CHECK(r3.network == "10.20.2.0/24");
 }

@@ -12,8 +12,8 @@ struct Fixture {
     std::unique_ptr<store::Store> store = std::move(store::open_sqlite(dir.file("w.db")).store);
     core::SessionTable table;
     std::int64_t now = 5000;
-    core::AuthService auth{
-        *store, table, {*net::parse_network("10.8.0.0/24"), 0x0a080001}, [this] { return now; }};
+    core::Clock clock{[this] { return now; }};
+    core::AuthService auth{*store, table, {*net::parse_network("10.8.0.0/24"), 0x0a080001}, clock};
     std::int64_t device_id = 0;
 
     Fixture() {
@@ -58,9 +58,9 @@ TEST_CASE("connect admits with the device's address and records the session") {
 
     auto batch = f.auth.take_batch();
     REQUIRE(batch.log.size() == 1);
-    CHECK(batch.log[0].event == "connect");
+    CHECK(batch.log[0].event == store::ConnectionEvent::Connect);
     core::AuthService::write_batch(*f.store, batch);
-    CHECK(f.store->find_device("laptop")->state == "online");
+    CHECK(f.store->find_device("laptop")->state == store::DeviceState::Online);
     CHECK(f.store->connections(f.device_id, 10).size() == 1);
     CHECK(f.auth.take_batch().empty());
 }
@@ -76,11 +76,11 @@ TEST_CASE("disconnect logs bytes and duration and sets the device offline") {
     core::AuthService::write_batch(*f.store, f.auth.take_batch());
     auto log = f.store->connections(f.device_id, 10);
     REQUIRE(log.size() == 2);
-    CHECK(log[0].event == "disconnect");
+    CHECK(log[0].event == store::ConnectionEvent::Disconnect);
     CHECK(log[0].bytes_received == 1000);
     CHECK(log[0].bytes_sent == 2000);
     CHECK(log[0].duration == 42);
-    CHECK(f.store->find_device("laptop")->state == "offline");
+    CHECK(f.store->find_device("laptop")->state == store::DeviceState::Offline);
     // The session's bytes count in the UTC month it ended (now = 5000: January 1970).
     auto traffic = f.store->traffic_of(f.device_id);
     REQUIRE(traffic.size() == 1);
@@ -91,7 +91,8 @@ TEST_CASE("disconnect logs bytes and duration and sets the device offline") {
 
 TEST_CASE("the disconnect of a session from before a restart is credited to its device") {
     Fixture f;
-    f.store->set_device_state(f.device_id, "online", 100);  // as the previous daemon left it
+    // As the previous daemon left it.
+    f.store->set_device_state(f.device_id, store::DeviceState::Online, 100);
     auto bye = f.request(wire::Type::Disconnect, "abc123");
     bye.id = 0;
     bye.set("bytes_received", "70").set("bytes_sent", "30").set("time_duration", "9");
@@ -102,7 +103,7 @@ TEST_CASE("the disconnect of a session from before a restart is credited to its 
     CHECK(log[0].device_name == "laptop");
     CHECK(log[0].vpn_ip == "10.8.0.7");
     CHECK(f.store->traffic_of(f.device_id).at(0).bytes_received == 70);
-    CHECK(f.store->find_device("laptop")->state == "offline");
+    CHECK(f.store->find_device("laptop")->state == store::DeviceState::Offline);
 }
 
 TEST_CASE("a device without a valid license seat is refused with \"no license\"") {
@@ -135,7 +136,7 @@ TEST_CASE("refusals carry the reason and are logged") {
     CHECK(f.table.size() == 0);
     auto batch = f.auth.take_batch();
     REQUIRE(batch.log.size() == 2);
-    CHECK(batch.log[1].event == "refused");
+    CHECK(batch.log[1].event == store::ConnectionEvent::Refused);
     CHECK(batch.log[1].device_id == f.device_id);
 }
 
@@ -148,9 +149,9 @@ TEST_CASE("the disconnect of a client refused at connect is not a session end") 
     f.auth.handle(bye, "main");
     auto batch = f.auth.take_batch();
     REQUIRE(batch.log.size() == 1);
-    CHECK(batch.log[0].event == "refused");
+    CHECK(batch.log[0].event == store::ConnectionEvent::Refused);
     f.auth.handle(bye, "main");  // a second one is an ordinary (unknown) disconnect
-    CHECK(f.auth.take_batch().log.at(0).event == "disconnect");
+    CHECK(f.auth.take_batch().log.at(0).event == store::ConnectionEvent::Disconnect);
 }
 
 namespace {
@@ -195,7 +196,7 @@ TEST_CASE("a connect reply over the frame limit is refused at once with the reas
     CHECK(wire::encode(*reply, frame));  // the refusal itself can be sent
     auto batch = f.auth.take_batch();
     REQUIRE(batch.log.size() == 1);
-    CHECK(batch.log[0].event == "refused");
+    CHECK(batch.log[0].event == store::ConnectionEvent::Refused);
 }
 
 TEST_CASE("adjacent routed networks are pushed aggregated and fit in the reply") {
@@ -242,7 +243,7 @@ TEST_CASE("clients over IPv6 are keyed by [address]:port, not by the port alone"
     CHECK_FALSE(f.table.find("main", "[fd00::3]:40000"));
     auto batch = f.auth.take_batch();
     REQUIRE(batch.log.size() == 3);
-    CHECK(batch.log[2].event == "disconnect");
+    CHECK(batch.log[2].event == store::ConnectionEvent::Disconnect);
     CHECK(batch.log[2].real_address == "[fd00::3]:40000");
     CHECK(batch.log[2].device_id == f.device_id);
     CHECK(batch.log[2].bytes_sent == 200);

@@ -56,19 +56,19 @@ TEST_CASE("due expiries are the expired licenses not yet handled") {
 TEST_CASE("a device without a valid seat shows no-license, with the time it lost it") {
     store::Device d;
     d.id = 1;
-    d.state = "online";
+    d.state = store::DeviceState::Online;
     d.state_since = 40;
     d.created_at = 10;
     store::DeviceSeat seat{1, license(1, 100), 20};
-    CHECK(core::shown_state(d, seat, 99).state == "online");
+    CHECK(core::shown_state(d, seat, 99).state == store::DeviceState::Online);
     CHECK(core::shown_state(d, seat, 99).since == 40);
-    CHECK(core::shown_state(d, seat, 100).state == "no-license");
+    CHECK(core::shown_state(d, seat, 100).state == store::DeviceState::NoLicense);
     CHECK(core::shown_state(d, seat, 100).since == 100);
     seat.license.reset();
-    CHECK(core::shown_state(d, seat, 99).state == "no-license");
+    CHECK(core::shown_state(d, seat, 99).state == store::DeviceState::NoLicense);
     CHECK(core::shown_state(d, seat, 99).since == 20);
     d.active = false;
-    CHECK(core::shown_state(d, seat, 99).state == "deactivated");
+    CHECK(core::shown_state(d, seat, 99).state == store::DeviceState::Deactivated);
 }
 
 TEST_CASE("traffic months are UTC calendar months") {

@@ -17,8 +17,8 @@ struct Fixture {
     std::unique_ptr<store::Store> store = std::move(store::open_sqlite(dir.file("w.db")).store);
     core::SessionTable table;
     std::int64_t now = 1700000000;
-    core::AuthService auth{
-        *store, table, {*net::parse_network("10.8.0.0/24"), 0x0a080001}, [this] { return now; }};
+    core::Clock clock{[this] { return now; }};
+    core::AuthService auth{*store, table, {*net::parse_network("10.8.0.0/24"), 0x0a080001}, clock};
     std::int64_t device_id = 0;
 
     Fixture() {

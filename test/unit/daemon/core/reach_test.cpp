@@ -75,8 +75,8 @@ TEST_CASE("reach: a connecting pc is pushed routes only to networks its group ma
     REQUIRE(store->add_rule(r).ok());
 
     core::SessionTable table;
-    core::AuthService auth{
-        *store, table, {*net::parse_network("10.8.0.0/24"), 0x0a080001}, [] { return 5000; }};
+    core::Clock clock{[] { return std::int64_t{5000}; }};
+    core::AuthService auth{*store, table, {*net::parse_network("10.8.0.0/24"), 0x0a080001}, clock};
     wire::Message m(wire::Type::Connect, 1);
     m.set("tls_serial_hex_0", "abc123").set("common_name", "laptop");
     m.set("untrusted_ip", "192.0.2.5").set("untrusted_port", "40000");

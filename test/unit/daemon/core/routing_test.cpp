@@ -65,7 +65,7 @@ TEST_CASE("routing: kernel route changes are the set differences") {
 TEST_CASE("netmap: a netmap router gets both translations, others nothing") {
     store::Device d = router(3, "10.201.1.0/24");
     d.name = "plant-a";
-    d.addressing = "netmap";
+    d.addressing = store::Addressing::Netmap;
     d.local_network = "192.168.0.0/24";
     const std::string nft = netmap_nftables(d);
     CHECK(nft.find("ip daddr 10.201.1.0/24 dnat ip prefix to ip daddr map { 10.201.1.0/24 : "
@@ -74,9 +74,9 @@ TEST_CASE("netmap: a netmap router gets both translations, others nothing") {
                    "192.168.0.0/24 : 10.201.1.0/24 }") != std::string::npos);
     CHECK(nft.find("delete table ip warden_netmap") != std::string::npos);  // re-appliable
 
-    d.addressing = "direct";
+    d.addressing = store::Addressing::Direct;
     CHECK(netmap_nftables(d).empty());
-    d.addressing = "netmap";
+    d.addressing = store::Addressing::Netmap;
     d.local_network = "192.168.0.0/25";  // sizes differ: refused at input, never rendered
     CHECK(netmap_nftables(d).empty());
     d.type = store::DeviceType::Pc;

@@ -85,12 +85,12 @@ TEST_CASE("store: devices are added, found, listed, updated and deleted") {
     SECTION("state changes touch only state and since") {
         a.active = false;
         REQUIRE(store->update_device(a).ok());
-        store->set_device_state(a.id, "online", 777);
+        store->set_device_state(a.id, DeviceState::Online, 777);
         auto got = store->find_device(a.id);
-        CHECK(got->state == "online");
+        CHECK(got->state == DeviceState::Online);
         CHECK(got->state_since == 777);
         CHECK_FALSE(got->active);
-        store->set_device_state(a.id, "online", 999);  // unchanged state keeps its since
+        store->set_device_state(a.id, DeviceState::Online, 999);  // unchanged state keeps its since
         CHECK(store->find_device(a.id)->state_since == 777);
     }
     SECTION("delete revokes the device's certificates") {
@@ -133,7 +133,7 @@ TEST_CASE("store: routed networks are the devices with an accessible network") {
     auto r2 = make_device("r2", 12);
     r2.type = DeviceType::Router;
     r2.network = "10.201.1.0/24";
-    r2.addressing = "netmap";
+    r2.addressing = Addressing::Netmap;
     r2.local_network = "192.168.0.0/24";
     for (auto* d : {&pc, &r1, &r2}) REQUIRE(store->add_device(*d).ok());
     auto rows = store->routed_networks();
@@ -197,7 +197,7 @@ TEST_CASE("store: logs keep activity and connections") {
     CHECK(acts[0].actor == "alice");
     ConnectionEntry c;
     c.at = 30;
-    c.event = "disconnect";
+    c.event = ConnectionEvent::Disconnect;
     c.device_id = 7;
     c.bytes_received = 1234;
     store->log_connection(c);
@@ -253,18 +253,18 @@ TEST_CASE("store: activation sets active, state and since, once") {
     auto store = open_fresh(dir);
     auto a = make_device("alpha", 1);
     REQUIRE(store->add_device(a).ok());
-    store->set_device_state(a.id, "online", 150);
+    store->set_device_state(a.id, DeviceState::Online, 150);
     REQUIRE(store->set_device_active(a.id, false, 200).ok());
     auto got = store->find_device(a.id);
     CHECK_FALSE(got->active);
-    CHECK(got->state == "deactivated");
+    CHECK(got->state == DeviceState::Deactivated);
     CHECK(got->state_since == 200);
     CHECK(store->set_device_active(a.id, false, 300).status == Status::Invalid);
     CHECK(store->find_device(a.id)->state_since == 200);
     REQUIRE(store->set_device_active(a.id, true, 400).ok());
     got = store->find_device(a.id);
     CHECK(got->active);
-    CHECK(got->state == "offline");
+    CHECK(got->state == DeviceState::Offline);
     CHECK(got->state_since == 400);
     CHECK(store->set_device_active(a.id, true, 500).status == Status::Invalid);
     CHECK(store->set_device_active(999, true, 500).status == Status::NotFound);
@@ -308,4 +308,45 @@ TEST_CASE("store: certificates are listed in issue order, also within one second
     CHECK(certs[0].serial == "ff");
     CHECK(certs[1].serial == "80");
     CHECK(certs[2].serial == "00");
+}
+
+// The enums are stored as the TEXT earlier versions wrote (no schema change): a database
+// written before them reads the same, and what is written now reads back in old builds.
+TEST_CASE("store: device state, addressing and connection events keep their stored text") {
+    TempDir dir;
+    const auto path = (dir.path / "warden.db").string();
+    {
+        auto store = open_fresh(dir);
+        auto router = make_device("router", 5);
+        router.type = DeviceType::Router;
+        router.network = "192.168.50.0/24";
+        router.local_network = "192.168.1.0/24";
+        router.addressing = Addressing::Netmap;
+        REQUIRE(store->add_device(router).ok());
+        store->set_device_state(router.id, DeviceState::Online, 200);
+        ConnectionEntry refused;
+        refused.event = ConnectionEvent::Refused;
+        store->log_connection(refused);
+    }
+    {
+        sqlite3* raw = nullptr;
+        REQUIRE(sqlite3_open(path.c_str(), &raw) == SQLITE_OK);
+        DbHandle db(raw);
+        Statement row(db.get(), "SELECT state, addressing FROM devices WHERE name = 'router'");
+        REQUIRE(row.step());
+        CHECK(row.text(0) == "online");
+        CHECK(row.text(1) == "netmap");
+        Statement event(db.get(), "SELECT event FROM connection_log");
+        REQUIRE(event.step());
+        CHECK(event.text(0) == "refused");
+        // As an older wardend left them.
+        exec(db.get(), "UPDATE devices SET state = 'deactivated', addressing = 'direct'");
+        exec(db.get(), "UPDATE connection_log SET event = 'disconnect'");
+    }
+    auto store = open_fresh(dir);
+    auto got = store->find_device("router");
+    REQUIRE(got);
+    CHECK(got->state == DeviceState::Deactivated);
+    CHECK(got->addressing == Addressing::Direct);
+    CHECK(store->connections(std::nullopt, 10).at(0).event == ConnectionEvent::Disconnect);
 }

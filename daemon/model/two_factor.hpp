@@ -1,12 +1,13 @@
 // Rows of the two-factor tables (schema/004_two_factor.sql); the Store methods that read
-// and write them are declared in store.hpp and implemented in sqlite_store_two_factor.cpp.
+// and write them are declared in store/store.hpp, implemented in
+// store/sqlite_store_two_factor.cpp.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
 
-namespace warden::store {
+namespace warden::model {
 
 struct Totp {
     std::int64_t device_id = 0;
@@ -43,4 +44,4 @@ struct OneTimeCode {
     std::optional<std::int64_t> used_at;
 };
 
-}  // namespace warden::store
+}  // namespace warden::model
