@@ -24,7 +24,7 @@ TEST_CASE("credential rules: the group's TOTP requirement applies to pcs only") 
     CHECK_FALSE(totp_required_by_group(router, true));
 }
 
-TEST_CASE("credential rules: TOTP enforced, a password or the group's rule need credentials") {
+TEST_CASE("credential rules: TOTP enforced or a password or the group's rule need credentials") {
     const auto pc = of_type(store::DeviceType::Pc);
     const auto router = of_type(store::DeviceType::Router);
     CHECK_FALSE(needs_credentials(pc, {false, false, false}));

@@ -64,7 +64,7 @@ TEST_CASE("profile: a certificate-only pc gets no credential lines and retries o
           head("laptop", "remote vpn.example.org 1194", "nointeract") + kBlocks);
 }
 
-TEST_CASE("profile: a TOTP pc asks for the code, with the configured static challenge") {
+TEST_CASE("profile: a TOTP pc asks for the code with the configured static challenge") {
     ProfileServer s = server();
     s.static_challenge = "Code from your app";
     CHECK(render_profile(pc(), s, material(), totp_enforced()) ==
@@ -74,7 +74,7 @@ TEST_CASE("profile: a TOTP pc asks for the code, with the configured static chal
               "static-challenge \"Code from your app\" 1\n");
 }
 
-TEST_CASE("profile: a static password asks for the password, never a static challenge") {
+TEST_CASE("profile: a static password asks for the password and never a static challenge") {
     ProfileServer s = server();
     s.static_challenge = "Code";
     CredentialFacts f;
@@ -85,13 +85,16 @@ TEST_CASE("profile: a static password asks for the password, never a static chal
               "code)\nauth-user-pass\n");
 }
 
-TEST_CASE("profile: an encrypted key is announced, tcp has no exit notification") {
+TEST_CASE("profile: an encrypted key is announced and tcp has no exit notification") {
     ProfileMaterial m = material();
     m.key_encrypted = true;
+    const std::string tcp_head = head("laptop", "remote vpn.example.org 1194", "nointeract", "tcp");
+    const std::size_t first_line = tcp_head.find('\n') + 1;
     const std::string expected =
-        "# warden profile for laptop\n"
+        tcp_head.substr(0, first_line) +
         "# The private key is encrypted: openvpn asks for its password (or --askpass FILE).\n" +
-        head("laptop", "remote vpn.example.org 1194", "nointeract", "tcp").substr(27) + kBlocks;
+        tcp_head.substr(first_line) + kBlocks;
+    CHECK(expected.find("explicit-exit-notify") == std::string::npos);
     CHECK(render_profile(pc(), server("vpn.example.org", "tcp"), m, {}) == expected);
 }
 
@@ -100,7 +103,7 @@ TEST_CASE("profile: an IPv6 remote is written as the bare address") {
           head("laptop", "remote 2001:db8::1 1194", "nointeract") + kBlocks);
 }
 
-TEST_CASE("profile: a netmap router carries its NETMAP rules as comments, no credentials") {
+TEST_CASE("profile: a netmap router carries its NETMAP rules as comments and no credentials") {
     // The group requires TOTP, but never of a router.
     CredentialFacts f;
     f.requirements.group_requires_totp = true;
