@@ -29,12 +29,6 @@ bool wait_for(int fd, short events, std::chrono::steady_clock::time_point deadli
     }
 }
 
-int exit_for(std::string_view code) {
-    if (code == "denied") return kDenied;
-    if (code == "usage") return kUsage;
-    return kRefused;
-}
-
 // Sends `data`; the first sendmsg carries `attach_fd` (SCM_RIGHTS) when it is >= 0, so
 // the descriptor arrives with the request's line. False when the daemon went away.
 bool send_request(int fd, const std::string& data, int attach_fd,
@@ -117,7 +111,8 @@ Response call(const std::string& socket_path, const std::string& command, const 
     }
     const auto* code = o.if_contains("code");
     const auto* message = o.if_contains("message");
-    return fail(exit_for(code && code->is_string() ? std::string_view(code->get_string()) : ""),
+    return fail(admin::exit_for_error(
+                    code && code->is_string() ? std::string_view(code->get_string()) : ""),
                 message && message->is_string() ? std::string(message->get_string()) : "error");
 }
 

@@ -5,12 +5,15 @@
 
 #include <string>
 
+#include "common/admin_codes.hpp"
+
 namespace warden::cli {
 
 namespace json = boost::json;
 
-// Documented exit codes (SPEC §13).
-enum Exit { kDone = 0, kRefused = 1, kUsage = 2, kUnreachable = 3, kDenied = 4 };
+// Documented exit codes (SPEC §13), from the table shared with wardend.
+using admin::Exit;
+using enum admin::Exit;
 
 struct Response {
     int exit_code = kDone;

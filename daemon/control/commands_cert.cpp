@@ -1,6 +1,7 @@
 // cert.list / new / revoke
 #include "common/text.hpp"
 #include "daemon/control/device_commands.hpp"
+#include "daemon/control/token_logins.hpp"
 
 namespace warden::control {
 namespace {
@@ -61,12 +62,12 @@ Reply revoke_cert(const Args& args, const Caller& caller, Services& s) {
         return Reply::error(Code::NotFound,
                             "serial: device " + name + " has no certificate " + serial);
     const std::int64_t now = s.now();
-    store::Outcome out;
-    s.store.transaction([&] {
-        out = s.store.revoke_certificate(serial, now);
-        if (!out.ok()) return;
-        s.store.drop_token_sessions(d->id);  // no token login survives a revocation
-        s.store.log_activity({0, now, caller.user, "cert.revoke", name, "serial=" + serial});
+    // No token login survives a revocation.
+    const store::Outcome out = commit_ending_token_logins(s, d->id, [&] {
+        store::Outcome revoked = s.store.revoke_certificate(serial, now);
+        if (revoked.ok())
+            s.store.log_activity({0, now, caller.user, "cert.revoke", name, "serial=" + serial});
+        return revoked;
     });
     if (!out.ok()) return from_outcome(out);
     // Kill first: the CRL only guards new handshakes, the live session must end now.

@@ -5,10 +5,10 @@
 #include "common/log.hpp"
 #include "daemon/control/device_commands.hpp"
 #include "daemon/control/device_extras.hpp"
-#include "daemon/control/two_factor.hpp"
 #include "daemon/core/cert_names.hpp"
 #include "daemon/core/net.hpp"
 #include "daemon/core/netmap.hpp"
+#include "daemon/core/profile.hpp"
 #include "daemon/pki/pki.hpp"
 
 namespace warden::control {
@@ -187,63 +187,40 @@ Reply delete_device(const Args& args, const Caller& caller, Services& s) {
     return Reply::ok(o);
 }
 
-std::string inline_block(const std::string& tag, const std::string& pem) {
-    return "<" + tag + ">\n" + pem + (pem.empty() || pem.back() == '\n' ? "" : "\n") + "</" + tag +
-           ">\n";
+// The newest valid certificate that still has its key (issue order: the last one wins).
+std::optional<store::Certificate> exportable_certificate(Services& s, std::int64_t device_id) {
+    std::optional<store::Certificate> usable;
+    for (auto& c : s.store.certificates_of(device_id)) {
+        if (!c.revoked_at && !c.key_pem.empty() && c.not_after > s.now()) usable = std::move(c);
+    }
+    return usable;
 }
 
 Reply export_device(const Args& args, const Caller& caller, Services& s) {
     auto d = s.store.find_device(args.str("name"));
     if (!d) return no_device("name", args.str("name"));
-    const store::Certificate* usable = nullptr;
-    auto certs = s.store.certificates_of(d->id);
-    for (const auto& c : certs) {
-        if (!c.revoked_at && !c.key_pem.empty() && c.not_after > s.now())
-            usable = &c;  // issue order: the newest valid one wins
-    }
+    const auto usable = exportable_certificate(s, d->id);
     if (!usable)
         return Reply::error(
             Code::Invalid,
             "certificate: the device has no valid certificate; issue one with cert new");
     const std::string password = s.store.key_password(d->id);
-    const auto& cfg = s.config;
-    std::string p;
-    p += "# warden profile for " + d->name + "\n";
-    if (!password.empty())
-        p += "# The private key is encrypted: openvpn asks for its password (or --askpass FILE).\n";
-    p += "client\ndev tun\nproto " + cfg.proto + "\nremote " + cfg.remote + " " +
-         std::to_string(cfg.port) + "\n";
-    p += "nobind\nremote-cert-tls server\nverify-x509-name warden-server name\n";
-    p += "resolv-retry infinite\nconnect-retry 1 5\nverb 3\n";
-    // A refusal (wardend restarting past the plugin's wait, device deactivated for a
-    // while) must not make the client exit for good: it tries again. Credentials are
-    // asked for again (a TOTP code is not valid twice; replaying it would count as a
-    // failed login); a certificate-only client retries on its own.
-    const std::string credentials = credential_profile_lines(s, *d);
-    p += credentials.empty() ? "auth-retry nointeract\n" : "auth-retry interact\n";
-    if (cfg.proto == "udp") p += "explicit-exit-notify 1\n";
-    p += inline_block("ca", s.authority.ca_pem());
-    p += inline_block("cert", usable->cert_pem);
-    p +=
-        inline_block("key", password.empty() ? usable->key_pem
-                                             : pki::encrypt_private_key(usable->key_pem, password));
-    p += inline_block("tls-crypt", s.authority.tls_crypt_key());
-    const std::string netmap = core::netmap_nftables(*d);
-    if (!netmap.empty()) {
-        p += "# The router translates its LAN (netmap addressing); rules for a Linux router:\n";
-        for (std::size_t at = 0; at < netmap.size();) {
-            const std::size_t end = netmap.find('\n', at);
-            p += "#| " + netmap.substr(at, end - at) + "\n";
-            at = end + 1;
-        }
-    }
-    p += credentials;
+    const core::ProfileMaterial material{
+        s.authority.ca_pem(), usable->cert_pem,
+        password.empty() ? usable->key_pem : pki::encrypt_private_key(usable->key_pem, password),
+        !password.empty(), s.authority.tls_crypt_key()};
+    const auto facts =
+        core::credential_facts(s.store.login_requirements(d->id), s.store.find_totp(d->id),
+                               s.store.one_time_codes(d->id), s.now());
+    const std::string profile =
+        core::render_profile(*d, core::profile_server(s.config), material, facts);
     s.audit(caller, "device.export", d->name,
             "serial=" + usable->serial + (password.empty() ? "" : " key=encrypted"));
     json::object result;
     result["name"] = d->name;
-    result["profile"] = p;
-    if (!netmap.empty()) result["netmap_nftables"] = netmap;
+    result["profile"] = profile;
+    if (const std::string netmap = core::netmap_nftables(*d); !netmap.empty())
+        result["netmap_nftables"] = netmap;
     return Reply::ok(result);
 }
 

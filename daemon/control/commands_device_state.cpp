@@ -1,6 +1,7 @@
 // device.deactivate / activate: a deactivated device keeps its certificates but
 // decide() refuses it ("device deactivated"), and its live session is ended at once.
 #include "daemon/control/device_commands.hpp"
+#include "daemon/control/token_logins.hpp"
 
 namespace warden::control {
 namespace {
@@ -11,14 +12,17 @@ Reply set_active(const Args& args, const Caller& caller, Services& s, bool activ
     if (!d) return no_device("name", name);
     const std::int64_t now = s.now();
     const char* action = active ? "device.activate" : "device.deactivate";
+    auto change = [&] {
+        store::Outcome out = s.store.set_device_active(d->id, active, now);
+        if (out.ok()) s.audit(caller, action, d->name);
+        return out;
+    };
     store::Outcome out;
-    s.store.transaction([&] {
-        out = s.store.set_device_active(d->id, active, now);
-        if (!out.ok()) return;
-        // Reactivation must not revive a token issued before: a fresh code is needed.
-        if (!active) s.store.drop_token_sessions(d->id);
-        s.audit(caller, action, d->name);
-    });
+    // Reactivation must not revive a token issued before: deactivation ends them.
+    if (active)
+        s.store.transaction([&] { out = change(); });
+    else
+        out = commit_ending_token_logins(s, d->id, change);
     if (!out.ok()) return from_outcome(out);
     json::object o;
     o["name"] = d->name;

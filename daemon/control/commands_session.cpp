@@ -1,5 +1,6 @@
 // status / session.list / session.kill / help
 #include "daemon/control/services.hpp"
+#include "daemon/control/token_logins.hpp"
 
 namespace warden::control {
 namespace {
@@ -61,7 +62,7 @@ Reply kill_session(const Args& args, const Caller& caller, Services& s) {
     if (!d) return Reply::error(Code::NotFound, "device not found: " + args.str("name"));
     // Before the kill: the client reconnects at once with its auth-gen-token, and that
     // token must no longer stand in for the second factor (a fresh code is needed).
-    s.store.drop_token_sessions(d->id);
+    end_token_logins(s, d->id);
     const std::size_t ended = s.sessions.end_sessions_of_device(d->id, "ended by admin");
     if (ended == 0)
         return Reply::error(Code::NotFound, "device " + d->name + " has no live session");

@@ -3,11 +3,13 @@
 // Life of a device's TOTP: setup stores a pending secret (not enforced); confirm with a
 // code from the app enforces it; reset replaces the secret and keeps it enforced, so
 // logins need `totp confirm` (or a one-time code) before they work again; off removes it.
-// Changing a factor drops the device's verified token sessions: its next renegotiation
-// needs a fresh login.
+// Changing a factor ends the device's token logins (control/token_logins.hpp): its next
+// renegotiation needs a fresh login.
 #include <variant>
 
+#include "daemon/control/token_logins.hpp"
 #include "daemon/control/two_factor.hpp"
+#include "daemon/core/credential_rules.hpp"
 #include "daemon/core/secrets.hpp"
 #include "daemon/core/totp.hpp"
 
@@ -73,10 +75,10 @@ Reply confirm(const Args& args, const Caller& caller, Services& s) {
     t->confirmed_at = s.now();
     t->enforced = true;
     t->last_step = *step;  // the confirming code cannot be used to log in again
-    s.store.transaction([&] {
+    commit_ending_token_logins(s, d.id, [&] {
         s.store.put_totp(*t);
-        s.store.drop_token_sessions(d.id);
         s.audit(caller, "totp.confirm", d.name, "enforced");
+        return store::Outcome{};
     });
     json::object o;
     o["name"] = d.name;
@@ -94,11 +96,11 @@ Reply reset(const Args& args, const Caller& caller, Services& s) {
     t->confirmed_at.reset();
     t->last_step = 0;
     t->created_at = s.now();
-    s.store.transaction([&] {
+    commit_ending_token_logins(s, d.id, [&] {
         s.store.put_totp(*t);
-        s.store.drop_token_sessions(d.id);
         s.audit(caller, "totp.reset", d.name,
                 t->enforced ? "enforced, pending confirmation" : "pending confirmation");
+        return store::Outcome{};
     });
     return Reply::ok(secret_reply(d, t->secret));
 }
@@ -107,19 +109,17 @@ Reply off(const Args& args, const Caller& caller, Services& s) {
     auto arg = device_arg(args, s);
     if (auto* r = std::get_if<Reply>(&arg)) return *r;
     const auto& d = std::get<store::Device>(arg);
-    bool removed = false;
-    s.store.transaction([&] {
-        removed = s.store.delete_totp(d.id);
-        if (!removed) return;
-        s.store.drop_token_sessions(d.id);
+    const store::Outcome out = commit_ending_token_logins(s, d.id, [&] {
+        if (!s.store.delete_totp(d.id)) return store::Outcome{store::Status::NotFound, {}};
         s.audit(caller, "totp.off", d.name);
+        return store::Outcome{};
     });
-    if (!removed) return Reply::error(Code::Invalid, "totp: not set up for " + d.name);
+    if (!out.ok()) return Reply::error(Code::Invalid, "totp: not set up for " + d.name);
     json::object o;
     o["name"] = d.name;
     o["totp"] = "off";
     o["required_by_group"] =
-        s.store.group_requires_totp(d.group).value_or(false) && d.type == store::DeviceType::Pc;
+        core::totp_required_by_group(d, s.store.group_requires_totp(d.group).value_or(false));
     return Reply::ok(o);
 }
 
@@ -139,7 +139,7 @@ Reply show(const Args& args, Services& s) {
     json::object o;
     o["name"] = d.name;
     o["totp"] = totp_state(t);
-    o["required_by_group"] = req.group_requires_totp && d.type == store::DeviceType::Pc;
+    o["required_by_group"] = core::totp_required_by_group(d, req.group_requires_totp);
     o["password"] = req.password;
     o["failures"] = login.failures;
     o["lock_level"] = login.lock_level;
@@ -191,10 +191,10 @@ Reply set_password(const Args& args, const Caller& caller, Services& s) {
         return Reply::error(Code::Invalid,
                             "password: must be 6 to 256 characters, no control characters");
     const std::string hash = password ? core::secrets::hash_password(*password) : std::string();
-    s.store.transaction([&] {
+    commit_ending_token_logins(s, d.id, [&] {
         s.store.set_password_hash(d.id, hash);
-        s.store.drop_token_sessions(d.id);
         s.audit(caller, "device.password", d.name, clear ? "cleared" : "set");
+        return store::Outcome{};
     });
     return Reply::ok();
 }
@@ -232,23 +232,6 @@ void register_totp_commands(Registry& r, Services& s) {
            "require TOTP for every pc of a group (state on|off)",
            {{"group", ArgType::String, true}, {"state", ArgType::String, true}},
            [&s](const Args& a, const Caller& c) { return require_totp(a, c, s); }});
-}
-
-std::string credential_profile_lines(Services& s, const store::Device& d) {
-    const auto req = s.store.login_requirements(d.id);
-    const auto totp = s.store.find_totp(d.id);
-    const bool totp_used =
-        totp || req.totp_enforced || (req.group_requires_totp && d.type == store::DeviceType::Pc);
-    bool open_code = false;
-    for (const auto& c : s.store.one_time_codes(d.id))
-        open_code = open_code || (!c.used_at && c.expires_at > s.now());
-    if (!totp_used && !req.password && !open_code) return {};
-    std::string p = "# Login: username " + d.name + ", password ";
-    p += totp_used ? "the code from the authenticator app" : "the device's password";
-    p += " (or a one-time access code)\nauth-user-pass\n";
-    if (totp_used && !s.config.auth.static_challenge.empty())
-        p += "static-challenge \"" + s.config.auth.static_challenge + "\" 1\n";
-    return p;
 }
 
 }  // namespace warden::control

@@ -52,32 +52,6 @@ std::optional<std::string> validate_args(const Command& cmd, const json::object&
 
 }  // namespace
 
-std::string_view code_name(Code code) {
-    switch (code) {
-        case Code::Ok:
-            return "ok";
-        case Code::Invalid:
-            return "invalid";
-        case Code::NotFound:
-            return "not_found";
-        case Code::Denied:
-            return "denied";
-        case Code::Usage:
-            return "usage";
-        case Code::Internal:
-            return "internal";
-    }
-    return "internal";
-}
-
-std::optional<Code> parse_code(std::string_view name) {
-    for (Code c :
-         {Code::Ok, Code::Invalid, Code::NotFound, Code::Denied, Code::Usage, Code::Internal}) {
-        if (code_name(c) == name) return c;
-    }
-    return std::nullopt;
-}
-
 json::object Reply::to_json() const {
     json::object out;
     if (code == Code::Ok) {

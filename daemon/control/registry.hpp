@@ -22,14 +22,17 @@
 #include <string>
 #include <vector>
 
+#include "common/admin_codes.hpp"
+
 namespace warden::control {
 
 namespace json = boost::json;
 
 enum class Access { Read, Write };
-enum class Code { Ok, Invalid, NotFound, Denied, Usage, Internal };
-std::string_view code_name(Code code);
-std::optional<Code> parse_code(std::string_view name);
+// Reply codes and their names: common/admin_codes.hpp, shared with wardenctl.
+using admin::Code;
+using admin::code_name;
+using admin::parse_code;
 
 struct Caller {
     unsigned uid = 0;

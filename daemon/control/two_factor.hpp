@@ -11,9 +11,4 @@ namespace warden::control {
 void register_totp_commands(Registry& registry, Services& services);
 void register_otp_commands(Registry& registry, Services& services);
 
-// Client profile lines for a device that logs in with a username and password (TOTP,
-// static password, one-time code): `auth-user-pass`, and `static-challenge` when
-// configured. Empty for certificate-only devices.
-std::string credential_profile_lines(Services& services, const store::Device& device);
-
 }  // namespace warden::control

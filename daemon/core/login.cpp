@@ -105,20 +105,19 @@ Check check_credentials(const store::Device& device, const LoginFacts& facts,
     return check_totp(facts, creds->code, now);
 }
 
+store::LoginRequirements requirements_of(const LoginFacts& facts) {
+    return {facts.totp && facts.totp->enforced, !facts.login.password_hash.empty(),
+            facts.group_requires_totp};
+}
+
 }  // namespace
 
 bool needs_totp(const store::Device& device, const LoginFacts& facts) {
-    if (facts.totp && facts.totp->enforced) return true;
-    return facts.group_requires_totp && device.type == store::DeviceType::Pc;
+    return needs_totp(device, requirements_of(facts));
 }
 
 bool needs_credentials(const store::Device& device, const LoginFacts& facts) {
-    return needs_totp(device, facts) || !facts.login.password_hash.empty();
-}
-
-bool needs_credentials(const store::Device& device, const store::LoginRequirements& r) {
-    return r.totp_enforced || r.password ||
-           (r.group_requires_totp && device.type == store::DeviceType::Pc);
+    return needs_credentials(device, requirements_of(facts));
 }
 
 bool is_locked(const store::LoginState& state, std::int64_t now) {

@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/core/credential_rules.hpp"
 #include "daemon/store/store.hpp"
 
 namespace warden::core {
@@ -42,10 +43,9 @@ struct LoginFacts {
     std::optional<std::int64_t> token_session_device;  // device the session_id was verified for
 };
 
+// core/credential_rules.hpp asked with the facts loaded for a login.
 bool needs_totp(const store::Device& device, const LoginFacts& facts);
 bool needs_credentials(const store::Device& device, const LoginFacts& facts);
-// The same question from the store's one-read summary (asked for every client).
-bool needs_credentials(const store::Device& device, const store::LoginRequirements& r);
 
 struct LoginAttempt {
     std::string_view username;

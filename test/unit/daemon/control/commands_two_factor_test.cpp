@@ -201,3 +201,43 @@ TEST_CASE("session kill, deactivate, revoke and totp reset forget the device's t
 
     CHECK(other_alive());  // another device's token is untouched
 }
+
+TEST_CASE("totp confirm, totp off and device password forget token sessions, refusals do not") {
+    Fixture f;
+    auto token_alive = [&] { return f.store->token_session_device("SESS").has_value(); };
+    auto verified = [&] { f.store->add_token_session("SESS", f.laptop_id(), f.clock, 0); };
+
+    verified();
+    const std::string secret = f.str(f.run("totp.setup", {{"name", "laptop"}}), "secret");
+    REQUIRE(token_alive());  // a pending secret changes nothing yet
+    REQUIRE(
+        f.run("totp.confirm", {{"name", "laptop"}, {"code", *core::totp::code_at(secret, f.clock)}})
+            .code == Code::Ok);
+    CHECK_FALSE(token_alive());
+
+    verified();
+    REQUIRE(f.run("totp.off", {{"name", "laptop"}}).code == Code::Ok);
+    CHECK_FALSE(token_alive());
+    verified();
+    REQUIRE(f.run("totp.off", {{"name", "laptop"}}).code == Code::Invalid);  // nothing to remove
+    CHECK(token_alive());
+
+    REQUIRE(f.run("device.password", {{"name", "laptop"}, {"password", "correct horse"}}).code ==
+            Code::Ok);
+    CHECK_FALSE(token_alive());
+    verified();
+    REQUIRE(f.run("device.password", {{"name", "laptop"}, {"clear", true}}).code == Code::Ok);
+    CHECK_FALSE(token_alive());
+    verified();
+    REQUIRE(f.run("device.password", {{"name", "laptop"}, {"password", "short"}}).code ==
+            Code::Invalid);
+    CHECK(token_alive());
+    // A revocation the store refuses (already revoked) leaves them too.
+    const auto certs = f.run("cert.list", {{"name", "laptop"}}).result.as_array();
+    const std::string serial(certs.at(0).at("serial").as_string());
+    REQUIRE(f.run("cert.revoke", {{"name", "laptop"}, {"serial", serial}}).code == Code::Ok);
+    CHECK_FALSE(token_alive());
+    verified();
+    REQUIRE(f.run("cert.revoke", {{"name", "laptop"}, {"serial", serial}}).code != Code::Ok);
+    CHECK(token_alive());
+}
