@@ -17,6 +17,13 @@
 # `plugin` lines of warden's server.conf (the plugin assigns the addresses).
 # common.conf (both runs): `crl-verify` and `management` (wardend follows the sessions on
 # the management interface in both runs, so only the plugin differs).
+#
+# Devices that log in with credentials (optional environment, ranges FIRST-LAST of i):
+#   STORM_TOTP_DEVICES       bench-i gets TOTP (setup, confirmed with the previous step's
+#                            code, so every current code is still unused); its base32
+#                            secret goes to DIR/client-i.totp (0600)
+#   STORM_PASSWORD_DEVICES   bench-i gets a random static password, in DIR/client-i.pass
+# bench/lib.sh's bench_credentials turns those files into an auth-user-pass file.
 set -euo pipefail
 action="$1" dir="$2"
 E2E_NAME=warden_hook
@@ -50,6 +57,18 @@ case "$action" in
       if [ ! -s "$dir/client-$i.crt" ] || [ ! -s "$dir/client-$i.key" ]; then
         echo "warden_hook: no <cert>/<key> in $dir/client-$i.ovpn" >&2
         exit 1
+      fi
+    done
+    in_range() { [ -n "$2" ] && [ "$1" -ge "${2%-*}" ] && [ "$1" -le "${2#*-}" ]; }
+    for ((i = 1; i <= n; i++)); do
+      if in_range "$i" "${STORM_TOTP_DEVICES:-}"; then
+        secret=$("$wardenctl" --json totp setup "bench-$i" | sed -n 's/.*"secret":"\([A-Z2-7]*\)".*/\1/p')
+        [ -n "$secret" ] || { echo "warden_hook: totp setup bench-$i printed no secret" >&2; exit 1; }
+        (umask 077 && printf '%s\n' "$secret" >"$dir/client-$i.totp")
+        "$wardenctl" totp confirm "bench-$i" "$(oathtool --totp -b "$secret" -N "@$((EPOCHSECONDS - 30))")" >/dev/null
+      elif in_range "$i" "${STORM_PASSWORD_DEVICES:-}"; then
+        (umask 077 && head -c 12 /dev/urandom | base64 | tr -d '/+=' >"$dir/client-$i.pass")
+        "$wardenctl" device password "bench-$i" --file "$dir/client-$i.pass" >/dev/null
       fi
     done
     for f in ca.crt server.crt server.key tls-crypt.key; do cp "$state/pki/$f" "$dir/$f"; done
