@@ -18,7 +18,8 @@
 # common.conf (both runs): `crl-verify` and `management` (wardend follows the sessions on
 # the management interface in both runs, so only the plugin differs).
 #
-# Devices that log in with credentials (optional environment, ranges FIRST-LAST of i):
+# Devices that log in with credentials (optional environment: ranges FIRST-LAST of i,
+# comma-separated):
 #   STORM_TOTP_DEVICES       bench-i gets TOTP (setup, confirmed with the previous step's
 #                            code, so every current code is still unused); its base32
 #                            secret goes to DIR/client-i.totp (0600)
@@ -59,7 +60,14 @@ case "$action" in
         exit 1
       fi
     done
-    in_range() { [ -n "$2" ] && [ "$1" -ge "${2%-*}" ] && [ "$1" -le "${2#*-}" ]; }
+    # in_range I "A-B,C-D,...": I lies in one of the ranges.
+    in_range() {
+      local r
+      for r in ${2//,/ }; do
+        if [ "$1" -ge "${r%-*}" ] && [ "$1" -le "${r#*-}" ]; then return 0; fi
+      done
+      return 1
+    }
     for ((i = 1; i <= n; i++)); do
       if in_range "$i" "${STORM_TOTP_DEVICES:-}"; then
         secret=$("$wardenctl" --json totp setup "bench-$i" | sed -n 's/.*"secret":"\([A-Z2-7]*\)".*/\1/p')
