@@ -83,11 +83,11 @@ bench_check_pki "$pki" "$((3 * k))"
 wardenctl=$(e2e_warden_bin wardenctl)
 admin_sock="$pki/state/run/admin.sock"
 
-# Servers. The bare one gets crl-verify from common.conf but not its management line
-# (that socket is wardend's link to the warden server).
+# Servers. The bare one gets crl-verify from common.conf but neither its management line
+# (that socket is wardend's link to the warden server) nor its tun device's name.
 {
   bench_server_conf "$pki" "$server_ip" "$bare_port" 10.253.0.0 255.255.0.0 wbare "$verb"
-  grep -v '^management ' "$pki/common.conf" 2>/dev/null || true
+  grep -vE '^(management|dev) ' "$pki/common.conf" 2>/dev/null || true
 } >"$work/server-bare.conf"
 {
   bench_server_conf "$pki" "$server_ip" "$warden_port" 10.252.0.0 255.255.0.0 wvpn "$verb"
