@@ -52,7 +52,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 for v in "$rounds" "$timeout_s" "$verb"; do
-  [[ "$v" =~ ^[0-9]+$ ]] && [ "$v" -gt 0 ] || { echo "connect_one: not a positive integer: $v" >&2; exit 2; }
+  if ! [[ "$v" =~ ^[1-9][0-9]*$ ]]; then echo "connect_one: not a positive integer: $v" >&2; exit 2; fi
 done
 
 e2e_require_root_netns --tun
@@ -171,6 +171,7 @@ done
 if [ -n "$status_after" ]; then
   echo "wardenctl status: deferrals during the measured rounds $((status_after - ${status_before:-0}))"
 fi
+# shellcheck disable=SC2086
 awk -v b="$base" -v c="$(bench_median ${times[cert]})" -v t="$(bench_median ${times[totp]})" \
   -v p="$(bench_median ${times[password]})" 'BEGIN {
     ok = (c / b <= 1.10 && t / b <= 1.10 && p / b <= 1.10)

@@ -135,6 +135,7 @@ bench_credentials() {
 # BENCH_CLIENT_PID: the client still runs, the caller stops it (its later output goes on
 # to DIR/client.log through a `cat` that ends with it). Returns 1 (client stopped, last
 # lines shown) when the line did not come in time.
+# shellcheck disable=SC2034  # BENCH_T and BENCH_CLIENT_PID are read by the caller
 bench_connect() {
   local ns="$1" conf="$2" dir="$3" timeout_s="$4"
   shift 4

@@ -30,6 +30,10 @@
 #
 # Experiments (optional environment):
 #   STORM_WARDEND_NICE=N     run wardend at nice N (e.g. -10; what systemd's Nice= gives)
+#   STORM_WARDEND_SESSION=own  wardend in a session of its own (setsid): with the kernel's
+#                            autogroup scheduling it then competes with the bench's clients
+#                            as a group of its own, as a systemd service (a cgroup of its
+#                            own) does; by default it shares the bench's group
 #   STORM_PLUGIN_ARGS="k=v"  appended to the plugin line (e.g. budget_ms=20)
 #   STORM_FIREWALL=0         wardend without its nftables table ([firewall] enabled =
 #                            false): no table checks every 2 s on its event loop
@@ -53,7 +57,9 @@ case "$action" in
       grep -q '^enabled = false' "$state/wardend.conf" || { echo "warden_hook: cannot disable the firewall" >&2; exit 1; }
     fi
     # Inside the server namespace: whatever wardend does to the network (nftables) stays there.
-    ip netns exec "$STORM_SERVER_NS" nice -n "${STORM_WARDEND_NICE:-0}" "$wardend" --config "$state/wardend.conf" >>"$dir/wardend.log" 2>&1 </dev/null &
+    own_session=()
+    [ "${STORM_WARDEND_SESSION:-}" != own ] || own_session=(setsid)
+    ip netns exec "$STORM_SERVER_NS" "${own_session[@]}" nice -n "${STORM_WARDEND_NICE:-0}" "$wardend" --config "$state/wardend.conf" >>"$dir/wardend.log" 2>&1 </dev/null &
     echo $! >"$dir/wardend.pid"
     disown
     e2e_wait_for "[ -S '$state/run/admin.sock' ] && [ -S '$state/run/plugin.sock' ]" 15 || {

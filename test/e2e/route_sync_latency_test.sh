@@ -13,7 +13,7 @@ source "$(dirname "$0")/lib.sh"
 # shellcheck source=SCRIPTDIR/warden_lib.sh
 source "$(dirname "$0")/warden_lib.sh"
 
-e2e_require_root_netns
+e2e_require_root_netns --no-tun
 auth_load="${WARDEN_BUILD_DIR:-}/bench/auth_load"
 [ -x "$auth_load" ] || e2e_skip "bench/auth_load is not built (WARDEN_BENCH=OFF)"
 e2e_tmpdir >/dev/null
