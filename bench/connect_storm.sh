@@ -41,6 +41,20 @@
 #                         (port 20000+i on the client namespace's loopback), and the clock
 #                         starts when bench/storm/release.sh releases them all at once, so
 #                         the figure is the handshakes, not N process start-ups
+#   --mix                 half the clients log in with a TOTP code, a quarter with a static
+#                         password, the rest with the certificate only (needs
+#                         bench/storm/warden_hook.sh; baseline clients send the same
+#                         credentials, the bare server ignores them). Every TOTP client
+#                         is a device of its own per round (one code per 30 s step per
+#                         device); the password devices log in in every round, after a
+#                         first login in a plugin warm-up round that is not counted.
+#                         Single-client rounds use a certificate-only client.
+#   --variant NAME=ARGS   one more plugin configuration in the same run (repeatable): the
+#                         plugin run's server config with ARGS appended to its `plugin`
+#                         line, e.g. --variant b20=budget_ms=20; its rounds alternate
+#                         with the others' and it gets a ratio line of its own
+#   --verb V              server verbosity (default 3; 7 adds the plugin's debug lines,
+#                         e.g. "connect deferred common_name=...", to the server logs)
 #   --keep                keep the work dir (logs, configs) and print its path
 #
 # Plugin hook (--plugin-cmd CMD): CMD is run by bash -c with arguments appended:
@@ -69,12 +83,16 @@
 #   baseline: storm N=200 all connected 0.912 s (rounds 0.905 0.912 0.950); single median 0.031 s
 #   plugin:   storm N=200 all connected 0.950 s (...); single median 0.033 s
 #   ratio plugin/baseline: storm 1.04, single 1.06 (target <= 1.10)
+# With a warden plugin each plugin round also reports how many verdicts the plugin
+# deferred past its budget (each costs its client OpenVPN's ~1 s deferral cycle).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 E2E_NAME=connect_storm
 # shellcheck source=SCRIPTDIR/../test/e2e/lib.sh
 source "$repo/test/e2e/lib.sh"
+# shellcheck source=SCRIPTDIR/lib.sh
+source "$here/lib.sh"
 
 n=200
 rounds=5
@@ -87,8 +105,12 @@ raise_connect_freq=1
 keep=0
 hold=1
 big_buffers=1
+mix=0
+verb=3
+declare -A variant_args=()
+variant_names=()
 mgmt_base=20000
-usage() { sed -n '2,60p' "$0" | sed -n '/^#/s/^# \{0,1\}//p'; }
+usage() { sed -n '2,80p' "$0" | sed -n '/^#/s/^# \{0,1\}//p'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds="$2"; shift ;;
@@ -101,13 +123,20 @@ while [ $# -gt 0 ]; do
     --keep) keep=1 ;;
     --no-hold) hold=0 ;;
     --default-buffers) big_buffers=0 ;;
+    --mix) mix=1 ;;
+    --verb) verb="$2"; shift ;;
+    --variant)
+      [[ "$2" =~ ^[a-z0-9_]+=.+$ ]] || { echo "connect_storm: --variant NAME=ARGS, got $2" >&2; exit 2; }
+      variant_names+=("${2%%=*}")
+      variant_args[${2%%=*}]="${2#*=}"
+      shift ;;
     -h|--help) usage; exit 0 ;;
     [0-9]*) n="$1" ;;
     *) echo "connect_storm: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
-for v in "$n" "$rounds" "$single_rounds" "$timeout_s"; do
+for v in "$n" "$rounds" "$single_rounds" "$timeout_s" "$verb"; do
   [[ "$v" =~ ^[1-9][0-9]*$ ]] || { echo "connect_storm: not a positive integer: $v" >&2; exit 2; }
 done
 
@@ -130,93 +159,86 @@ pool_mask=255.255.0.0
 export STORM_SERVER_NS="$ns_srv" STORM_CLIENT_NS="$ns_cli" STORM_SERVER_IP="$server_ip" \
   STORM_PORT="$port" STORM_POOL="$pool_addr/16" STORM_OPENVPN="$E2E_OPENVPN" STORM_REPO="$repo"
 
-log() { printf '%s\n' "$*" >&2; }
-now() { printf '%s\n' "${EPOCHREALTIME/,/.}"; }
-fsub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.6f\n", a - b }'; }
-f3() { awk -v a="$1" 'BEGIN { printf "%.3f\n", a }'; }
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.6f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+log() { bench_log "$@"; }
+now() { bench_now; }
+f3() { bench_f3 "$1"; }
+BENCH_CONNECT_FREQ=$raise_connect_freq
+BENCH_BIG_BUFFERS=$big_buffers
 
-e2e_make_ns "$ns_srv"
-e2e_make_ns "$ns_cli"
-e2e_link "$ns_srv" "$server_ip/24" "$ns_cli" 10.250.200.2/24
-e2e_ping "$ns_cli" "$server_ip" || e2e_fail "veth link does not work"
+bench_net "$ns_srv" "$ns_cli" "$server_ip/24" 10.250.200.2/24
+
+# --- clients: slots 1..N; with --mix slot i logs in as ----------------------------------------
+#   1..T (T = N/2)         TOTP; round r >= 1 uses device N + (r-1)*T + i, round 0 (the
+#                          plugin warm-up) device i: each TOTP device logs in once
+#   T+1..T+P (P = N/4)     static password, device i in every round
+#   the rest               certificate only, device i
+n_totp=0
+n_pass=0
+devices=$n
+if [ "$mix" = 1 ]; then
+  n_totp=$((n / 2))
+  n_pass=$((n / 4))
+  devices=$((n + n_totp * rounds))
+  export STORM_TOTP_DEVICES="1-$n_totp,$((n + 1))-$devices"
+  export STORM_PASSWORD_DEVICES="$((n_totp + 1))-$((n_totp + n_pass))"
+  command -v oathtool >/dev/null || e2e_fail "oathtool is missing (scripts/bootstrap installs it)"
+fi
+# device_of SLOT ROUND
+device_of() {
+  if [ "$1" -le "$n_totp" ] && [ "$2" -ge 1 ]; then echo $((n + ($2 - 1) * n_totp + $1)); else echo "$1"; fi
+}
 
 # --- PKI and configuration ------------------------------------------------------------------
 configs=(baseline)
 if [ -n "$plugin_cmd" ]; then
   [ -z "$pki" ] || e2e_fail "--pki and --plugin-cmd exclude each other (the hook provides the PKI)"
   pki="$work/hook"
-  mkdir -p "$pki"
-  e2e_on_exit "bash -c '$plugin_cmd teardown \"\$1\"' hook '$pki' >>'$work/hook.log' 2>&1"
-  e2e_show_log_on_fail "$work/hook.log"
-  log "plugin hook: setup ($plugin_cmd setup $pki $n)"
-  # shellcheck disable=SC2016
-  bash -c "$plugin_cmd"' setup "$1" "$2"' hook "$pki" "$n" >>"$work/hook.log" 2>&1 ||
-    e2e_fail "plugin hook setup failed (see above)"
-  [ -f "$pki/plugin.conf" ] || e2e_fail "plugin hook did not write $pki/plugin.conf"
+  bench_hook_setup "$plugin_cmd" "$pki" "$devices" "$work/hook.log"
   plugin_conf="$pki/plugin.conf"
+elif [ "$mix" = 1 ]; then
+  e2e_fail "--mix needs --plugin-cmd bench/storm/warden_hook.sh (TOTP and password devices)"
 elif [ -z "$pki" ]; then
   pki="$work/pki"
   log "making a throwaway PKI with $n client certificates"
   e2e_make_test_pki "$pki" "$n"
 fi
-[ -n "$plugin_conf" ] && configs+=(plugin)
-for f in ca.crt server.crt server.key tls-crypt.key "client-$n.crt" "client-$n.key"; do
-  [ -s "$pki/$f" ] || e2e_fail "PKI incomplete: $pki/$f missing"
-done
+if [ -n "$plugin_conf" ]; then
+  configs+=(plugin "${variant_names[@]}")
+elif [ "${#variant_names[@]}" -gt 0 ]; then
+  e2e_fail "--variant needs a plugin run (--plugin-cmd or --plugin-conf)"
+fi
+bench_check_pki "$pki" "$devices"
 
 write_server_conf() { # CONFIG OUTFILE
   {
-    cat <<EOF
-mode server
-tls-server
-dev tun
-topology subnet
-server $pool_addr $pool_mask
-proto udp
-local $server_ip
-port $port
-ca $pki/ca.crt
-cert $pki/server.crt
-key $pki/server.key
-dh none
-tls-crypt $pki/tls-crypt.key
-remote-cert-tls client
-keepalive 10 60
-max-clients 4096
-disable-dco
-verb 3
-EOF
-    [ "$raise_connect_freq" = 1 ] && echo "connect-freq-initial 100000 10"
-    [ "$big_buffers" = 1 ] && printf 'rcvbuf %s\nsndbuf %s\n' 4194304 4194304
+    bench_server_conf "$pki" "$server_ip" "$port" "$pool_addr" "$pool_mask" tun "$verb"
     if [ -f "$pki/common.conf" ]; then echo "# common.conf"; cat "$pki/common.conf"; fi
     if [ "$1" = plugin ]; then echo "# plugin.conf"; cat "$plugin_conf"; fi
+    if [ -n "${variant_args[$1]:-}" ]; then
+      echo "# plugin.conf, variant $1"
+      sed "/^plugin /s|\$| ${variant_args[$1]}|" "$plugin_conf"
+    fi
   } >"$2"
 }
 for c in "${configs[@]}"; do write_server_conf "$c" "$work/server-$c.conf"; done
 
-mkdir -p "$work/clients"
-for ((i = 1; i <= n; i++)); do
-  cat >"$work/clients/c-$i.conf" <<EOF
-client
-dev null
-proto udp
-remote $server_ip $port
-nobind
-ca $pki/ca.crt
-cert $pki/client-$i.crt
-key $pki/client-$i.key
-tls-crypt $pki/tls-crypt.key
-remote-cert-tls server
-pull-filter ignore "ifconfig"
-pull-filter ignore "route"
-pull-filter ignore "tun-mtu"
-explicit-exit-notify 1
-connect-retry 1
-disable-dco
-verb 3
-EOF
-done
+# write_clients DIR ROUND: the N client configs of a storm round (c-SLOT.conf), with
+# their credentials (TOTP codes computed now: call it right before the round).
+write_clients() {
+  local dir="$1" r="$2" i d auth
+  mkdir -p "$dir"
+  for ((i = 1; i <= n; i++)); do
+    d=$(device_of "$i" "$r")
+    auth=""
+    if [ "$mix" = 1 ] && [ "$i" -le $((n_totp + n_pass)) ]; then
+      auth="$dir/c-$i.auth"
+      bench_credentials "$pki" "$d" "$auth" || e2e_fail "no credentials for bench-$d (hook without TOTP/password support?)"
+    fi
+    bench_client_conf "$pki" "$server_ip" "$port" "client-$d" "$auth" >"$dir/c-$i.conf"
+  done
+}
+# The single-client rounds: the last slot (certificate only also with --mix).
+bench_client_conf "$pki" "$server_ip" "$port" "client-$n" >"$work/single.conf"
 
 # Starts all clients of a storm from one process inside the client namespace; with hold,
 # each waits on its management port (127.0.0.1:BASE+i in the client namespace) until
@@ -267,18 +289,21 @@ server_drops() {
   ip netns exec "$ns_srv" ss -uamnH "sport = :$port" | grep -o ',d[0-9]*)' | tr -dc '0-9' || true
 }
 
-# One storm round; sets STORM_T to the seconds until all N clients were connected.
+# One storm round; sets STORM_T to the seconds until all N clients were connected and
+# STORM_DEFERRED to the verdicts the plugin deferred (empty for the baseline).
 STORM_T=""
+STORM_DEFERRED=""
 storm_round() { # CONFIG ROUND
   local cfg="$1" r="$2" dir="$work/storm-$1-$2"
   mkdir -p "$dir"
   start_server "$cfg" "$dir/server.log"
+  write_clients "$dir/clients" "$r"
   local -A seen=()
   local t0 t_detect deadline count f connected i
   local hold_port=0 rel_pid=""
   [ "$hold" = 1 ] && hold_port=$mgmt_base
   [ "$hold" = 1 ] || t0=$(now)
-  ip netns exec "$ns_cli" bash "$work/launch.sh" "$E2E_OPENVPN" "$n" "$work/clients" "$dir" "$hold_port" \
+  ip netns exec "$ns_cli" bash "$work/launch.sh" "$E2E_OPENVPN" "$n" "$dir/clients" "$dir" "$hold_port" \
     </dev/null >"$dir/launch.log" 2>&1 &
   launcher_pid=$!
   if [ "$hold" = 1 ]; then
@@ -349,57 +374,40 @@ storm_round() { # CONFIG ROUND
   done
   [ "$exact" -eq "$n" ] || log "  ($((n - exact)) of $n clients logged after the Init line: their time is the poll time)"
   [ "${drops:-0}" = 0 ] || log "  (the server's UDP socket dropped $drops datagrams: full receive buffer, clients retransmit after 2 s)"
-  STORM_T=$(fsub "$last" "$t0")
+  STORM_T=$(bench_fsub "$last" "$t0")
+  STORM_DEFERRED=""
+  [ "$cfg" = baseline ] || STORM_DEFERRED=$(bench_deferrals "$dir/server.log")
 }
 
 # One single-client round against a fresh server; sets SINGLE_T to the connect time (s).
 SINGLE_T=""
 single_round() { # CONFIG ROUND
-  local cfg="$1" r="$2" dir="$work/single-$1-$2" fifo t0 t1 line pid fd deadline left
+  local cfg="$1" r="$2" dir="$work/single-$1-$2"
   mkdir -p "$dir"
   start_server "$cfg" "$dir/server.log"
-  fifo="$dir/client.fifo"
-  mkfifo "$fifo"
-  # Read the client's output as it comes (a FIFO held open read-write by us, so OpenVPN
-  # never blocks or gets EPIPE) and take the time when the Init line arrives.
-  exec {fd}<>"$fifo"
-  t0=$(now)
   # (The server is restarted next: no need for the 2 s of explicit-exit-notify on SIGTERM.)
-  ip netns exec "$ns_cli" "$E2E_OPENVPN" --config "$work/clients/c-1.conf" --explicit-exit-notify 0 \
-    >"$fifo" 2>&1 </dev/null &
-  pid=$!
-  t1=""
-  deadline=$((${t0%.*} + timeout_s))
-  while :; do
-    left=$((deadline - EPOCHSECONDS))
-    [ "$left" -gt 0 ] || break
-    IFS= read -r -t "$left" -u "$fd" line || break
-    printf '%s\n' "$line" >>"$dir/client.log"
-    case "$line" in *"$INIT"*) t1=$(now); break ;; esac
-  done
-  if [ -z "$t1" ]; then
-    log "single $cfg round $r: no '$INIT' within ${timeout_s}s"
-    tail -n 20 "$dir/client.log" >&2 || true
-    e2e_stop "$pid" 1
-    exec {fd}>&-
-    e2e_fail "single-client connect timed out ($cfg)"
-  fi
-  e2e_stop "$pid" 5
-  while IFS= read -r -t 0.05 -u "$fd" line; do printf '%s\n' "$line" >>"$dir/client.log"; done || true
-  exec {fd}>&-
+  bench_connect "$ns_cli" "$work/single.conf" "$dir" "$timeout_s" --explicit-exit-notify 0 ||
+    e2e_fail "single-client connect timed out ($cfg round $r)"
+  e2e_stop "$BENCH_CLIENT_PID" 5
   stop_server
-  SINGLE_T=$(fsub "$t1" "$t0")
+  SINGLE_T=$BENCH_T
 }
 
 # --- measurement ------------------------------------------------------------------------------
 declare -A storm_times=() single_times=()
 log "connect storm: N=$n, $rounds storm round(s), $single_rounds single-client round(s), configs: ${configs[*]}"
 log "server $server_ip:$port/udp in netns $ns_srv, clients in netns $ns_cli, $("$E2E_OPENVPN" --version | head -n 1 | awk '{print $1, $2}')"
+declare -A storm_deferred=()
+if [ "$mix" = 1 ] && [ -n "$plugin_conf" ]; then
+  storm_round plugin 0
+  log "  storm  plugin warm-up (first password logins, not counted): $(f3 "$STORM_T") s, deferred $STORM_DEFERRED"
+fi
 for ((r = 1; r <= rounds; r++)); do
   for c in "${configs[@]}"; do
     storm_round "$c" "$r"
     storm_times[$c]+="$STORM_T "
-    log "  storm  $c round $r: all $n connected in $(f3 "$STORM_T") s"
+    storm_deferred[$c]+="${STORM_DEFERRED:+$STORM_DEFERRED }"
+    log "  storm  $c round $r: all $n connected in $(f3 "$STORM_T") s${STORM_DEFERRED:+, deferred $STORM_DEFERRED}"
   done
 done
 for ((r = 1; r <= single_rounds; r++)); do
@@ -411,21 +419,26 @@ for ((r = 1; r <= single_rounds; r++)); do
 done
 
 declare -A storm_med=() single_med=()
+mixed_tag=""
+[ "$mix" = 0 ] || mixed_tag=" (mixed: $n_totp TOTP, $n_pass password)"
 for c in "${configs[@]}"; do
   # shellcheck disable=SC2086
-  storm_med[$c]=$(median ${storm_times[$c]})
+  storm_med[$c]=$(bench_median ${storm_times[$c]})
   # shellcheck disable=SC2086
-  single_med[$c]=$(median ${single_times[$c]})
-  rs=""
-  for t in ${storm_times[$c]}; do rs+="$(f3 "$t") "; done
-  rc=""
-  for t in ${single_times[$c]}; do rc+="$(f3 "$t") "; done
-  printf '%-9s storm N=%d all connected %s s (rounds %s); single median %s s (rounds %s)\n' \
-    "$c:" "$n" "$(f3 "${storm_med[$c]}")" "${rs% }" "$(f3 "${single_med[$c]}")" "${rc% }"
+  single_med[$c]=$(bench_median ${single_times[$c]})
+  # shellcheck disable=SC2086
+  rs=$(bench_f3_list ${storm_times[$c]})
+  # shellcheck disable=SC2086
+  rc=$(bench_f3_list ${single_times[$c]})
+  d=""
+  [ -z "${storm_deferred[$c]:-}" ] || d="; deferred per round ${storm_deferred[$c]% }"
+  printf '%-9s storm N=%d%s all connected %s s (rounds %s%s); single median %s s (rounds %s)\n' \
+    "$c:" "$n" "$mixed_tag" "$(f3 "${storm_med[$c]}")" "$rs" "$d" "$(f3 "${single_med[$c]}")" "$rc"
 done
-if [ -n "${storm_med[plugin]:-}" ]; then
-  awk -v sp="${storm_med[plugin]}" -v sb="${storm_med[baseline]}" -v cp="${single_med[plugin]}" -v cb="${single_med[baseline]}" \
+for c in "${configs[@]}"; do
+  [ "$c" != baseline ] || continue
+  awk -v c="$c" -v sp="${storm_med[$c]}" -v sb="${storm_med[baseline]}" -v cp="${single_med[$c]}" -v cb="${single_med[baseline]}" \
     'BEGIN { rs = sp / sb; rc = cp / cb;
-             printf "ratio plugin/baseline: storm %.2f, single %.2f (target <= 1.10): %s\n", rs, rc,
+             printf "ratio %s/baseline: storm %.2f, single %.2f (target <= 1.10): %s\n", c, rs, rc,
                (rs <= 1.10 && rc <= 1.10) ? "met" : "NOT met" }'
-fi
+done

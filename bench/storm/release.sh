@@ -22,6 +22,15 @@ for ((i = 1; i <= n; i++)); do
 done
 echo ready
 read -r _ <"$go"
-for fd in "${fds[@]}"; do printf 'hold release\n' >&"$fd"; done
+# `hold off` too: a client that restarts (e.g. its TLS handshake timed out on an
+# overloaded machine) must not wait for a second release that never comes.
+for fd in "${fds[@]}"; do printf 'hold release\nhold off\n' >&"$fd"; done
 echo released
-for fd in "${fds[@]}"; do exec {fd}>&-; done
+# Read the answers before closing: closing with them unread resets the connection, and
+# OpenVPN may lose the second command.
+for fd in "${fds[@]}"; do
+  while IFS= read -r -t 5 -u "$fd" line; do
+    case "$line" in *"hold flag=0"*) break ;; esac
+  done
+  exec {fd}>&-
+done

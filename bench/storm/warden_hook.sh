@@ -15,8 +15,28 @@
 #
 # plugin.conf (plugin run only): the `server ... nopool`, `auth-user-pass-optional` and
 # `plugin` lines of warden's server.conf (the plugin assigns the addresses).
-# common.conf (both runs): `crl-verify` and `management` (wardend follows the sessions on
-# the management interface in both runs, so only the plugin differs).
+# common.conf (both runs): `crl-verify`, `management` (wardend follows the sessions on
+# the management interface in both runs, so only the plugin differs) and `dev` (the tun
+# device wardend keeps its kernel routes on: with another name it would look for the
+# device every 500 ms, as while OpenVPN is down, which is not the steady state measured).
+#
+# Devices that log in with credentials (optional environment: ranges FIRST-LAST of i,
+# comma-separated):
+#   STORM_TOTP_DEVICES       bench-i gets TOTP (setup, confirmed with the previous step's
+#                            code, so every current code is still unused); its base32
+#                            secret goes to DIR/client-i.totp (0600)
+#   STORM_PASSWORD_DEVICES   bench-i gets a random static password, in DIR/client-i.pass
+# bench/lib.sh's bench_credentials turns those files into an auth-user-pass file.
+#
+# Experiments (optional environment):
+#   STORM_WARDEND_NICE=N     run wardend at nice N (e.g. -10; what systemd's Nice= gives)
+#   STORM_WARDEND_SESSION=own  wardend in a session of its own (setsid): with the kernel's
+#                            autogroup scheduling it then competes with the bench's clients
+#                            as a group of its own, as a systemd service (a cgroup of its
+#                            own) does; by default it shares the bench's group
+#   STORM_PLUGIN_ARGS="k=v"  appended to the plugin line (e.g. budget_ms=20)
+#   STORM_FIREWALL=0         wardend without its nftables table ([firewall] enabled =
+#                            false): no table checks every 2 s on its event loop
 set -euo pipefail
 action="$1" dir="$2"
 E2E_NAME=warden_hook
@@ -32,8 +52,14 @@ case "$action" in
     plugin=$(e2e_warden_bin openvpn-plugin-warden.so) || exit 1
     "$wardend" init --dir "$state" --remote "$STORM_SERVER_IP:$STORM_PORT" --proto udp \
       --pool "$STORM_POOL" --plugin "$plugin"
+    if [ "${STORM_FIREWALL:-1}" = 0 ]; then
+      sed -i '/^\[firewall\]/,/^\[/s/^enabled = true/enabled = false/' "$state/wardend.conf"
+      grep -q '^enabled = false' "$state/wardend.conf" || { echo "warden_hook: cannot disable the firewall" >&2; exit 1; }
+    fi
     # Inside the server namespace: whatever wardend does to the network (nftables) stays there.
-    ip netns exec "$STORM_SERVER_NS" "$wardend" --config "$state/wardend.conf" >>"$dir/wardend.log" 2>&1 </dev/null &
+    own_session=()
+    [ "${STORM_WARDEND_SESSION:-}" != own ] || own_session=(setsid)
+    ip netns exec "$STORM_SERVER_NS" "${own_session[@]}" nice -n "${STORM_WARDEND_NICE:-0}" "$wardend" --config "$state/wardend.conf" >>"$dir/wardend.log" 2>&1 </dev/null &
     echo $! >"$dir/wardend.pid"
     disown
     e2e_wait_for "[ -S '$state/run/admin.sock' ] && [ -S '$state/run/plugin.sock' ]" 15 || {
@@ -52,9 +78,29 @@ case "$action" in
         exit 1
       fi
     done
+    # in_range I "A-B,C-D,...": I lies in one of the ranges.
+    in_range() {
+      local r
+      for r in ${2//,/ }; do
+        if [ "$1" -ge "${r%-*}" ] && [ "$1" -le "${r#*-}" ]; then return 0; fi
+      done
+      return 1
+    }
+    for ((i = 1; i <= n; i++)); do
+      if in_range "$i" "${STORM_TOTP_DEVICES:-}"; then
+        secret=$("$wardenctl" --json totp setup "bench-$i" | sed -n 's/.*"secret":"\([A-Z2-7]*\)".*/\1/p')
+        [ -n "$secret" ] || { echo "warden_hook: totp setup bench-$i printed no secret" >&2; exit 1; }
+        (umask 077 && printf '%s\n' "$secret" >"$dir/client-$i.totp")
+        "$wardenctl" totp confirm "bench-$i" "$(oathtool --totp -b "$secret" -N "@$((EPOCHSECONDS - 30))")" >/dev/null
+      elif in_range "$i" "${STORM_PASSWORD_DEVICES:-}"; then
+        (umask 077 && head -c 12 /dev/urandom | base64 | tr -d '/+=' >"$dir/client-$i.pass")
+        "$wardenctl" device password "bench-$i" --file "$dir/client-$i.pass" >/dev/null
+      fi
+    done
     for f in ca.crt server.crt server.key tls-crypt.key; do cp "$state/pki/$f" "$dir/$f"; done
-    grep -E '^(server |auth-user-pass-optional|plugin )' "$state/server.conf" >"$dir/plugin.conf"
-    grep -E '^(crl-verify |management )' "$state/server.conf" >"$dir/common.conf" || true
+    grep -E '^(server |auth-user-pass-optional|plugin )' "$state/server.conf" |
+      sed "/^plugin /s|\$|${STORM_PLUGIN_ARGS:+ $STORM_PLUGIN_ARGS}|" >"$dir/plugin.conf"
+    grep -E '^(crl-verify |management |dev )' "$state/server.conf" >"$dir/common.conf" || true
     grep -q '^plugin ' "$dir/plugin.conf" || { echo "warden_hook: no plugin line in $state/server.conf" >&2; exit 1; }
     ;;
   teardown)

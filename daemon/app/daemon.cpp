@@ -13,6 +13,7 @@
 #include "daemon/app/kernel_routes.hpp"
 #include "daemon/app/license_watch.hpp"
 #include "daemon/app/managed_sessions.hpp"
+#include "daemon/app/route_worker.hpp"
 #include "daemon/control/authority.hpp"
 #include "daemon/control/registry.hpp"
 #include "daemon/control/services.hpp"
@@ -65,8 +66,10 @@ class Daemon {
                          std::chrono::seconds(config.admin_idle_timeout)}),
           signals_(io_, SIGTERM, SIGINT),
           flush_timer_(io_),
-          routes_(routed_device(config)),
-          route_timer_(io_) {
+          route_timer_(io_),
+          routes_(routed_device(config), [this](KernelRoutes::Result result) {
+              asio::post(io_, [this, result] { routes_synced(result); });
+          }) {
         services_.plugin_connections = [this] { return plugin_server_.connection_count(); };
         services_.licenses_changed = [this] { licenses_.rearm(); };
         clock_.on_jump([this] { licenses_.rearm(); });
@@ -181,9 +184,14 @@ class Daemon {
 
     // Routes every router's accessible network into the first instance's tun device.
     // (With several instances, routers on the others need operator routes for now.)
+    // The sync itself (`ip`) runs on the route worker's thread, never on this loop.
     void sync_routes() {
-        if (routed_device(config_).empty()) return;
-        const auto result = routes_.sync(core::routed_networks(store_->routed_networks()));
+        if (routed_device(config_).empty() || stopping_) return;
+        routes_.request(core::routed_networks(store_->routed_networks()));
+    }
+
+    void routes_synced(KernelRoutes::Result result) {
+        if (stopping_) return;
         const bool settled =
             result == KernelRoutes::Result::InSync || result == KernelRoutes::Result::Changed;
         route_timer_.expires_after(settled ? std::chrono::milliseconds(kRouteRecheck)
@@ -195,6 +203,7 @@ class Daemon {
 
     void shutdown() {
         ::sd_notify(0, "STOPPING=1");
+        stopping_ = true;
         flush_timer_.cancel();
         route_timer_.cancel();
         firewall_timer_.cancel();
@@ -226,9 +235,10 @@ class Daemon {
     server::AdminServer admin_server_;
     asio::signal_set signals_;
     asio::steady_timer flush_timer_;
-    KernelRoutes routes_;
     asio::steady_timer route_timer_;
+    RouteWorker routes_;  // after io_: its thread posts to it until joined
     asio::steady_timer firewall_timer_{io_};
+    bool stopping_ = false;
 };
 
 }  // namespace
