@@ -6,6 +6,13 @@
 //   Connect     id N   same as Auth
 //   Disconnect  id 0   same, plus bytes_received, bytes_sent, time_duration
 //   Ping        id N   (answered by Pong with the same id)
+//   Report      id 0   event = "deferred": the plugin answered OpenVPN DEFERRED for a
+//                      request (kind = auth | connect, common_name, why = budget | queued,
+//                      waited_ms: how long OpenVPN's thread waited for the verdict first);
+//                      event = "late": a deferred request's verdict was written (kind,
+//                      common_name, result = allow | deny | timeout, late_ms: from the
+//                      request to the verdict). Sent when connected; a deferral while the
+//                      daemon is away is reported once it is back.
 // daemon -> plugin
 //   Verdict     id N   result = "allow" | "deny", reason (deny: why, shown to the client
 //                      via auth_failed_reason_file and logged), config (Connect only: lines
@@ -31,7 +38,22 @@ inline constexpr std::string_view result = "result";
 inline constexpr std::string_view reason = "reason";
 inline constexpr std::string_view config = "config";
 inline constexpr std::string_view text = "text";
+// Report
+inline constexpr std::string_view event = "event";
+inline constexpr std::string_view kind = "kind";
+inline constexpr std::string_view common_name = "common_name";
+inline constexpr std::string_view why = "why";
+inline constexpr std::string_view waited_ms = "waited_ms";
+inline constexpr std::string_view late_ms = "late_ms";
 }  // namespace field
+
+namespace report {
+inline constexpr std::string_view kDeferred = "deferred";
+inline constexpr std::string_view kLate = "late";
+inline constexpr std::string_view kBudget = "budget";    // why: no verdict within the budget
+inline constexpr std::string_view kQueued = "queued";    // why: the daemon was away
+inline constexpr std::string_view kTimeout = "timeout";  // result: no verdict in timeout_s
+}  // namespace report
 
 inline constexpr std::string_view kAllow = "allow";
 inline constexpr std::string_view kDeny = "deny";

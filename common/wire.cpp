@@ -63,7 +63,7 @@ std::uint32_t read_be32(const char* p) {
 
 bool is_known_type(std::uint8_t code) {
     return code >= static_cast<std::uint8_t>(Type::Hello) &&
-           code <= static_cast<std::uint8_t>(Type::Notice);
+           code <= static_cast<std::uint8_t>(Type::Report);
 }
 
 std::string_view type_name(Type type) {
@@ -86,6 +86,8 @@ std::string_view type_name(Type type) {
             return "pong";
         case Type::Notice:
             return "notice";
+        case Type::Report:
+            return "report";
     }
     return "unknown";
 }

@@ -36,7 +36,8 @@ enum class Type : std::uint8_t {
     Error = 6,       // daemon -> plugin reply to a request it could not handle
     Ping = 7,        // either way; answered with Pong carrying the same id
     Pong = 8,
-    Notice = 9,  // daemon -> plugin push (id 0), e.g. "shutting down"
+    Notice = 9,   // daemon -> plugin push (id 0), e.g. "shutting down"
+    Report = 10,  // plugin -> daemon notification (id 0): a request deferred, a late verdict
 };
 
 // Returns true for type codes this version understands.

@@ -9,8 +9,10 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 
+#include "common/protocol.hpp"
 #include "plugin/request.hpp"
 
 namespace warden::plugin {
@@ -27,6 +29,27 @@ DaemonLink::Result refused(std::string reason) {
 void wipe_all(std::deque<std::string>& frames) {
     for (auto& f : frames) wipe(f);
     frames.clear();
+}
+
+// Reports that wait for an absent daemon; older ones are dropped beyond this.
+constexpr std::size_t kMaxWaitingReports = 1000;
+
+// Milliseconds with microsecond precision, e.g. "2.013".
+std::string millis(DaemonLink::Clock::duration d) {
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%lld.%03lld", static_cast<long long>(us / 1000),
+                  static_cast<long long>(us % 1000));
+    return buf;
+}
+
+wire::Message report_message(std::string_view event, std::string_view kind,
+                             std::string_view common_name) {
+    wire::Message m(wire::Type::Report, 0);
+    m.set(std::string(protocol::field::event), std::string(event));
+    m.set(std::string(protocol::field::kind), std::string(kind));
+    m.set(std::string(protocol::field::common_name), std::string(common_name));
+    return m;
 }
 
 }  // namespace
@@ -168,6 +191,7 @@ DaemonLink::Result DaemonLink::call(wire::Message& request, std::chrono::microse
         }
         if (!state->connected) return queue_locked(*state, request, target);
         request.id = entry->id = next_id_locked(*state);
+        entry->common_name = request.get_or(protocol::field::common_name, "");
         const bool ok = encode_frame(request, frame);
         wipe_secrets(request);
         if (!ok) return refused("request too large");
@@ -317,6 +341,13 @@ void DaemonLink::deliver(std::vector<Delivery>& deliveries, std::string_view why
         const std::string id = std::to_string(entry->id);
         const char* kind = entry->target.kind == DeferredTarget::Kind::Auth ? "auth" : "connect";
         const std::string error = deliver_deferred(entry->target, outcome);
+        wire::Message late = report_message(protocol::report::kLate, kind, entry->common_name);
+        late.set(std::string(protocol::field::result),
+                 std::string(outcome.allow      ? protocol::kAllow
+                             : why == "timeout" ? protocol::report::kTimeout
+                                                : protocol::kDeny));
+        late.set(std::string(protocol::field::late_ms), millis(Clock::now() - entry->sent_at));
+        send_report(late);
         if (!error.empty()) {
             log_.later(log::Level::Warning, "deferred verdict not fully written",
                        {{"kind", kind}, {"id", id}, {"error", error}});
@@ -329,6 +360,24 @@ void DaemonLink::deliver(std::vector<Delivery>& deliveries, std::string_view why
         }
     }
     deliveries.clear();
+}
+
+void DaemonLink::report_deferral(std::string_view kind, std::string_view common_name,
+                                 std::string_view why, Clock::duration waited) {
+    wire::Message m = report_message(protocol::report::kDeferred, kind, common_name);
+    m.set(std::string(protocol::field::why), std::string(why));
+    m.set(std::string(protocol::field::waited_ms), millis(waited));
+    send_report(m);
+}
+
+void DaemonLink::send_report(wire::Message& report) {
+    if (notify(report)) return;
+    std::string frame;
+    if (!encode_frame(report, frame)) return;
+    auto state = state_.lock();
+    if (state->stopping) return;
+    if (state->reports.size() >= kMaxWaitingReports) state->reports.pop_front();
+    state->reports.push_back(std::move(frame));
 }
 
 void DaemonLink::wake() {

@@ -115,6 +115,12 @@ class DaemonLink {
                 const DeferredTarget* target);
     // Sends a notification (id 0) without waiting. False when not connected or full.
     bool notify(wire::Message& msg);
+    // Tells the daemon that a request was deferred (`why`: budget or queued) after
+    // OpenVPN's thread waited `waited` for it. While the daemon is away the report waits
+    // (bounded) and goes out right after the next Hello. Deferred verdicts are reported
+    // ("late", with how late) by the link itself when they are written.
+    void report_deferral(std::string_view kind, std::string_view common_name, std::string_view why,
+                         Clock::duration waited);
 
     bool connected() const;
     std::size_t pending_count() const;
@@ -130,8 +136,9 @@ class DaemonLink {
         bool deferred = false;  // the I/O thread writes the verdict to `target`
         Outcome outcome;
         DeferredTarget target;
-        std::string frame;  // queued: the encoded request, sent once connected
-        ~Pending();         // wipes `frame` (it may carry a password)
+        std::string frame;        // queued: the encoded request, sent once connected
+        std::string common_name;  // for the "late" report
+        ~Pending();               // wipes `frame` (it may carry a password)
     };
     using PendingPtr = std::shared_ptr<Pending>;
     using Delivery = std::pair<PendingPtr, Outcome>;
@@ -168,6 +175,7 @@ class DaemonLink {
         std::array<std::uint64_t, 32> deferred_us{};
         std::uint64_t read_by_caller = 0;
         std::uint64_t read_by_io = 0;
+        std::deque<std::string> reports;  // Report frames waiting for the daemon to be back
     };
 
     static void record_latency(std::array<std::uint64_t, 32>& buckets, Clock::duration elapsed);
@@ -186,6 +194,8 @@ class DaemonLink {
     void expire_queued();
     Clock::time_point first_queued_deadline() const;
     void deliver(std::vector<Delivery>& deliveries, std::string_view why);
+    // Sends a Report now, or keeps it for the next connection (bounded).
+    void send_report(wire::Message& report);
     Clock::time_point next_deadline() const;
 
     // The socket, from either thread (link_socket.cpp).

@@ -26,8 +26,11 @@ DaemonLink::Options link_options(const Config& c) {
 
 // A request queued while the daemon is away is worth a line at the default verbosity: it
 // explains a client that waits seconds for its verdict.
-void log_deferred(PluginLog& log, const char* kind, const std::string& cn,
-                  const DaemonLink::Result& r) {
+// ... and the daemon hears of every deferral (it counts and logs them).
+void log_deferred(PluginLog& log, DaemonLink& link, const char* kind, const std::string& cn,
+                  const DaemonLink::Result& r, DaemonLink::Clock::time_point asked_at) {
+    link.report_deferral(kind, cn, r.queued ? protocol::report::kQueued : protocol::report::kBudget,
+                         DaemonLink::Clock::now() - asked_at);
     if (r.queued) {
         log.now(log::Level::Warning, "request queued until the daemon is back",
                 {{"kind", kind}, {"common_name", cn}, {"id", std::to_string(r.id)}});
@@ -67,9 +70,10 @@ int Handlers::auth_user_pass_verify(const char* const* envp) {
     target.reason_file = env_or_empty(envp, "auth_failed_reason_file");
 
     wire::Message request = build_message(wire::Type::Auth, config_.instance, envp);
+    const auto asked_at = DaemonLink::Clock::now();
     const auto r = link_.call(request, config_.budget, &target);
     if (r.state == State::Deferred) {
-        log_deferred(log_, "auth", cn, r);
+        log_deferred(log_, link_, "auth", cn, r, asked_at);
         return OPENVPN_PLUGIN_FUNC_DEFERRED;
     }
     if (r.outcome.allow) {
@@ -92,9 +96,10 @@ int Handlers::client_connect(const char* const* argv, const char* const* envp) {
         (argv != nullptr && argv[0] != nullptr && argv[1] != nullptr) ? argv[1] : "";
 
     wire::Message request = build_message(wire::Type::Connect, config_.instance, envp);
+    const auto asked_at = DaemonLink::Clock::now();
     const auto r = link_.call(request, config_.budget, &target);
     if (r.state == State::Deferred) {
-        log_deferred(log_, "connect", cn, r);
+        log_deferred(log_, link_, "connect", cn, r, asked_at);
         return OPENVPN_PLUGIN_FUNC_DEFERRED;
     }
     if (!r.outcome.allow) {

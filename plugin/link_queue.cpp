@@ -5,6 +5,7 @@
 // longer than `daemon_wait` gets the request refused: fail closed, logged.
 #include <cstdint>
 
+#include "common/protocol.hpp"
 #include "plugin/daemon_link.hpp"
 #include "plugin/request.hpp"
 
@@ -22,6 +23,7 @@ DaemonLink::Result DaemonLink::queue_locked(State& state, wire::Message& request
     }
     auto entry = std::make_shared<Pending>();
     request.id = entry->id = next_id_locked(state);
+    entry->common_name = request.get_or(protocol::field::common_name, "");
     const bool ok = encode_frame(request, entry->frame);
     wipe_secrets(request);
     if (!ok) {
@@ -55,6 +57,9 @@ std::size_t DaemonLink::send_queued_locked(State& state, Writing& writing) {
         ++sent;
     }
     state.queued.clear();
+    // Then the deferral reports kept meanwhile: the requests come first, they wait.
+    for (auto& report : state.reports) writing.writeq.push_back(std::move(report));
+    state.reports.clear();
     return sent;
 }
 

@@ -70,7 +70,9 @@ class Daemon {
           routes_(routed_device(config), [this](KernelRoutes::Result result) {
               asio::post(io_, [this, result] { routes_synced(result); });
           }) {
+        auth_.write_logins_after_reply(clock_.now());
         services_.plugin_connections = [this] { return plugin_server_.connection_count(); };
+        services_.verdict_stats = [this] { return plugin_server_.stats(); };
         services_.licenses_changed = [this] { licenses_.rearm(); };
         clock_.on_jump([this] { licenses_.rearm(); });
         services_.crl_status = [this] { return crl_watch_.status(); };
@@ -87,6 +89,7 @@ class Daemon {
                 std::set<std::uint32_t>{config.pool.first() + 1});
             services_.firewall_health = [this] { return firewall_health(); };
         }
+        registry_.before_command([this] { auth_.after_replies(); });
         registry_.after_write([this](const std::string& command) {
             sync_routes();
             return firewall_ ? refresh_firewall(command) : std::string();
@@ -180,7 +183,10 @@ class Daemon {
         });
     }
 
-    void flush() { writer_.submit(auth_.take_batch()); }
+    void flush() {
+        auth_.after_replies();  // normally done already, right after the replies
+        writer_.submit(auth_.take_batch());
+    }
 
     // Routes every router's accessible network into the first instance's tun device.
     // (With several instances, routers on the others need operator routes for now.)

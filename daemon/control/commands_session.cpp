@@ -18,6 +18,30 @@ void add_firewall_status(json::object& o, Services& s) {
     o["firewall"] = fw;
 }
 
+// How verdicts fared: the daemon's time per verdict and the deferrals plugins reported
+// (each one cost its client OpenVPN's deferred cycle).
+void add_verdict_status(json::object& o, Services& s) {
+    const core::VerdictStats stats = s.verdict_stats();
+    const auto& t = stats.times();
+    json::object v;
+    v["count"] = t.count;
+    v["over_1ms"] = t.over_1ms;
+    v["over_2ms"] = t.over_2ms;
+    v["max_us"] = t.max_us;
+    o["verdicts"] = v;
+    const auto& d = stats.deferrals();
+    json::object def;
+    def["total"] = d.total;
+    def["auth"] = d.auth;
+    def["connect"] = d.connect;
+    def["budget"] = d.budget;
+    def["queued"] = d.queued;
+    def["late"] = d.late;
+    def["timed_out"] = d.timed_out;
+    def["max_late_ms"] = static_cast<std::int64_t>(d.max_late_ms);
+    o["deferrals"] = def;
+}
+
 Reply status(Services& s) {
     json::object o;
     o["version"] = WARDEN_VERSION;
@@ -37,6 +61,7 @@ Reply status(Services& s) {
     o["instances"] = instances;
     add_pki_status(o, s);
     add_firewall_status(o, s);
+    add_verdict_status(o, s);
     return Reply::ok(o);
 }
 

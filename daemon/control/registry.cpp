@@ -132,6 +132,7 @@ Reply Registry::dispatch(const json::value& request, const Caller& caller, int a
     if (cmd->attachment == Attachment::File && attached_fd < 0)
         return Reply::error(Code::Usage, cmd->name + " needs the open file sent with the request");
     try {
+        if (before_command_) before_command_();
         Reply reply = cmd->handler(Args(args, attached_fd), caller);
         if (cmd->access == Access::Write && reply.code == Code::Ok && after_write_) {
             if (auto problem = after_write_(cmd->name); !problem.empty())

@@ -113,10 +113,14 @@ class Registry {
     // fails with that message (Code::Internal) instead of answering OK.
     using AfterWrite = std::function<std::string(const std::string& command)>;
     void after_write(AfterWrite hook) { after_write_ = std::move(hook); }
+    // Called before every valid command runs, so it comes after work still pending (the
+    // logins' writes: a `session kill` must not be undone by a token written after it).
+    void before_command(std::function<void()> hook) { before_command_ = std::move(hook); }
 
   private:
     std::map<std::string, Command, std::less<>> commands_;
     AfterWrite after_write_;
+    std::function<void()> before_command_;
 };
 
 }  // namespace warden::control

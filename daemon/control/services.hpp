@@ -12,6 +12,7 @@
 #include "daemon/control/registry.hpp"
 #include "daemon/core/clock.hpp"
 #include "daemon/core/config.hpp"
+#include "daemon/core/verdict_stats.hpp"
 #include "daemon/store/store.hpp"
 
 namespace warden::control {
@@ -74,6 +75,8 @@ struct Services {
     std::function<std::optional<FirewallHealthView>()> firewall_health = [] {
         return std::optional<FirewallHealthView>();
     };
+    // Verdict times and the plugins' deferral reports (server/plugin_server), for `status`.
+    std::function<core::VerdictStats()> verdict_stats = [] { return core::VerdictStats{}; };
 
     std::int64_t now() const { return clock.now(); }
 

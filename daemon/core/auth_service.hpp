@@ -24,6 +24,10 @@ class AuthService final : public PluginRequests {
 
     std::optional<wire::Message> handle(const wire::Message& msg,
                                         const std::string& instance) override;
+    // Login writes wait for after_replies() (LoginService::write_after_reply); the daemon's
+    // mode. `started_at` arms the TOTP replay guard's crash rule.
+    void write_logins_after_reply(std::int64_t started_at) { login_.write_after_reply(started_at); }
+    void after_replies() override { login_.persist(); }
 
     struct Batch {
         std::vector<store::ConnectionEntry> log;

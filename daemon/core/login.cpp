@@ -98,8 +98,11 @@ Check check_credentials(const store::Device& device, const LoginFacts& facts,
     if (!facts.login.password_hash.empty()) {
         if (totp_needed && !creds->challenge)
             return fail("password: the device needs its password and a code (SCRV1)");
-        if (!secrets::verify_password(creds->password, facts.login.password_hash))
-            return fail("password: wrong");
+        const bool verified =
+            facts.verify_password
+                ? facts.verify_password(creds->password, facts.login.password_hash)
+                : secrets::verify_password(creds->password, facts.login.password_hash);
+        if (!verified) return fail("password: wrong");
         if (!totp_needed) return pass("password");
     }
     return check_totp(facts, creds->code, now);

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,6 +42,9 @@ struct LoginFacts {
     store::LoginState login;
     std::vector<store::OneTimeCode> codes;             // the device's one-time codes
     std::optional<std::int64_t> token_session_device;  // device the session_id was verified for
+    // Checks a static password against login.password_hash; empty: secrets::verify_password
+    // (LoginService passes its PasswordCache, so a repeat login skips the slow hash).
+    std::function<bool(std::string_view password, std::string_view hash)> verify_password;
 };
 
 // core/credential_rules.hpp asked with the facts loaded for a login.

@@ -22,16 +22,36 @@ Verdict refuse(Verdict v, std::string reason) {
 
 }  // namespace
 
-LoginService::LoginService(store::Store& store, LoginPolicy policy)
-    : store_(store), policy_(policy) {}
+LoginService::LoginService(store::Store& store, LoginPolicy policy,
+                           PasswordCache::SlowVerifier slow_verifier)
+    : store_(store), policy_(policy), passwords_(std::move(slow_verifier)) {}
 
-LoginFacts LoginService::load(const store::Device& device, std::string_view session_id) {
+void LoginService::write_after_reply(std::int64_t started_at) {
+    guard_.emplace(started_at);
+}
+
+LoginFacts LoginService::load(const store::Device& device, std::string_view session_id,
+                              std::int64_t now) {
+    // Reads must see this device's (or session's) own writes still pending.
+    for (const auto& w : pending_) {
+        if (w.device.id == device.id || (!session_id.empty() && w.session_id == session_id)) {
+            persist();
+            break;
+        }
+    }
     LoginFacts f;
     f.group_requires_totp = store_.group_requires_totp(device.group).value_or(false);
     f.totp = store_.find_totp(device.id);
     f.login = store_.login_state(device.id);
     f.codes = store_.one_time_codes(device.id);
     if (!session_id.empty()) f.token_session_device = store_.token_session_device(session_id);
+    // The replay guard in memory may know a step the store does not have yet.
+    if (guard_ && f.totp)
+        f.totp->last_step =
+            guard_->last_used(device.id, {f.totp->last_step, f.totp->confirmed_at}, now);
+    f.verify_password = [this](std::string_view password, std::string_view hash) {
+        return passwords_.verify(password, hash);
+    };
     return f;
 }
 
@@ -42,7 +62,7 @@ Verdict LoginService::check_auth(const wire::Message& msg, const std::string& in
     if (!needs_credentials(device, store_.login_requirements(device.id))) return v;
     const std::string address = real_address_of(msg);
     const std::string session_id(msg.get("session_id").value_or(""));
-    const LoginFacts facts = load(device, session_id);
+    const LoginFacts facts = load(device, session_id, now);
     const LoginAttempt attempt{msg.get("username").value_or(""), msg.get("password").value_or(""),
                                msg.get("session_state").value_or("")};
     LoginOutcome out = evaluate_login(device, facts, attempt, policy_, now);
@@ -98,20 +118,57 @@ bool LoginService::apply(const store::Device& device, const LoginOutcome& out,
     const bool writes = out.totp_step || out.use_code_id || out.failures || out.unlocked ||
                         !out.allow || (out.remember_session && !session_id.empty());
     if (!writes) return true;  // a renegotiation with a valid token
+    PendingWrite w{device, out, std::string(session_id), now};
+    if (guard_ && !out.use_code_id) {
+        // Marked used at once. load() gave evaluate_login() the guard's view, so the step
+        // is above everything known: this cannot refuse, it only records.
+        if (out.totp_step && !guard_->use(device.id, *out.totp_step, {}, now)) return false;
+        pending_.push_back(std::move(w));
+        return true;
+    }
     bool taken = false;
     store_.transaction([&] {
         if (out.totp_step && !store_.advance_totp_step(device.id, *out.totp_step)) taken = true;
         if (!taken && out.use_code_id && !store_.use_one_time_code(*out.use_code_id, now))
             taken = true;
         if (taken) return;
-        if (out.failures)
-            store_.set_login_failures(device.id, out.failures->failures, out.failures->locked_until,
-                                      out.failures->lock_level);
-        if (out.remember_session && !session_id.empty())
-            store_.add_token_session(session_id, device.id, now, now - policy_.token_lifetime);
-        audit(device, out, now);
+        write(w);
     });
     return !taken;
+}
+
+// Everything but the guarded step and the one-time code, inside a transaction.
+void LoginService::write(const PendingWrite& w) {
+    const LoginOutcome& out = w.outcome;
+    if (out.failures)
+        store_.set_login_failures(w.device.id, out.failures->failures, out.failures->locked_until,
+                                  out.failures->lock_level);
+    if (out.remember_session && !w.session_id.empty())
+        store_.add_token_session(w.session_id, w.device.id, w.now, w.now - policy_.token_lifetime);
+    audit(w.device, out, w.now);
+}
+
+void LoginService::persist() {
+    if (pending_.empty()) return;
+    std::vector<PendingWrite> batch;
+    batch.swap(pending_);
+    try {
+        store_.transaction_without_fsync([&] {
+            for (const auto& w : batch) {
+                // The guard accepted the step; the store keeps the highest (an admin's
+                // later confirm may have moved it already: then nothing changes).
+                if (w.outcome.totp_step)
+                    store_.advance_totp_step(w.device.id, *w.outcome.totp_step);
+                write(w);
+            }
+        });
+    } catch (const std::exception& e) {
+        // The guard still holds the steps; token sessions and counts are lost: a client
+        // logs in again (fail closed).
+        log::error("login writes failed",
+                   {{"logins", std::to_string(batch.size())}, {"error", e.what()}});
+    }
+    if (guard_ && batch.size() > 0) guard_->prune(batch.back().now);
 }
 
 // Security events (SPEC §8): failures, locks, unlocks and one-time code use; never a code.

@@ -8,12 +8,14 @@
 
 #include "common/log.hpp"
 #include "common/protocol.hpp"
+#include "daemon/server/plugin_report.hpp"
 #include "daemon/server/unix_listener.hpp"
 
 namespace warden::server {
 
 namespace asio = boost::asio;
 using stream = asio::local::stream_protocol;
+using SteadyClock = std::chrono::steady_clock;
 
 class PluginConnection : public std::enable_shared_from_this<PluginConnection> {
   public:
@@ -28,7 +30,10 @@ class PluginConnection : public std::enable_shared_from_this<PluginConnection> {
     }
     // Replies are appended to one buffer and written together: under load a single
     // write() carries every verdict decided since the last one finished.
-    void send(const wire::Message& msg) {
+    // `read_at`: when the request's frame was read (replies to requests only), for the
+    // verdict time counted once the reply is handed to the socket.
+    void send(const wire::Message& msg, std::optional<SteadyClock::time_point> read_at = {}) {
+        if (read_at) answered_.push_back(*read_at);
         if (!wire::encode(msg, pending_, server_.options_.max_frame)) {
             log::error(
                 "plugin reply too large",
@@ -48,6 +53,7 @@ class PluginConnection : public std::enable_shared_from_this<PluginConnection> {
         socket_.async_read_some(
             asio::buffer(buffer_), [self = shared_from_this()](auto ec, std::size_t n) {
                 if (ec) return self->finish(ec == asio::error::eof ? "" : ec.message());
+                self->read_at_ = SteadyClock::now();
                 self->decoder_.feed(self->buffer_.data(), n);
                 self->drain();
             });
@@ -57,7 +63,10 @@ class PluginConnection : public std::enable_shared_from_this<PluginConnection> {
         wire::Message msg;
         for (;;) {
             const auto status = decoder_.next(msg);
-            if (status == wire::DecodeStatus::NeedMore) return read();
+            if (status == wire::DecodeStatus::NeedMore) {
+                server_.after_replies_soon();
+                return read();
+            }
             if (status == wire::DecodeStatus::Error) return reject(decoder_.error());
             dispatch(msg);
         }
@@ -71,6 +80,7 @@ class PluginConnection : public std::enable_shared_from_this<PluginConnection> {
                        {"plugin_version", msg.get_or(protocol::field::plugin_version, "?")}});
             return;
         }
+        if (msg.type == wire::Type::Report) return on_report(msg);
         std::optional<wire::Message> reply;
         try {
             reply = server_.requests_.handle(msg, instance_);
@@ -80,11 +90,26 @@ class PluginConnection : public std::enable_shared_from_this<PluginConnection> {
             reply->set(std::string(protocol::field::reason), "internal error");
         }
         if (!reply) return;
+        const bool verdict = reply->type == wire::Type::Verdict || reply->type == wire::Type::Error;
+        const auto read_at = verdict ? std::optional(read_at_) : std::nullopt;
         const auto delay = server_.options_.verdict_delay;
-        if (delay.count() == 0 || reply->type != wire::Type::Verdict) return send(*reply);
+        if (delay.count() == 0 || reply->type != wire::Type::Verdict) return send(*reply, read_at);
         auto timer = std::make_shared<asio::steady_timer>(socket_.get_executor(), delay);
-        timer->async_wait(
-            [self = shared_from_this(), timer, r = std::move(*reply)](auto) { self->send(r); });
+        timer->async_wait([self = shared_from_this(), timer, r = std::move(*reply), read_at](auto) {
+            self->send(r, read_at);
+        });
+    }
+
+    // A deferral the plugin reports: logged and counted; a malformed one is only logged.
+    void on_report(const wire::Message& msg) {
+        std::string error;
+        const auto report = decode_report(msg, error);
+        if (!report) {
+            log::warn("plugin report rejected", {{"instance", instance_}, {"field", error}});
+            return;
+        }
+        log_report(*report, instance_);
+        server_.stats_.record(*report);
     }
 
     void reject(const std::string& why) {
@@ -99,6 +124,10 @@ class PluginConnection : public std::enable_shared_from_this<PluginConnection> {
         in_flight_.swap(pending_);
         pending_.clear();
         writing_ = true;
+        // Handed to the socket now (asio writes at once when it can): the verdicts' time.
+        const auto now = SteadyClock::now();
+        for (const auto at : answered_) server_.stats_.verdict_took(now - at);
+        answered_.clear();
         asio::async_write(socket_, asio::buffer(in_flight_),
                           [self = shared_from_this()](auto ec, std::size_t) {
                               self->writing_ = false;
@@ -122,8 +151,10 @@ class PluginConnection : public std::enable_shared_from_this<PluginConnection> {
     stream::socket socket_;
     wire::Decoder decoder_;
     std::array<char, 16384> buffer_{};
-    std::string pending_;    // encoded frames waiting for the next write
-    std::string in_flight_;  // what the current async_write is sending
+    std::string pending_;                            // encoded frames waiting for the next write
+    std::string in_flight_;                          // what the current async_write is sending
+    SteadyClock::time_point read_at_{};              // the last read's completion
+    std::vector<SteadyClock::time_point> answered_;  // read times of the replies in pending_
     bool writing_ = false;
     std::string instance_ = "unknown";
     bool closing_ = false;
@@ -169,6 +200,21 @@ void PluginServer::stop() {
     close_unix(acceptor_, path_);
     for (const auto& c : connections_) c->close();
     connections_.clear();
+}
+
+// Once per batch of requests, after the handlers that are ready (the replies' writes
+// among them) have run.
+void PluginServer::after_replies_soon() {
+    if (after_replies_posted_) return;
+    after_replies_posted_ = true;
+    asio::post(io_, [this] {
+        after_replies_posted_ = false;
+        try {
+            requests_.after_replies();
+        } catch (const std::exception& e) {
+            log::error("plugin after-reply work failed", {{"error", e.what()}});
+        }
+    });
 }
 
 void PluginServer::broadcast(const wire::Message& msg) {

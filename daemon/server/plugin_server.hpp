@@ -20,6 +20,7 @@
 
 #include "common/wire.hpp"
 #include "daemon/core/plugin_requests.hpp"
+#include "daemon/core/verdict_stats.hpp"
 
 namespace warden::server {
 
@@ -46,12 +47,15 @@ class PluginServer {
     std::size_t connection_count() const { return connections_.size(); }
     // Sends an unsolicited message to every connected plugin.
     void broadcast(const wire::Message& msg);
+    // Verdict times and the plugins' deferral reports, since start.
+    const core::VerdictStats& stats() const { return stats_; }
 
   private:
     friend class PluginConnection;
     void accept_next();
     void forget(const std::shared_ptr<PluginConnection>& conn);
     bool peer_allowed(int fd) const;
+    void after_replies_soon();
 
     boost::asio::io_context& io_;
     std::string path_;
@@ -61,6 +65,8 @@ class PluginServer {
     std::optional<gid_t> allowed_gid_;  // socket_group, resolved at start()
     boost::asio::local::stream_protocol::acceptor acceptor_;
     std::set<std::shared_ptr<PluginConnection>> connections_;
+    core::VerdictStats stats_;
+    bool after_replies_posted_ = false;
 };
 
 }  // namespace warden::server

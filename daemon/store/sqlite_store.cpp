@@ -101,6 +101,20 @@ class SqliteStore final : public Store {
         in_transaction_ = false;
     }
 
+    // WAL with synchronous=NORMAL: the commit is in the WAL file (the OS has it) but
+    // not fsynced; the next FULL commit or checkpoint syncs it along.
+    void transaction_without_fsync(const std::function<void()>& fn) override {
+        if (in_transaction_) return fn();
+        exec(db_.get(), "PRAGMA synchronous = NORMAL");
+        try {
+            transaction(fn);
+        } catch (...) {
+            exec(db_.get(), "PRAGMA synchronous = FULL");
+            throw;
+        }
+        exec(db_.get(), "PRAGMA synchronous = FULL");
+    }
+
     Outcome add_device(Device& d) override {
         if (!group_exists(d.group))
             return Outcome::fail(Status::NotFound, "group: unknown group " + d.group);

@@ -66,6 +66,10 @@ class Store {
 
     // Runs `fn` in one transaction: every change it makes is kept, or none.
     virtual void transaction(const std::function<void()>& fn) = 0;
+    // The same, but the commit does not wait for the disk: it survives a crash of the
+    // process, not of the machine. For rows whose loss fails closed or is covered
+    // otherwise (the logins' writes after the verdict: core/login_service.hpp).
+    virtual void transaction_without_fsync(const std::function<void()>& fn) { transaction(fn); }
 
     // Devices. add_device fills in `device.id`; the group must exist.
     virtual Outcome add_device(Device& device) = 0;

@@ -67,6 +67,14 @@ e2e_ping "$ns_b" 10.253.0.1 || e2e_fail "the client that waited cannot ping the 
 e2e_pass "client started while wardend was down got in ${took} ms after wardend was started, with $second_ip, no AUTH_FAILED"
 e2e_ping "$ns_a" 10.253.0.1 || e2e_fail "first client lost its tunnel"
 "$WARDENCTL" status >/dev/null || e2e_fail "wardenctl status failed after restart"
+# The plugin reported that deferral to the new wardend (after the queued request itself):
+# one log line, and `status` counts exactly one deferral for want of a daemon.
+queued_deferrals() { "$WARDENCTL" --json status | grep -o '"queued":[0-9]*' | cut -d: -f2; }
+e2e_wait_for '[ "$(queued_deferrals)" = 1 ]' 5 ||
+  e2e_fail "status does not count the queued deferral: $("$WARDENCTL" status | grep deferrals)"
+grep -qE 'verdict deferred .*kind=connect common_name=second why=queued' "$E2E_DIR/wardend.log" ||
+  e2e_fail "wardend did not log the queued deferral"
+e2e_pass "the queued deferral is logged and counted by status: $("$WARDENCTL" status | grep deferrals)"
 
 # --- 2. the session view follows kills at once and lists established sessions only -----
 e2e_wait_for "session_list_has second" 10 || e2e_fail "session list does not show second"
