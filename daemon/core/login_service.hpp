@@ -13,25 +13,26 @@
 #include <string>
 #include <utility>
 
-#include "common/wire.hpp"
 #include "daemon/core/decision.hpp"
 #include "daemon/core/login.hpp"
+#include "daemon/core/plugin_requests.hpp"
+#include "daemon/core/verdict_index.hpp"
 #include "daemon/store/store.hpp"
 
 namespace warden::core {
 
 class LoginService {
   public:
-    LoginService(store::Store& store, LoginPolicy policy);
+    // Who needs credentials comes from `index` (kept current by AuthService::refresh);
+    // the login state, TOTP and one-time codes of those who do are read from the store.
+    LoginService(store::Store& store, const VerdictIndex& index, LoginPolicy policy);
 
     // AUTH of a client whose certificate `v` admitted: refuses it unless its credentials
     // pass (devices that need none pass as they are).
-    Verdict check_auth(const wire::Message& msg, const std::string& instance, Verdict v,
-                       std::int64_t now);
+    Verdict check_auth(const AuthRequest& request, Verdict v, std::int64_t now);
     // CONNECT: refuses a device that needs credentials when this connection's AUTH did
     // not check them.
-    Verdict check_connect(const wire::Message& msg, const std::string& instance, Verdict v,
-                          std::int64_t now);
+    Verdict check_connect(const ConnectRequest& request, Verdict v, std::int64_t now);
     // The client at `address` is gone.
     void forget(const std::string& instance, const std::string& address);
 
@@ -57,6 +58,7 @@ class LoginService {
     static constexpr std::size_t kMaxChecked = 10000;
 
     store::Store& store_;
+    const VerdictIndex& index_;
     LoginPolicy policy_;
     std::map<Key, Checked> checked_;
 };
