@@ -1,5 +1,7 @@
 #include "daemon/core/auth_service.hpp"
 
+#include <malloc.h>
+
 #include <chrono>
 
 #include "common/log.hpp"
@@ -22,6 +24,9 @@ void AuthService::refresh(unsigned parts) {
     const auto start = std::chrono::steady_clock::now();
     index_.reload(store_, parts);
     index_loaded_ = true;
+    // The store's row vectors the reload went through are freed by now; hand their pages
+    // back so RSS is the index's size, not the load's peak (100 000 devices: ~40 MB less).
+    ::malloc_trim(0);
     const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                         std::chrono::steady_clock::now() - start)
                         .count();

@@ -1,6 +1,7 @@
 #include "daemon/core/verdict_index.hpp"
 
 #include <array>
+#include <stdexcept>
 
 #include "daemon/core/reach.hpp"
 
@@ -9,17 +10,6 @@ namespace {
 
 bool starts_with(std::string_view s, std::string_view prefix) {
     return s.substr(0, prefix.size()) == prefix;
-}
-
-// Columns no verdict, login or route reads: dropped so 100 000 devices stay small.
-store::Device compact(store::Device d) {
-    d.serial_number = {};
-    d.device_code = {};
-    d.email = {};
-    d.state = {};
-    d.name.shrink_to_fit();
-    d.group.shrink_to_fit();
-    return d;
 }
 
 }  // namespace
@@ -67,10 +57,46 @@ void VerdictIndex::load_devices(store::Store& store) {
     auto list = store.list_devices();
     devices.reserve(list.size());
     for (auto& d : list) {
-        const std::int64_t id = d.id;
-        devices.emplace(id, DeviceFacts{compact(std::move(d)), std::nullopt, {}});
+        DeviceFacts f;
+        f.name = std::move(d.name);
+        f.network = std::move(d.network);
+        f.local_network = std::move(d.local_network);
+        f.vpn_ip = d.vpn_ip;
+        f.group = intern(d.group);
+        f.addressing = intern(d.addressing);
+        f.type = d.type;
+        f.active = d.active;
+        f.monitor = d.monitor;
+        devices.emplace(d.id, std::move(f));
     }
     devices_ = std::move(devices);
+}
+
+// Group and addressing names: a handful of distinct values, stored once. Names of
+// deleted groups stay until the daemon restarts (a few bytes each).
+std::uint16_t VerdictIndex::intern(const std::string& text) {
+    if (auto it = name_ids_.find(text); it != name_ids_.end()) return it->second;
+    if (names_.size() >= 0xffff) throw std::runtime_error("verdict index: too many group names");
+    names_.push_back(text);
+    const auto id = static_cast<std::uint16_t>(names_.size() - 1);
+    name_ids_.emplace(text, id);
+    return id;
+}
+
+store::Device VerdictIndex::device_of(std::int64_t id, const DeviceFacts& f) const {
+    store::Device d;
+    d.id = id;
+    d.name = f.name;
+    d.type = f.type;
+    d.group = names_[f.group];
+    d.vpn_ip = f.vpn_ip;
+    d.network = f.network;
+    d.addressing = names_[f.addressing];
+    d.local_network = f.local_network;
+    d.monitor = f.monitor;
+    d.active = f.active;
+    d.state.clear();  // not kept: verdicts do not read it
+    return d;
 }
 
 void VerdictIndex::load_certificates(store::Store& store) {
@@ -85,7 +111,7 @@ void VerdictIndex::load_certificates(store::Store& store) {
 
 void VerdictIndex::load_seats(store::Store& store) {
     licenses_.clear();
-    for (auto& d : devices_) d.second.license_id.reset();
+    for (auto& d : devices_) d.second.license_id = 0;
     for (auto& l : store.list_licenses()) {
         l.name.clear();  // only the expiry matters to a verdict
         licenses_.emplace(l.id, std::move(l));
@@ -122,9 +148,9 @@ std::optional<store::CertBinding> VerdictIndex::binding(std::string_view serial)
     if (!cert->second.device_id) return out;
     const auto device = devices_.find(*cert->second.device_id);
     if (device == devices_.end()) return out;
-    out.device = device->second.device;
-    if (const auto& id = device->second.license_id) {
-        if (auto license = licenses_.find(*id); license != licenses_.end())
+    out.device = device_of(device->first, device->second);
+    if (const auto id = device->second.license_id; id != 0) {
+        if (auto license = licenses_.find(id); license != licenses_.end())
             out.license = license->second;
     }
     return out;
