@@ -27,6 +27,7 @@ for _ in $(seq 1 500); do [ -S "$work/state/run/plugin.sock" ] && break; sleep 0
 [ -S "$work/state/run/plugin.sock" ] || { cat "$work/wardend.log"; exit 1; }
 rss_kb=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
 echo "wardend RSS after start: $((rss_kb / 1024)) MB"
+grep -m1 "verdict index loaded" "$work/wardend.log" || true
 "$build/bench/auth_load" "$work/state/run/plugin.sock" "$work/serials" --connections 4 --seconds "$seconds" --rate 0 --window 64
 "$build/bench/auth_load" "$work/state/run/plugin.sock" "$work/serials" --connections 4 --seconds "$seconds" --rate 10000
 rss_kb=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)

@@ -58,29 +58,53 @@ inline constexpr std::string_view kTimeout = "timeout";  // result: no verdict i
 inline constexpr std::string_view kAllow = "allow";
 inline constexpr std::string_view kDeny = "deny";
 
-// OpenVPN env vars the plugin forwards (when set) with Auth, Connect and Disconnect.
-inline constexpr std::array<std::string_view, 21> kForwardedEnv = {
-    "common_name",
-    "username",
-    "password",
-    "untrusted_ip",
-    "untrusted_ip6",  // set instead of untrusted_ip for clients over IPv6
-    "untrusted_port",
-    "trusted_ip",
-    "trusted_ip6",
-    "trusted_port",
-    "tls_serial_hex_0",
-    "tls_digest_sha256_0",
-    "session_state",
-    "session_id",
-    "IV_VER",
-    "IV_PLAT",
-    "ifconfig_pool_remote_ip",
-    "bytes_received",
-    "bytes_sent",
-    "time_duration",
-    "time_unix",
-    "proto_1",
+// OpenVPN env var names: the plugin forwards them unchanged as field names, the daemon's
+// decoder (daemon/server/plugin_decode.cpp) is the only daemon code that reads them.
+namespace env {
+inline constexpr std::string_view common_name = "common_name";
+inline constexpr std::string_view username = "username";
+inline constexpr std::string_view password = "password";
+inline constexpr std::string_view untrusted_ip = "untrusted_ip";
+inline constexpr std::string_view untrusted_ip6 = "untrusted_ip6";  // clients over IPv6
+inline constexpr std::string_view untrusted_port = "untrusted_port";
+inline constexpr std::string_view trusted_ip = "trusted_ip";
+inline constexpr std::string_view trusted_ip6 = "trusted_ip6";
+inline constexpr std::string_view trusted_port = "trusted_port";
+inline constexpr std::string_view tls_serial = "tls_serial_hex_0";
+inline constexpr std::string_view tls_digest = "tls_digest_sha256_0";
+inline constexpr std::string_view session_state = "session_state";
+inline constexpr std::string_view session_id = "session_id";
+inline constexpr std::string_view iv_ver = "IV_VER";
+inline constexpr std::string_view iv_plat = "IV_PLAT";
+inline constexpr std::string_view pool_remote_ip = "ifconfig_pool_remote_ip";
+inline constexpr std::string_view bytes_received = "bytes_received";
+inline constexpr std::string_view bytes_sent = "bytes_sent";
+inline constexpr std::string_view time_duration = "time_duration";
+inline constexpr std::string_view time_unix = "time_unix";
+inline constexpr std::string_view proto = "proto_1";
+}  // namespace env
+
+struct ForwardedField {
+    std::string_view name;
+    bool secret = false;  // wiped wherever it was held, as soon as it is not needed
 };
+
+// The one list of OpenVPN env vars the plugin forwards (when set) with Auth, Connect and
+// Disconnect: the plugin's build_message and wipe_secrets and the daemon's decoder use it.
+inline constexpr auto kForwardedEnv = std::to_array<ForwardedField>({
+    {env::common_name},    {env::username},       {env::password, true}, {env::untrusted_ip},
+    {env::untrusted_ip6},  {env::untrusted_port}, {env::trusted_ip},     {env::trusted_ip6},
+    {env::trusted_port},   {env::tls_serial},     {env::tls_digest},     {env::session_state},
+    {env::session_id},     {env::iv_ver},         {env::iv_plat},        {env::pool_remote_ip},
+    {env::bytes_received}, {env::bytes_sent},     {env::time_duration},  {env::time_unix},
+    {env::proto},
+});
+
+// Whether `name` is a forwarded field that holds a secret.
+constexpr bool is_secret(std::string_view name) {
+    for (const auto& f : kForwardedEnv)
+        if (f.secret && f.name == name) return true;
+    return false;
+}
 
 }  // namespace warden::protocol

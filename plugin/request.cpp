@@ -22,8 +22,9 @@ wire::Message build_message(wire::Type type, std::string_view instance, const ch
     wire::Message msg(type, 0);
     msg.fields.reserve(protocol::kForwardedEnv.size() + 1);
     msg.set(std::string(protocol::field::instance), std::string(instance));
-    for (std::string_view name : protocol::kForwardedEnv) {
-        if (auto value = env_get(envp, name)) msg.set(std::string(name), std::string(*value));
+    for (const auto& field : protocol::kForwardedEnv) {
+        if (auto value = env_get(envp, field.name))
+            msg.set(std::string(field.name), std::string(*value));
     }
     return msg;
 }
@@ -35,7 +36,7 @@ void wipe(std::string& s) {
 
 void wipe_secrets(wire::Message& msg) {
     for (auto& [key, value] : msg.fields) {
-        if (key == "password") wipe(value);
+        if (protocol::is_secret(key)) wipe(value);
     }
 }
 

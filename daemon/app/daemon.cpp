@@ -91,6 +91,8 @@ class Daemon {
         }
         registry_.before_command([this] { auth_.after_replies(); });
         registry_.after_write([this](const std::string& command) {
+            // Before the command replies: a verdict right after it sees the change.
+            auth_.refresh(core::VerdictIndex::parts_changed_by(command));
             sync_routes();
             return firewall_ ? refresh_firewall(command) : std::string();
         });
@@ -111,6 +113,7 @@ class Daemon {
                         {"hint", "run as root, or set [firewall] enabled = false"}});
             return 1;
         }
+        auth_.refresh();  // the verdict index, before the first verdict
         plugin_server_.start();
         admin_server_.start();
         sessions_.start();

@@ -13,6 +13,7 @@
 #include "daemon/core/login_service.hpp"
 #include "daemon/core/plugin_requests.hpp"
 #include "daemon/core/sessions.hpp"
+#include "daemon/core/verdict_index.hpp"
 #include "daemon/store/store.hpp"
 
 namespace warden::core {
@@ -22,8 +23,15 @@ class AuthService final : public PluginRequests {
     AuthService(store::Store& store, SessionTable& sessions, VpnPool pool, const Clock& clock,
                 LoginPolicy login = {});
 
-    std::optional<wire::Message> handle(const wire::Message& msg,
-                                        const std::string& instance) override;
+    VerdictReply auth(const AuthRequest& request) override;
+    VerdictReply connect(const ConnectRequest& request) override;
+    void disconnect(const DisconnectRequest& request) override;
+
+    // Reads `parts` of the verdict index from the store again: called after every
+    // committed change of what verdicts depend on, before the change is reported done.
+    // Until the first call the index is built at the first verdict.
+    void refresh(unsigned parts = VerdictIndex::kAll);
+    const VerdictIndex& index() const { return index_; }
     // Login writes wait for after_replies() (LoginService::write_after_reply); the daemon's
     // mode. `started_at` arms the TOTP replay guard's crash rule.
     void write_logins_after_reply(std::int64_t started_at) { login_.write_after_reply(started_at); }
@@ -42,13 +50,14 @@ class AuthService final : public PluginRequests {
     static void write_batch(store::Store& store, const Batch& batch);
 
   private:
-    wire::Message verdict_reply(const wire::Message& msg, const std::string& instance,
-                                bool connect);
+    // What the certificate alone says (decide()).
+    Verdict verdict_of(const std::string& serial, std::int64_t now, bool connect);
+    // Logs, records and answers the verdict after the login checks.
+    VerdictReply reply_for(const ClientRequest& request, Verdict v, std::int64_t now, bool connect);
     std::string client_config_for(const store::Device& device, std::string base);
     // Why a Verdict carrying `config` cannot be sent (over the frame limit), if it cannot.
-    std::optional<std::string> oversized_reply(std::uint32_t id, const std::string& config);
-    void on_disconnect(const wire::Message& msg, const std::string& instance);
-    std::optional<store::Device> device_of(const wire::Message& msg);  // by certificate serial
+    std::optional<std::string> oversized_reply(const std::string& config) const;
+    std::optional<store::Device> device_of(const std::string& serial);
     void record(store::ConnectionEntry entry);
     void set_state(std::int64_t device_id, store::DeviceState state);
     void remember_refused(const std::string& instance, const std::string& address,
@@ -57,17 +66,18 @@ class AuthService final : public PluginRequests {
     static constexpr std::size_t kMaxRememberedRefusals = 10000;
     static constexpr std::int64_t kRefusalMemorySeconds = 300;
 
+    const VerdictIndex& current_index();
+
     store::Store& store_;
+    VerdictIndex index_;
+    bool index_loaded_ = false;
     SessionTable& sessions_;
     VpnPool pool_;
     const Clock& clock_;
     LoginService login_;  // credentials of devices that need them (TOTP, password, codes)
-    std::size_t max_reply_ = wire::kDefaultMaxFrame;  // the plugin socket's frame limit
+    std::size_t max_reply_ = kMaxVerdictPayload;  // the plugin socket's frame limit
     Batch pending_;
     std::map<std::pair<std::string, std::string>, std::int64_t> refused_connects_;  // -> when
 };
-
-// The client's real address in common/endpoint.hpp's form: "ip:port", "[ip6]:port".
-std::string real_address_of(const wire::Message& msg);
 
 }  // namespace warden::core

@@ -1,17 +1,11 @@
 #include "daemon/core/login_service.hpp"
 
 #include "common/log.hpp"
-#include "common/text.hpp"
-#include "daemon/core/auth_service.hpp"
 
 namespace warden::core {
 namespace {
 
 constexpr std::string_view kActor = "wardend";
-
-std::string serial_of(const wire::Message& msg) {
-    return text::normalize_serial(msg.get("tls_serial_hex_0").value_or(""));
-}
 
 Verdict refuse(Verdict v, std::string reason) {
     v.allow = false;
@@ -22,9 +16,9 @@ Verdict refuse(Verdict v, std::string reason) {
 
 }  // namespace
 
-LoginService::LoginService(store::Store& store, LoginPolicy policy,
+LoginService::LoginService(store::Store& store, const VerdictIndex& index, LoginPolicy policy,
                            PasswordCache::SlowVerifier slow_verifier)
-    : store_(store), policy_(policy), passwords_(std::move(slow_verifier)) {}
+    : store_(store), index_(index), policy_(policy), passwords_(std::move(slow_verifier)) {}
 
 void LoginService::write_after_reply(std::int64_t started_at) {
     guard_.emplace(started_at);
@@ -40,7 +34,7 @@ LoginFacts LoginService::load(const store::Device& device, std::string_view sess
         }
     }
     LoginFacts f;
-    f.group_requires_totp = store_.group_requires_totp(device.group).value_or(false);
+    f.group_requires_totp = index_.login_requirements(device.id).group_requires_totp;
     f.totp = store_.find_totp(device.id);
     f.login = store_.login_state(device.id);
     f.codes = store_.one_time_codes(device.id);
@@ -55,16 +49,15 @@ LoginFacts LoginService::load(const store::Device& device, std::string_view sess
     return f;
 }
 
-Verdict LoginService::check_auth(const wire::Message& msg, const std::string& instance, Verdict v,
-                                 std::int64_t now) {
+Verdict LoginService::check_auth(const AuthRequest& request, Verdict v, std::int64_t now) {
     if (!v.allow || !v.device) return v;
     const store::Device& device = *v.device;
-    if (!needs_credentials(device, store_.login_requirements(device.id))) return v;
-    const std::string address = real_address_of(msg);
-    const std::string session_id(msg.get("session_id").value_or(""));
+    if (!needs_credentials(device, index_.login_requirements(device.id))) return v;
+    const std::string& instance = request.instance;
+    const std::string& address = request.real_address;
+    const std::string& session_id = request.session_id;
     const LoginFacts facts = load(device, session_id, now);
-    const LoginAttempt attempt{msg.get("username").value_or(""), msg.get("password").value_or(""),
-                               msg.get("session_state").value_or("")};
+    const LoginAttempt attempt{request.username, request.password.view(), request.session_state};
     LoginOutcome out = evaluate_login(device, facts, attempt, policy_, now);
     if (!apply(device, out, session_id, now)) {
         out = {};
@@ -86,22 +79,22 @@ Verdict LoginService::check_auth(const wire::Message& msg, const std::string& in
                                  {"address", address},
                                  {"session_state", state},
                                  {"method", out.method}});
-    remember({instance, address}, {device.id, serial_of(msg), now}, now);
+    remember({instance, address}, {device.id, request.serial, now}, now);
     return v;
 }
 
-Verdict LoginService::check_connect(const wire::Message& msg, const std::string& instance,
-                                    Verdict v, std::int64_t now) {
+Verdict LoginService::check_connect(const ConnectRequest& request, Verdict v, std::int64_t now) {
     if (!v.allow || !v.device) return v;
     const store::Device& device = *v.device;
-    const std::string address = real_address_of(msg);
+    const std::string& instance = request.instance;
+    const std::string& address = request.real_address;
     bool checked = false;
     if (auto it = checked_.find({instance, address}); it != checked_.end()) {
-        checked = it->second.device_id == device.id && it->second.serial == serial_of(msg) &&
+        checked = it->second.device_id == device.id && it->second.serial == request.serial &&
                   now - it->second.at <= kCheckedSeconds && now >= it->second.at;
         checked_.erase(it);
     }
-    if (checked || !needs_credentials(device, store_.login_requirements(device.id))) return v;
+    if (checked || !needs_credentials(device, index_.login_requirements(device.id))) return v;
     log::info("login refused", {{"instance", instance},
                                 {"device", device.name},
                                 {"address", address},

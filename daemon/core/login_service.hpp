@@ -26,19 +26,22 @@
 #include <utility>
 #include <vector>
 
-#include "common/wire.hpp"
 #include "daemon/core/decision.hpp"
 #include "daemon/core/login.hpp"
 #include "daemon/core/password_cache.hpp"
 #include "daemon/core/replay_guard.hpp"
+#include "daemon/core/plugin_requests.hpp"
+#include "daemon/core/verdict_index.hpp"
 #include "daemon/store/store.hpp"
 
 namespace warden::core {
 
 class LoginService {
   public:
+    // Who needs credentials comes from `index` (kept current by AuthService::refresh);
+    // the login state, TOTP and one-time codes of those who do are read from the store.
     // `slow_verifier`: the static password check behind the cache (tests inject one).
-    LoginService(store::Store& store, LoginPolicy policy,
+    LoginService(store::Store& store, const VerdictIndex& index, LoginPolicy policy,
                  PasswordCache::SlowVerifier slow_verifier = {});
 
     // From now on writes wait for persist(); `started_at` arms the guard's crash rule.
@@ -49,12 +52,10 @@ class LoginService {
 
     // AUTH of a client whose certificate `v` admitted: refuses it unless its credentials
     // pass (devices that need none pass as they are).
-    Verdict check_auth(const wire::Message& msg, const std::string& instance, Verdict v,
-                       std::int64_t now);
+    Verdict check_auth(const AuthRequest& request, Verdict v, std::int64_t now);
     // CONNECT: refuses a device that needs credentials when this connection's AUTH did
     // not check them.
-    Verdict check_connect(const wire::Message& msg, const std::string& instance, Verdict v,
-                          std::int64_t now);
+    Verdict check_connect(const ConnectRequest& request, Verdict v, std::int64_t now);
     // The client at `address` is gone.
     void forget(const std::string& instance, const std::string& address);
 
@@ -90,6 +91,7 @@ class LoginService {
     static constexpr std::size_t kMaxChecked = 10000;
 
     store::Store& store_;
+    const VerdictIndex& index_;
     LoginPolicy policy_;
     std::map<Key, Checked> checked_;
     PasswordCache passwords_;

@@ -1,19 +1,80 @@
+// What the plugin socket asks of the daemon, as typed values: daemon/server/plugin_decode
+// turns each wire message into one of these once (rejecting malformed fields there), so
+// nothing below it knows OpenVPN's variable names or the wire format.
 #pragma once
 
-#include <optional>
+#include <cstddef>
+#include <cstdint>
 #include <string>
-
-#include "common/wire.hpp"
+#include <string_view>
+#include <utility>
 
 namespace warden::core {
 
-// What the plugin socket asks of the daemon; implemented without any transport.
+// A string that is wiped (explicit_bzero) when it changes hands or goes away: the
+// client's password. Neither copyable nor printable by accident.
+class SecretString {
+  public:
+    SecretString() = default;
+    explicit SecretString(std::string value) : value_(std::move(value)) {}
+    SecretString(SecretString&& other) noexcept;
+    SecretString& operator=(SecretString&& other) noexcept;
+    SecretString(const SecretString&) = delete;
+    SecretString& operator=(const SecretString&) = delete;
+    ~SecretString();
+
+    std::string_view view() const { return value_; }
+    bool empty() const { return value_.empty(); }
+
+  private:
+    std::string value_;
+};
+
+// Wipes every byte `s` holds (its whole capacity) and empties it.
+void wipe(std::string& s);
+
+// What OpenVPN told about a client, for Auth, Connect and Disconnect alike.
+struct ClientRequest {
+    std::uint32_t id = 0;       // pairs the reply with the request
+    std::string instance;       // the OpenVPN instance (plugin Hello)
+    std::string serial;         // certificate serial, normalized hex; "": none sent
+    std::string common_name;    // certificate CN
+    std::string real_address;   // common/endpoint.hpp form: "ip:port", "[ip6]:port"
+    std::string username;       // credentials (Auth; "" when none)
+    SecretString password;      //
+    std::string session_state;  // auth-gen-token state ("" when none)
+    std::string session_id;     //
+    std::string peer_version;   // IV_VER
+    std::string peer_platform;  // IV_PLAT
+};
+
+struct AuthRequest : ClientRequest {};
+struct ConnectRequest : ClientRequest {};
+struct DisconnectRequest : ClientRequest {
+    std::uint64_t bytes_received = 0;
+    std::uint64_t bytes_sent = 0;
+    std::int64_t duration = 0;  // seconds
+};
+
+// The answer to Auth and Connect.
+struct VerdictReply {
+    bool allow = false;
+    std::string reason;  // deny: why (shown to the client, logged)
+    std::string config;  // Connect allowed: per-client OpenVPN config lines
+};
+
+// A Verdict frame's payload is this many bytes plus its config (the wire format's fixed
+// part and the result and config fields); more than kMaxVerdictPayload cannot be sent.
+// plugin_decode_test checks both against common/wire.hpp.
+inline constexpr std::size_t kVerdictOverhead = 35;
+inline constexpr std::size_t kMaxVerdictPayload = std::size_t{64} * 1024;
+
 class PluginRequests {
   public:
     virtual ~PluginRequests() = default;
-    // Reply for a request (Verdict, Error, Pong), or nullopt for notifications.
-    virtual std::optional<wire::Message> handle(const wire::Message& msg,
-                                                const std::string& instance) = 0;
+    virtual VerdictReply auth(const AuthRequest& request) = 0;
+    virtual VerdictReply connect(const ConnectRequest& request) = 0;
+    virtual void disconnect(const DisconnectRequest& request) = 0;
     // Called soon after replies were handed to the socket: work a verdict need not wait
     // for (the logins' writes) is done here.
     virtual void after_replies() {}

@@ -8,6 +8,7 @@
 
 #include "common/log.hpp"
 #include "common/protocol.hpp"
+#include "daemon/server/plugin_decode.hpp"
 #include "daemon/server/plugin_report.hpp"
 #include "daemon/server/unix_listener.hpp"
 
@@ -72,7 +73,7 @@ class PluginConnection : public std::enable_shared_from_this<PluginConnection> {
         }
     }
 
-    void dispatch(const wire::Message& msg) {
+    void dispatch(wire::Message& msg) {
         if (msg.type == wire::Type::Hello) {
             instance_ = msg.get_or(protocol::field::instance, "default");
             log::info("plugin connected",
@@ -83,7 +84,7 @@ class PluginConnection : public std::enable_shared_from_this<PluginConnection> {
         if (msg.type == wire::Type::Report) return on_report(msg);
         std::optional<wire::Message> reply;
         try {
-            reply = server_.requests_.handle(msg, instance_);
+            reply = answer(server_.requests_, msg, instance_);
         } catch (const std::exception& e) {
             log::error("plugin request failed", {{"instance", instance_}, {"error", e.what()}});
             reply = wire::Message(wire::Type::Error, msg.id);

@@ -1,6 +1,7 @@
 // The plugin socket: many OpenVPN plugin connections, each a stream of wire frames.
-// Requests are answered through PluginRequests (no transport in there); a malformed
-// frame gets an Error reply and the connection is closed, others keep being served.
+// Requests are decoded into typed values (plugin_decode.hpp) and answered through
+// PluginRequests (no transport in there); a malformed frame gets an Error reply and the
+// connection is closed, a malformed field an Error reply to that request only.
 //
 // Who may connect: the socket is 0660 root:socket_group, and each connection's peer is
 // checked (SO_PEERCRED) as well: uid 0, the uid of socket_user or the gid of socket_group.

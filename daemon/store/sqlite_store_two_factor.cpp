@@ -31,6 +31,21 @@ LoginRequirements HotStatements::login_requirements(std::int64_t device_id) {
     return out;
 }
 
+// Only devices with a TOTP row, a password or a group requiring TOTP: the rest need
+// nothing and are not listed.
+std::vector<std::pair<std::int64_t, LoginRequirements>> all_login_requirements(sqlite3* db) {
+    Statement s(db,
+                "SELECT d.id, COALESCE(t.enforced, 0), COALESCE(l.password_hash, '') <> '', "
+                "g.require_totp FROM devices d JOIN groups g ON g.id = d.group_id "
+                "LEFT JOIN device_totp t ON t.device_id = d.id "
+                "LEFT JOIN device_login l ON l.device_id = d.id "
+                "WHERE t.enforced OR l.password_hash <> '' OR g.require_totp");
+    std::vector<std::pair<std::int64_t, LoginRequirements>> out;
+    while (s.step())
+        out.push_back({s.int64(0), {s.int64(1) != 0, s.int64(2) != 0, s.int64(3) != 0}});
+    return out;
+}
+
 std::optional<Totp> find_totp(sqlite3* db, std::int64_t device_id) {
     Statement s(db,
                 "SELECT device_id, secret, confirmed_at, enforced, last_step, created_at "

@@ -19,6 +19,7 @@ class HotStatements {
     Statement requirements_;
 };
 
+std::vector<std::pair<std::int64_t, LoginRequirements>> all_login_requirements(sqlite3* db);
 std::optional<Totp> find_totp(sqlite3* db, std::int64_t device_id);
 void put_totp(sqlite3* db, const Totp& totp);
 bool delete_totp(sqlite3* db, std::int64_t device_id);

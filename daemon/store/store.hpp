@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "daemon/model/records.hpp"
@@ -102,6 +103,8 @@ class Store {
     virtual Outcome add_certificate(const Certificate& cert) = 0;
     virtual std::vector<Certificate> certificates_of(std::int64_t device_id) = 0;
     virtual std::optional<CertBinding> find_by_serial(std::string_view serial) = 0;
+    // Every certificate without its PEMs, common name and fingerprint (the verdict index).
+    virtual std::vector<Certificate> certificate_summaries() = 0;
     // Whether an unrevoked certificate valid at `now` has this common name.
     virtual bool common_name_in_use(std::string_view common_name, std::int64_t now) = 0;
     virtual Outcome revoke_certificate(std::string_view serial, std::int64_t now) = 0;
@@ -127,6 +130,8 @@ class Store {
 
     // Two-factor authentication (sqlite_store_two_factor.cpp).
     virtual LoginRequirements login_requirements(std::int64_t device_id) = 0;
+    // login_requirements of every device that needs anything (the verdict index).
+    virtual std::vector<std::pair<std::int64_t, LoginRequirements>> all_login_requirements() = 0;
     virtual std::optional<Totp> find_totp(std::int64_t device_id) = 0;
     virtual void put_totp(const Totp& totp) = 0;  // insert or replace
     virtual bool delete_totp(std::int64_t device_id) = 0;

@@ -1,9 +1,11 @@
 #include <catch2/catch.hpp>
 
 #include "daemon/core/auth_service.hpp"
+#include "plugin_answer.hpp"
 #include "support/unix_client.hpp"
 
 using namespace warden;
+using warden::testing::handle;
 
 namespace {
 
@@ -45,7 +47,7 @@ struct Fixture {
 
 TEST_CASE("connect admits with the device's address and records the session") {
     Fixture f;
-    auto reply = f.auth.handle(f.request(wire::Type::Connect, "AB:C1:23"), "main");
+    auto reply = handle(f.auth, f.request(wire::Type::Connect, "AB:C1:23"), "main");
     REQUIRE(reply);
     CHECK(reply->type == wire::Type::Verdict);
     CHECK(reply->id == 11);
@@ -67,11 +69,11 @@ TEST_CASE("connect admits with the device's address and records the session") {
 
 TEST_CASE("disconnect logs bytes and duration and sets the device offline") {
     Fixture f;
-    f.auth.handle(f.request(wire::Type::Connect, "abc123"), "main");
+    handle(f.auth, f.request(wire::Type::Connect, "abc123"), "main");
     auto bye = f.request(wire::Type::Disconnect, "abc123");
     bye.id = 0;
     bye.set("bytes_received", "1000").set("bytes_sent", "2000").set("time_duration", "42");
-    CHECK_FALSE(f.auth.handle(bye, "main"));
+    CHECK_FALSE(handle(f.auth, bye, "main"));
     CHECK(f.table.size() == 0);
     core::AuthService::write_batch(*f.store, f.auth.take_batch());
     auto log = f.store->connections(f.device_id, 10);
@@ -96,7 +98,7 @@ TEST_CASE("the disconnect of a session from before a restart is credited to its 
     auto bye = f.request(wire::Type::Disconnect, "abc123");
     bye.id = 0;
     bye.set("bytes_received", "70").set("bytes_sent", "30").set("time_duration", "9");
-    f.auth.handle(bye, "main");
+    handle(f.auth, bye, "main");
     core::AuthService::write_batch(*f.store, f.auth.take_batch());
     auto log = f.store->connections(f.device_id, 10);
     REQUIRE(log.size() == 1);
@@ -109,7 +111,7 @@ TEST_CASE("the disconnect of a session from before a restart is credited to its 
 TEST_CASE("a device without a valid license seat is refused with \"no license\"") {
     Fixture f;
     REQUIRE(f.store->unassign_license(f.device_id, 4000).ok());
-    auto reply = f.auth.handle(f.request(wire::Type::Connect, "abc123"), "main");
+    auto reply = handle(f.auth, f.request(wire::Type::Connect, "abc123"), "main");
     CHECK(reply->get("result") == "deny");
     CHECK(reply->get("reason") == "no license");
     store::License l;
@@ -118,20 +120,22 @@ TEST_CASE("a device without a valid license seat is refused with \"no license\""
     l.expires_at = 6000;
     REQUIRE(f.store->add_license(l).ok());
     REQUIRE(f.store->assign_license(f.device_id, "short", 4000).ok());
-    CHECK(f.auth.handle(f.request(wire::Type::Connect, "abc123"), "main")->get("result") ==
+    f.auth.refresh();  // as the daemon's after-write hook does
+    CHECK(handle(f.auth, f.request(wire::Type::Connect, "abc123"), "main")->get("result") ==
           "allow");
     f.now = 6000;
-    reply = f.auth.handle(f.request(wire::Type::Connect, "abc123"), "other");
+    reply = handle(f.auth, f.request(wire::Type::Connect, "abc123"), "other");
     CHECK(reply->get("reason") == "no license");
 }
 
 TEST_CASE("refusals carry the reason and are logged") {
     Fixture f;
-    auto reply = f.auth.handle(f.request(wire::Type::Auth, "ffff"), "main");
+    auto reply = handle(f.auth, f.request(wire::Type::Auth, "ffff"), "main");
     CHECK(reply->get("result") == "deny");
     CHECK(reply->get("reason") == "certificate not registered");
     REQUIRE(f.store->revoke_certificate("abc123", 4000).ok());
-    reply = f.auth.handle(f.request(wire::Type::Connect, "abc123"), "main");
+    f.auth.refresh();  // as the daemon's after-write hook does
+    reply = handle(f.auth, f.request(wire::Type::Connect, "abc123"), "main");
     CHECK(reply->get("reason") == "certificate revoked");
     CHECK(f.table.size() == 0);
     auto batch = f.auth.take_batch();
@@ -143,14 +147,14 @@ TEST_CASE("refusals carry the reason and are logged") {
 TEST_CASE("the disconnect of a client refused at connect is not a session end") {
     Fixture f;
     REQUIRE(f.store->revoke_certificate("abc123", 4000).ok());
-    f.auth.handle(f.request(wire::Type::Connect, "abc123"), "main");
+    handle(f.auth, f.request(wire::Type::Connect, "abc123"), "main");
     auto bye = f.request(wire::Type::Disconnect, "abc123");
     bye.id = 0;
-    f.auth.handle(bye, "main");
+    handle(f.auth, bye, "main");
     auto batch = f.auth.take_batch();
     REQUIRE(batch.log.size() == 1);
     CHECK(batch.log[0].event == store::ConnectionEvent::Refused);
-    f.auth.handle(bye, "main");  // a second one is an ordinary (unknown) disconnect
+    handle(f.auth, bye, "main");  // a second one is an ordinary (unknown) disconnect
     CHECK(f.auth.take_batch().log.at(0).event == store::ConnectionEvent::Disconnect);
 }
 
@@ -186,7 +190,7 @@ void add_routers(Fixture& f, int count, bool spread) {
 TEST_CASE("a connect reply over the frame limit is refused at once with the reason") {
     Fixture f;
     add_routers(f, 2000, true);  // 2 000 routes of ~38 bytes: over 64 KiB
-    auto reply = f.auth.handle(f.request(wire::Type::Connect, "abc123"), "main");
+    auto reply = handle(f.auth, f.request(wire::Type::Connect, "abc123"), "main");
     REQUIRE(reply);
     CHECK(reply->type == wire::Type::Verdict);
     CHECK(reply->get("result") == "deny");
@@ -202,7 +206,7 @@ TEST_CASE("a connect reply over the frame limit is refused at once with the reas
 TEST_CASE("adjacent routed networks are pushed aggregated and fit in the reply") {
     Fixture f;
     add_routers(f, 2048, false);  // 10.16.0.0/24 .. 10.23.255.0/24: one /13
-    auto reply = f.auth.handle(f.request(wire::Type::Connect, "abc123"), "main");
+    auto reply = handle(f.auth, f.request(wire::Type::Connect, "abc123"), "main");
     REQUIRE(reply);
     CHECK(reply->get("result") == "allow");
     CHECK(reply->get_or("config", "") ==
@@ -226,9 +230,9 @@ wire::Message from_ipv6(Fixture& f, wire::Type type, const std::string& ip6,
 TEST_CASE("clients over IPv6 are keyed by [address]:port, not by the port alone") {
     Fixture f;
     // Two clients from the same port number on different IPv6 addresses.
-    REQUIRE(f.auth.handle(from_ipv6(f, wire::Type::Connect, "fd00::2", "40000"), "main")
+    REQUIRE(handle(f.auth, from_ipv6(f, wire::Type::Connect, "fd00::2", "40000"), "main")
                 ->get("result") == "allow");
-    REQUIRE(f.auth.handle(from_ipv6(f, wire::Type::Connect, "FD00::3", "40000"), "main")
+    REQUIRE(handle(f.auth, from_ipv6(f, wire::Type::Connect, "FD00::3", "40000"), "main")
                 ->get("result") == "allow");
     CHECK(f.table.size() == 2);
     REQUIRE(f.table.find("main", "[fd00::2]:40000"));
@@ -238,7 +242,7 @@ TEST_CASE("clients over IPv6 are keyed by [address]:port, not by the port alone"
     // The disconnect of one ends that one and is credited to its device.
     auto bye = from_ipv6(f, wire::Type::Disconnect, "fd00::3", "40000");
     bye.set("bytes_received", "100").set("bytes_sent", "200");
-    f.auth.handle(bye, "main");
+    handle(f.auth, bye, "main");
     CHECK(f.table.find("main", "[fd00::2]:40000"));
     CHECK_FALSE(f.table.find("main", "[fd00::3]:40000"));
     auto batch = f.auth.take_batch();
@@ -251,22 +255,22 @@ TEST_CASE("clients over IPv6 are keyed by [address]:port, not by the port alone"
 
 TEST_CASE("the management interface's port-less IPv6 address finds the plugin's session") {
     Fixture f;
-    f.auth.handle(from_ipv6(f, wire::Type::Connect, "fd00::2", "40000"), "main");
+    handle(f.auth, from_ipv6(f, wire::Type::Connect, "fd00::2", "40000"), "main");
     auto s = f.table.find_reported("main", "[fd00::2]", "10.8.0.7");
     REQUIRE(s);
     CHECK(s->real_address == "[fd00::2]:40000");
     CHECK_FALSE(f.table.find_reported("main", "[fd00::2]", "10.8.0.9"));  // another client
     CHECK_FALSE(f.table.find_reported("main", "[fd00::22]", "10.8.0.7"));
     CHECK_FALSE(f.table.find_reported("other", "[fd00::2]", "10.8.0.7"));
-    f.auth.handle(f.request(wire::Type::Connect, "abc123"), "main");
+    handle(f.auth, f.request(wire::Type::Connect, "abc123"), "main");
     CHECK(f.table.find_reported("main", "192.0.2.5:40000", "")->real_address == "192.0.2.5:40000");
 }
 
 TEST_CASE("pings are answered, replies never arrive unasked") {
     Fixture f;
-    auto pong = f.auth.handle(wire::Message(wire::Type::Ping, 3), "main");
+    auto pong = handle(f.auth, wire::Message(wire::Type::Ping, 3), "main");
     REQUIRE(pong);
     CHECK(pong->type == wire::Type::Pong);
     CHECK(pong->id == 3);
-    CHECK(f.auth.handle(wire::Message(wire::Type::Verdict, 4), "main")->type == wire::Type::Error);
+    CHECK(handle(f.auth, wire::Message(wire::Type::Verdict, 4), "main")->type == wire::Type::Error);
 }

@@ -4,9 +4,11 @@
 
 #include "daemon/core/auth_service.hpp"
 #include "daemon/core/totp.hpp"
+#include "plugin_answer.hpp"
 #include "support/unix_client.hpp"
 
 using namespace warden;
+using warden::testing::handle;
 
 namespace {
 
@@ -55,7 +57,7 @@ struct Fixture {
         return m;
     }
     std::string verdict(wire::Message m) {
-        return std::string(*auth.handle(m, "main")->get("result"));
+        return std::string(*handle(auth, m, "main")->get("result"));
     }
     std::string auth_with(const std::string& password, const std::string& state = "Initial",
                           const std::string& session = "S1", const std::string& port = "4000") {
@@ -80,7 +82,7 @@ struct Fixture {
 TEST_CASE("login service: CONNECT of a TOTP device needs an AUTH that checked its code") {
     Fixture f;
     CHECK(f.connect() == "deny");  // certificate-only attempt
-    auto reply = f.auth.handle(f.request(wire::Type::Connect, "aa01", "4000"), "main");
+    auto reply = handle(f.auth, f.request(wire::Type::Connect, "aa01", "4000"), "main");
     CHECK(reply->get("reason") == "credentials required: username = device name, password = code");
     CHECK(f.auth_with(f.code()) == "allow");
     CHECK(f.connect("aa01", "4001") == "deny");  // another connection

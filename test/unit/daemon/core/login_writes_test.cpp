@@ -6,6 +6,7 @@
 #include "daemon/core/auth_service.hpp"
 #include "daemon/core/secrets.hpp"
 #include "daemon/core/totp.hpp"
+#include "plugin_answer.hpp"
 #include "support/unix_client.hpp"
 
 using namespace warden;
@@ -20,8 +21,8 @@ struct Fixture {
     core::SessionTable table;
     std::int64_t start = 1700000010;
     std::int64_t now = start;
-    core::AuthService auth{
-        *store, table, {*net::parse_network("10.8.0.0/24"), 0x0a080001}, [this] { return now; }};
+    core::Clock clock{[this] { return now; }};
+    core::AuthService auth{*store, table, {*net::parse_network("10.8.0.0/24"), 0x0a080001}, clock};
     std::int64_t laptop = 0, desk = 0;
 
     // `confirmed_at`: when the laptop's TOTP was confirmed (before the start: the crash
@@ -60,7 +61,7 @@ struct Fixture {
         m.set("tls_serial_hex_0", serial).set("untrusted_ip", "192.0.2.5");
         m.set("untrusted_port", "4000").set("username", name).set("password", password);
         m.set("session_state", "Initial").set("session_id", session);
-        return std::string(*auth.handle(m, "main")->get("result"));
+        return std::string(*testing::handle(auth, m, "main")->get("result"));
     }
     std::string code() const { return *core::totp::code_at(kSecret, now); }
     std::int64_t stored_step() { return store->find_totp(laptop)->last_step; }

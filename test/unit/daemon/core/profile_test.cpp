@@ -24,7 +24,7 @@ store::Device netmap_router() {
     d.id = 4;
     d.name = "plant";
     d.type = store::DeviceType::Router;
-    d.addressing = "netmap";
+    d.addressing = store::Addressing::Netmap;
     d.network = "10.20.0.0/24";
     d.local_network = "192.168.1.0/24";
     return d;

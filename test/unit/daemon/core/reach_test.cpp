@@ -4,9 +4,11 @@
 
 #include "daemon/core/auth_service.hpp"
 #include "daemon/core/reach.hpp"
+#include "plugin_answer.hpp"
 #include "support/unix_client.hpp"
 
 using namespace warden;
+using warden::testing::handle;
 
 namespace {
 
@@ -80,7 +82,7 @@ TEST_CASE("reach: a connecting pc is pushed routes only to networks its group ma
     wire::Message m(wire::Type::Connect, 1);
     m.set("tls_serial_hex_0", "abc123").set("common_name", "laptop");
     m.set("untrusted_ip", "192.0.2.5").set("untrusted_port", "40000");
-    auto reply = auth.handle(m, "main");
+    auto reply = handle(auth, m, "main");
     REQUIRE(reply);
     CHECK(reply->get("config") ==
           "ifconfig-push 10.8.0.7 255.255.255.0\npush \"route 192.168.1.0 255.255.255.0\"\n");

@@ -302,7 +302,7 @@ struct GenerationApplier : RecordingApplier {
 
 }  // namespace
 
-TEST_CASE("firewall check: an unchanged generation id costs no listing; a changed one compares") {
+TEST_CASE("firewall check: an unchanged generation id costs no listing, a changed one compares") {
     testing::TempDir dir;
     auto store = std::move(store::open_sqlite((dir.path / "warden.db").string()).store);
     GenerationApplier applier;

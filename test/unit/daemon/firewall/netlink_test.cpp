@@ -89,7 +89,7 @@ TEST_CASE("netlink: allow elements read back as rendered") {
         CHECK_FALSE(parse_allow_element(bad));
 }
 
-TEST_CASE("netlink: an empty delta is an empty batch; a group before others needs the full load") {
+TEST_CASE("netlink: an empty delta is an empty batch, a group before others needs the full load") {
     const auto rs = build_ruleset(site(), "w");
     REQUIRE(netlink_delta(rs, rs, 1));
     CHECK(netlink_delta(rs, rs, 1)->empty());

@@ -34,10 +34,9 @@ wire::Message late(std::string result, std::string late_ms) {
 
 struct Answering : core::PluginRequests {
     std::atomic<int> after = 0;
-    std::optional<wire::Message> handle(const wire::Message& msg, const std::string&) override {
-        if (msg.type == wire::Type::Ping) return wire::Message(wire::Type::Pong, msg.id);
-        return wire::Message(wire::Type::Verdict, msg.id).set("result", "allow");
-    }
+    core::VerdictReply auth(const core::AuthRequest&) override { return {true, {}, {}}; }
+    core::VerdictReply connect(const core::ConnectRequest&) override { return {true, {}, {}}; }
+    void disconnect(const core::DisconnectRequest&) override {}
     void after_replies() override { ++after; }
 };
 
@@ -98,7 +97,10 @@ TEST_CASE("plugin server counts reported deferrals and its own verdict times") {
     burst += wire::encode(late("timeout", "10000"));
     burst += wire::encode(deferred("auth", "bogus", "1"));  // logged, not counted
     for (std::uint32_t id = 1; id <= 3; ++id)
-        burst += wire::encode(wire::Message(wire::Type::Auth, id).set("common_name", "x"));
+        burst += wire::encode(wire::Message(wire::Type::Auth, id)
+                                  .set("common_name", "x")
+                                  .set("untrusted_ip", "192.0.2.1")
+                                  .set("untrusted_port", "4000"));
     REQUIRE(send_all(fd.get(), burst));
     // Three replies: everything sent before them has been handled.
     wire::Decoder decoder;

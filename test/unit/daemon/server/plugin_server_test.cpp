@@ -8,6 +8,7 @@
 
 #include <thread>
 
+#include "common/lock_guarded.hpp"
 #include "common/protocol.hpp"
 #include "daemon/server/plugin_server.hpp"
 #include "support/unix_client.hpp"
@@ -17,17 +18,17 @@ using namespace warden::testing;
 
 namespace {
 
-// Answers every request with allow, echoing the common name as the reason.
+// Answers every request with a deny echoing the common name as the reason, and keeps the
+// instance the last request came from.
 struct EchoRequests : core::PluginRequests {
-    std::optional<wire::Message> handle(const wire::Message& msg,
-                                        const std::string& instance) override {
-        if (msg.type == wire::Type::Disconnect) return std::nullopt;
-        wire::Message reply(wire::Type::Verdict, msg.id);
-        reply.set("result", "allow")
-            .set("reason", msg.get_or("common_name", ""))
-            .set("instance", instance);
-        return reply;
+    core::VerdictReply auth(const core::AuthRequest& r) override { return echo(r); }
+    core::VerdictReply connect(const core::ConnectRequest& r) override { return echo(r); }
+    void disconnect(const core::DisconnectRequest&) override {}
+    core::VerdictReply echo(const core::ClientRequest& r) {
+        *last_instance.lock() = r.instance;
+        return {false, r.common_name, {}};
     }
+    LockGuarded<std::string> last_instance;
 };
 
 struct Running {
@@ -70,7 +71,10 @@ std::vector<wire::Message> read_messages(int fd, std::size_t count, bool* closed
 }
 
 std::string auth_frame(std::uint32_t id, const std::string& cn) {
-    return wire::encode(wire::Message(wire::Type::Auth, id).set("common_name", cn));
+    return wire::encode(wire::Message(wire::Type::Auth, id)
+                            .set("common_name", cn)
+                            .set("untrusted_ip", "192.0.2.5")
+                            .set("untrusted_port", "40000"));
 }
 
 }  // namespace
@@ -87,7 +91,7 @@ TEST_CASE("plugin server answers requests sent one byte at a time") {
     CHECK(msgs[0].type == wire::Type::Verdict);
     CHECK(msgs[0].id == 9);
     CHECK(msgs[0].get("reason") == "dev-a");
-    CHECK(msgs[0].get("instance") == "east");
+    CHECK(*r.requests.last_instance.lock() == "east");
 }
 
 TEST_CASE("plugin server answers pipelined requests, each with its id") {

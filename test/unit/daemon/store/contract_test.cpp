@@ -161,6 +161,13 @@ TEST_CASE("store: certificates bind to devices and are revoked once") {
     CHECK(binding->device->name == "alpha");
     CHECK_FALSE(binding->cert.revoked_at);
     CHECK_FALSE(store->find_by_serial("zz"));
+    auto summaries = store->certificate_summaries();
+    REQUIRE(summaries.size() == 2);
+    for (const auto& c : summaries) {
+        CHECK(c.device_id == a.id);
+        CHECK(c.cert_pem.empty());  // the index never holds PEMs
+        CHECK(c.not_after == store->find_by_serial(c.serial)->cert.not_after);
+    }
 
     REQUIRE(store->revoke_certificate("a1", 42).ok());
     CHECK(store->revoke_certificate("a1", 43).status == Status::Invalid);

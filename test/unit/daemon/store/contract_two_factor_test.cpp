@@ -2,6 +2,8 @@
 // state, group rule, one-time codes, token sessions; and that they go with the device.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "daemon/store/store.hpp"
 #include "support/unix_client.hpp"
 
@@ -149,4 +151,28 @@ TEST_CASE("store: two-factor rows go with their device") {
     CHECK(o.store->login_state(o.id).password_hash.empty());
     CHECK(o.store->one_time_codes(std::nullopt).empty());
     CHECK_FALSE(o.store->token_session_device("S1"));
+}
+
+TEST_CASE("store: all_login_requirements lists exactly the devices that need something") {
+    Opened o;
+    const auto beta = o.add("beta", 0x0a080003);
+    const auto gamma = o.add("gamma", 0x0a080004);
+    CHECK(o.store->all_login_requirements().empty());
+    Totp t;
+    t.device_id = o.id;
+    t.secret = "ABC";
+    t.enforced = true;
+    o.store->put_totp(t);
+    o.store->set_password_hash(beta, "$y$x");
+    auto all = o.store->all_login_requirements();
+    REQUIRE(all.size() == 2);
+    for (const auto& [id, r] : all) {
+        CHECK(r.totp_enforced == o.store->login_requirements(id).totp_enforced);
+        CHECK(r.password == o.store->login_requirements(id).password);
+    }
+    REQUIRE(o.store->set_group_requires_totp("default", true).ok());
+    all = o.store->all_login_requirements();
+    CHECK(all.size() == 3);
+    for (const auto& [id, r] : all) CHECK(r.group_requires_totp);
+    CHECK(std::any_of(all.begin(), all.end(), [&](const auto& p) { return p.first == gamma; }));
 }

@@ -1,0 +1,24 @@
+// Arbitrary plugin messages through the daemon's edge decoder: a typed request or an
+// error naming a field, never a crash; a decoded address is canonical.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "common/endpoint.hpp"
+#include "daemon/server/plugin_decode.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    using namespace warden;
+    const std::string_view input(reinterpret_cast<const char*>(data), size);
+    wire::Message msg;
+    std::string error;
+    if (wire::decode_payload(input, msg, error) != wire::DecodeStatus::Ok) return 0;
+    core::DisconnectRequest request;
+    if (auto e = server::decode(msg, "fuzz", request)) {
+        if (e->field.empty()) __builtin_trap();
+        return 0;
+    }
+    if (endpoint::normalize(request.real_address) != request.real_address) __builtin_trap();
+    if (request.common_name.size() > server::kMaxFieldBytes) __builtin_trap();
+    return 0;
+}
