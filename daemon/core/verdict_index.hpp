@@ -64,7 +64,7 @@ class VerdictIndex {
         std::string network;
         std::string local_network;
         std::uint32_t vpn_ip = 0;
-        std::uint16_t group = 0;       // index into names_
+        std::uint16_t group = 0;  // index into names_
         store::Addressing addressing = store::Addressing::Direct;
         store::DeviceType type = store::DeviceType::Pc;
         bool active = true;
