@@ -12,7 +12,11 @@ namespace warden::core {
 
 AuthService::AuthService(store::Store& store, SessionTable& sessions, VpnPool pool,
                          const Clock& clock, LoginPolicy login)
-    : store_(store), sessions_(sessions), pool_(pool), clock_(clock), login_(store, index_, login) {}
+    : store_(store),
+      sessions_(sessions),
+      pool_(pool),
+      clock_(clock),
+      login_(store, index_, login) {}
 
 void AuthService::refresh(unsigned parts) {
     if (index_loaded_ && parts == 0) return;

@@ -29,8 +29,8 @@
 #include "daemon/core/decision.hpp"
 #include "daemon/core/login.hpp"
 #include "daemon/core/password_cache.hpp"
-#include "daemon/core/replay_guard.hpp"
 #include "daemon/core/plugin_requests.hpp"
+#include "daemon/core/replay_guard.hpp"
 #include "daemon/core/verdict_index.hpp"
 #include "daemon/store/store.hpp"
 
