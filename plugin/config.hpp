@@ -1,7 +1,13 @@
 // Arguments of the `plugin` directive:
 //
 //   plugin openvpn-plugin-warden.so socket=/run/warden/plugin.sock [instance=NAME]
-//          [budget_ms=2] [timeout_s=10] [daemon_wait_s=10]
+//          [budget_ms=20] [timeout_s=10] [daemon_wait_s=10]
+//
+// budget_ms: how long OpenVPN's thread waits for a verdict before deferring it. wardend
+// answers in ~0.1 ms, but a deferral costs the client OpenVPN's ~1 s retry, and on a busy
+// 2-core host a woken wardend can wait several ms for a core: with 2 ms, 2-15 of 200
+// storm clients and 4 of 9 single connects on an idle test VM were deferred; with 20 ms
+// none (bench/RESULTS.md). The wait only runs that long while wardend is slow.
 //
 // daemon_wait_s: while wardend is away (restarting), a request that can be deferred is
 // queued for up to this long and sent once the link is back; past it the client is
@@ -19,7 +25,7 @@ namespace warden::plugin {
 struct Config {
     std::string socket_path;                       // daemon's plugin socket (required)
     std::string instance = "default";              // which OpenVPN instance we are
-    std::chrono::microseconds budget{2000};        // longest wait on OpenVPN's thread
+    std::chrono::microseconds budget{20000};       // longest wait on OpenVPN's thread
     std::chrono::milliseconds timeout{10000};      // deferred verdict deadline
     std::chrono::milliseconds daemon_wait{10000};  // queue while the daemon is away
 };

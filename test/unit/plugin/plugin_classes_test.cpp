@@ -29,7 +29,7 @@ Config parse_ok(std::vector<const char*> args) {
 TEST_CASE("parse_config: defaults and decimal values", "[plugin][config]") {
     const Config d = parse_ok({"socket=/run/warden/plugin.sock"});
     CHECK(d.instance == "default");
-    CHECK(d.budget == 2000us);
+    CHECK(d.budget == 20000us);
     CHECK(d.timeout == 10000ms);
     const Config c = parse_ok({"socket=/s", "budget_ms=0.5", "timeout_s=0.25", "instance=a.b-c_1"});
     CHECK(c.budget == 500us);
