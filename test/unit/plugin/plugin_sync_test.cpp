@@ -109,10 +109,10 @@ TEST_CASE("a client without credentials passes auth without a daemon round trip"
     CHECK(f.daemon.count(wire::Type::Connect) == 1);
 }
 
-TEST_CASE("sync-path latency with the default 2 ms budget", "[plugin][latency]") {
+TEST_CASE("sync-path latency with the default budget", "[plugin][latency]") {
     PluginFixture f;
     f.daemon.set_responder(by_name());
-    f.start();  // budget_ms=2
+    f.start();  // the default budget, 20 ms
     std::vector<double> ms;
     int sync = 0;
     for (int i = 0; i < 200; ++i) {
@@ -125,7 +125,7 @@ TEST_CASE("sync-path latency with the default 2 ms budget", "[plugin][latency]")
     }
     std::sort(ms.begin(), ms.end());
     // The contract: OpenVPN's thread never waits much longer than the budget, answered or not.
-    CHECK(ms.back() < 2 + 50);
+    CHECK(ms.back() < 20 + 50);
     WARN("sync path, 200 auths: answered in time "
          << sync << "/200, median " << ms[100] << " ms, p99 " << ms[197] << " ms, max " << ms.back()
          << " ms");
