@@ -5,6 +5,7 @@
 #include "daemon/core/auth_service.hpp"
 #include "daemon/core/totp.hpp"
 #include "plugin_answer.hpp"
+#include "store_rows.hpp"
 #include "support/unix_client.hpp"
 
 using namespace warden;
@@ -35,19 +36,7 @@ struct Fixture {
     }
 
     std::int64_t add(const std::string& name, const std::string& serial, std::uint32_t ip) {
-        store::Device d;
-        d.name = name;
-        d.vpn_ip = ip;
-        REQUIRE(store->add_device(d).ok());
-        store::Certificate c;
-        c.serial = serial;
-        c.device_id = d.id;
-        c.common_name = name;
-        c.fingerprint = "00";
-        c.not_after = 4000000000;
-        c.cert_pem = "x";
-        REQUIRE(store->add_certificate(c).ok());
-        return d.id;
+        return testing::add_device_with_cert(*store, name, serial, ip);
     }
 
     wire::Message request(wire::Type type, const std::string& serial, const std::string& port) {
