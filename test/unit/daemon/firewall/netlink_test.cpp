@@ -13,6 +13,7 @@
 #include "daemon/firewall/applier.hpp"
 #include "daemon/firewall/netlink.hpp"
 #include "daemon/firewall/script.hpp"
+#include "rule_rows.hpp"
 
 using namespace warden;
 using namespace warden::firewall;
@@ -23,17 +24,7 @@ bool enter_private_netns() {
     return ::geteuid() == 0 && ::unshare(CLONE_NEWNET) == 0;
 }
 
-store::Rule rule(std::int64_t id, const std::string& from, const std::string& to,
-                 const std::string& proto = {}, const std::string& ports = {}, bool both = false) {
-    store::Rule r;
-    r.id = id;
-    r.from_group = from;
-    r.to_group = to;
-    r.proto = proto;
-    r.ports = ports;
-    r.both = both;
-    return r;
-}
+using testing::rule;
 
 // Adjacent router networks, a pool that is not byte aligned, every kind of rule.
 FirewallInput site() {

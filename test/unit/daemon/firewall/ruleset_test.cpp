@@ -10,6 +10,7 @@
 
 #include "daemon/firewall/applier.hpp"
 #include "daemon/firewall/script.hpp"
+#include "rule_rows.hpp"
 #include "support/unix_client.hpp"
 
 using namespace warden;
@@ -22,17 +23,7 @@ store::GroupMember device(const std::string& name, const std::string& group, con
     return {name, group, *net::parse_ipv4(ip), network};
 }
 
-store::Rule rule(std::int64_t id, const std::string& from, const std::string& to,
-                 const std::string& proto = {}, const std::string& ports = {}, bool both = false) {
-    store::Rule r;
-    r.id = id;
-    r.from_group = from;
-    r.to_group = to;
-    r.proto = proto;
-    r.ports = ports;
-    r.both = both;
-    return r;
-}
+using testing::rule;
 
 // default(1): cam; pcs(2): laptop; routers(3): r1 with a LAN.
 FirewallInput small_site() {
