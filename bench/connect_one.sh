@@ -14,18 +14,24 @@
 #   password  warden, a pc device with a static password, after its first login since
 #             wardend started (that first login is a warm-up, not counted)
 # Each connect is timed from the client's launch to its "Initialization Sequence
-# Completed" (like connect_storm.sh's single rounds); every client is a device of its own
+# Completed" (like connect_storm.sh's single rounds). Each connect is isolated: a round's
+# clients stay up until the round ends; then they are stopped and the next round starts
+# only once both servers have dropped them (a client's exit notice makes the server drop
+# it 5 s later; with warden that drop is a plugin call and wardend's session end, which
+# would otherwise land inside a later measured connect), each connect starts --settle
+# seconds after the previous one completed, and the order of the variants rotates from
+# round to round. Every client is a device of its own
 # (TOTP: one code per 30 s step per device, so each TOTP device logs in once). Reported:
 # medians, ratio to bare (target <= 1.10, one client <= 1.05), and how many verdicts the
-# plugin deferred past its budget per variant: the plugin logs "auth deferred" /
-# "connect deferred" with the common name at debug level, so both servers run at
-# --verb 7 (same verbosity for both); wardend's own count from `wardenctl status` is
-# printed too when the build has one.
+# plugin deferred past its budget per variant (the plugin reports each deferral to
+# wardend, which logs "verdict deferred" with the common name at any verbosity), and
+# wardend's own total from `wardenctl status`.
 #
 # Options:
 #   --rounds K      connects per variant (default 15)
-#   --verb V        both servers' verbosity (default 7; below 7 no per-variant deferrals)
+#   --verb V        both servers' verbosity (default 3, what a production server runs)
 #   --timeout S     bound for one connect (default 30)
+#   --settle S      pause before each connect (default 0.3)
 #   --keep          keep the work dir (logs, configs) and print its path
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -37,20 +43,23 @@ source "$repo/test/e2e/lib.sh"
 source "$here/lib.sh"
 
 rounds=15
-verb=7
+verb=3
 timeout_s=30
+settle=0.3
 keep=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds="$2"; shift ;;
     --verb) verb="$2"; shift ;;
     --timeout) timeout_s="$2"; shift ;;
+    --settle) settle="$2"; shift ;;
     --keep) keep=1 ;;
-    -h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "connect_one: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
+if ! [[ "$settle" =~ ^[0-9]+(\.[0-9]+)?$ ]]; then echo "connect_one: --settle wants seconds: $settle" >&2; exit 2; fi
 for v in "$rounds" "$timeout_s" "$verb"; do
   if ! [[ "$v" =~ ^[1-9][0-9]*$ ]]; then echo "connect_one: not a positive integer: $v" >&2; exit 2; fi
 done
@@ -111,15 +120,24 @@ connect() {
   bench_client_conf "$pki" "$server_ip" "$port" "client-$i" "$auth" >"$work/$tag.conf"
   bench_connect "$ns_cli" "$work/$tag.conf" "$work/$tag" "$timeout_s" ||
     e2e_fail "$variant: bench-$i did not connect (see above; server log $work/server-$variant.log)"
-  # SIGTERM: the client tells the server it leaves (explicit-exit-notify) and exits on
-  # its own while the next one connects; reaped at the end.
-  kill -TERM "$BENCH_CLIENT_PID" 2>/dev/null || true
   stopped+=("$BENCH_CLIENT_PID")
+  if [ "$variant" = bare ]; then connects_bare=$((connects_bare + 1)); else connects_warden=$((connects_warden + 1)); fi
 }
+# reap: stops the round's clients (SIGTERM: each tells its server it leaves) and waits
+# until both servers have dropped every client so far and wardend has ended their sessions.
+connects_bare=0
+connects_warden=0
+exits='client-instance exiting'
 reap() {
   local p
+  for p in "${stopped[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   for p in "${stopped[@]}"; do e2e_stop "$p" 10; done
   stopped=()
+  e2e_wait_for "[ \$(grep -c '$exits' '$work/server-bare.log') -ge $connects_bare ] &&
+    [ \$(grep -c '$exits' '$work/server-warden.log') -ge $connects_warden ]" 20 ||
+    e2e_fail "the servers did not drop the stopped clients"
+  e2e_wait_for "[ \"\$(WARDEN_SOCKET='$admin_sock' '$wardenctl' --json session list)\" = '[]' ]" 10 ||
+    e2e_fail "wardend still lists sessions of stopped clients"
 }
 
 bench_log "connect_one: $rounds connects per variant, verb $verb, $("$E2E_OPENVPN" --version | head -n 1 | awk '{print $1, $2}')"
@@ -129,14 +147,19 @@ connect bare 1 warm-bare
 connect cert 1 warm-cert
 for ((r = 0; r < k; r++)); do connect password "$(($(first password) + r))" "warm-pw-$r"; done
 reap
-mark=$(wc -l <"$work/server-warden.log")
+mark=$(wc -l <"$work/hook/wardend.log")
 status_before=$(bench_status_deferrals "$wardenctl" "$admin_sock")
 
 variants=(bare cert totp password)
 declare -A times=()
 for ((r = 0; r < k; r++)); do
-  for v in "${variants[@]}"; do
+  # The order rotates from round to round, so no variant always comes first or last.
+  for ((j = 0; j < ${#variants[@]}; j++)); do
+    v=${variants[$(((j + r) % ${#variants[@]}))]}
     i=$(($(first "${v/bare/cert}") + r))
+    # A pause between connects: the previous connect's aftermath (client output, wardend
+    # recording the session, firewall update) is over before the next is timed.
+    sleep "$settle"
     connect "$v" "$i" "$v-$r"
     times[$v]+="$BENCH_T "
     bench_log "  round $((r + 1)) $v (bench-$i): $(bench_f3 "$BENCH_T") s"
@@ -145,15 +168,15 @@ for ((r = 0; r < k; r++)); do
 done
 status_after=$(bench_status_deferrals "$wardenctl" "$admin_sock")
 
-# Deferrals per variant, from the plugin's debug lines after the warm-up (by device).
+# Deferrals per variant, from wardend's "verdict deferred" lines after the warm-up (by device).
 declare -A deferred=([cert]=0 [totp]=0 [password]=0)
 while read -r i; do
   for v in cert totp password; do
     f=$(first "$v")
     if [ "$i" -ge "$f" ] && [ "$i" -lt $((f + k)) ]; then deferred[$v]=$((deferred[$v] + 1)); fi
   done
-done < <(tail -n "+$((mark + 1))" "$work/server-warden.log" |
-  sed -n 's/.*warden: .*\(auth\|connect\) deferred common_name=bench-\([0-9]*\).*/\2/p')
+done < <(tail -n "+$((mark + 1))" "$work/hook/wardend.log" |
+  sed -n 's/.*verdict deferred .*common_name=bench-\([0-9]*\).*/\1/p')
 
 # shellcheck disable=SC2086
 base=$(bench_median ${times[bare]})
@@ -163,7 +186,6 @@ for v in "${variants[@]}"; do
   extra=""
   if [ "$v" != bare ]; then
     extra="; ratio $(bench_ratio "$med" "$base"); deferred ${deferred[$v]}"
-    [ "$verb" -ge 7 ] || extra="; ratio $(bench_ratio "$med" "$base"); deferred ? (verb < 7)"
   fi
   # shellcheck disable=SC2086
   printf '%-9s median %s s%s (connects %s)\n' "$v:" "$(bench_f3 "$med")" "$extra" "$(bench_f3_list ${times[$v]})"

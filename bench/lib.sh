@@ -84,6 +84,7 @@ verb $7
 EOF
   [ "${BENCH_CONNECT_FREQ:-1}" = 1 ] && echo "connect-freq-initial 100000 10"
   [ "${BENCH_BIG_BUFFERS:-1}" = 1 ] && printf 'rcvbuf %s\nsndbuf %s\n' 4194304 4194304
+  [ -z "${BENCH_SERVER_EXTRA:-}" ] || printf '%s\n' "$BENCH_SERVER_EXTRA"
   return 0
 }
 
@@ -110,6 +111,7 @@ disable-dco
 verb 3
 EOF
   [ -z "${5:-}" ] || echo "auth-user-pass $5"
+  [ -z "${BENCH_CLIENT_EXTRA:-}" ] || printf '%s\n' "$BENCH_CLIENT_EXTRA"
   return 0
 }
 
@@ -178,9 +180,9 @@ bench_deferrals() {
   grep -cE 'warden: .*deferred request (allowed|refused)' "$1" 2>/dev/null || true
 }
 
-# bench_status_deferrals WARDENCTL SOCKET: wardend's own deferral count from `wardenctl
-# status`, when this build reports one (a field named *defer*); empty otherwise.
+# bench_status_deferrals WARDENCTL SOCKET: wardend's own count of deferred verdicts (the
+# plugin reports each one), from `wardenctl --json status`; empty when this build has none.
 bench_status_deferrals() {
-  WARDEN_SOCKET="$2" "$1" status 2>/dev/null | grep -ioE 'defer[a-z_]*[=: ]+[0-9]+' |
-    head -n 1 | grep -oE '[0-9]+$' || true
+  WARDEN_SOCKET="$2" "$1" --json status 2>/dev/null |
+    sed -n 's/.*"deferrals":{"total":\([0-9]*\).*/\1/p' || true
 }
