@@ -3,7 +3,18 @@
 // plugin -> daemon
 //   Hello       id 0   instance, plugin_version, pid
 //   Auth        id N   instance + the OpenVPN env vars in kForwardedEnv that are set
-//   Connect     id N   same as Auth
+//   Connect     id N   same as Auth; id 0 with prefetched = "1": the plugin already
+//                      admitted the client on a prefetched verdict (see Prefetch) and
+//                      waits for no answer; the daemon records the session as for any
+//                      connect and ends it at once if its verdict is no longer allow
+//   Prefetch    id N   at TLS verification of a client certificate (depth 0): instance,
+//                      tls_serial_hex_0, untrusted_ip(6)/untrusted_port, common_name (the
+//                      certificate's CN). Answered by a Verdict like a Connect's but with
+//                      no effect at all (no session, no log); "allow" only for a client
+//                      that needs no credentials. The plugin keeps an allow for a few
+//                      seconds and answers that client's CLIENT_CONNECT from it without a
+//                      round trip, unless an Invalidate came in between. Sent only after
+//                      the daemon sent Invalidate on this connection (its "I can").
 //   Disconnect  id 0   same, plus bytes_received, bytes_sent, time_duration
 //   Ping        id N   (answered by Pong with the same id)
 //   Report      id 0   event = "deferred": the plugin answered OpenVPN DEFERRED for a
@@ -19,6 +30,11 @@
 //                      of OpenVPN client config, e.g. "ifconfig-push 10.8.0.2 255.255.255.0")
 //   Error       id N   reason: the request could not be handled (treated as deny)
 //   Notice      id 0   text: anything the daemon wants the plugin to log
+//   Invalidate  id 0   every prefetched verdict is stale (a committed change, a timer):
+//                      sent before the change's command answers, so a CONNECT after it
+//                      never uses a verdict from before it. Also sent right after a Hello
+//                      of plugin_version >= 2 (the daemon understands Prefetch); never to
+//                      older plugins (their decoder would drop the connection).
 //
 // Env var names are used unchanged as field names so the daemon reads what OpenVPN said.
 #pragma once
@@ -28,7 +44,9 @@
 
 namespace warden::protocol {
 
-inline constexpr std::string_view kPluginVersion = "1";
+inline constexpr std::string_view kPluginVersion = "2";
+// The first plugin version that understands Invalidate (and may send Prefetch).
+inline constexpr int kPrefetchVersion = 2;
 
 namespace field {
 inline constexpr std::string_view instance = "instance";
@@ -45,6 +63,8 @@ inline constexpr std::string_view common_name = "common_name";
 inline constexpr std::string_view why = "why";
 inline constexpr std::string_view waited_ms = "waited_ms";
 inline constexpr std::string_view late_ms = "late_ms";
+// Connect
+inline constexpr std::string_view prefetched = "prefetched";
 }  // namespace field
 
 namespace report {
@@ -82,6 +102,7 @@ inline constexpr std::string_view bytes_sent = "bytes_sent";
 inline constexpr std::string_view time_duration = "time_duration";
 inline constexpr std::string_view time_unix = "time_unix";
 inline constexpr std::string_view proto = "proto_1";
+inline constexpr std::string_view cert_cn = "X509_0_CN";  // at TLS verification
 }  // namespace env
 
 struct ForwardedField {

@@ -63,7 +63,7 @@ std::uint32_t read_be32(const char* p) {
 
 bool is_known_type(std::uint8_t code) {
     return code >= static_cast<std::uint8_t>(Type::Hello) &&
-           code <= static_cast<std::uint8_t>(Type::Report);
+           code <= static_cast<std::uint8_t>(Type::Invalidate);
 }
 
 std::string_view type_name(Type type) {
@@ -88,6 +88,10 @@ std::string_view type_name(Type type) {
             return "notice";
         case Type::Report:
             return "report";
+        case Type::Prefetch:
+            return "prefetch";
+        case Type::Invalidate:
+            return "invalidate";
     }
     return "unknown";
 }

@@ -84,6 +84,11 @@ std::string apply(std::string_view key, std::string_view value, Config& out) {
         out.daemon_wait = std::chrono::milliseconds(std::llround(s * 1000.0));
         return {};
     }
+    if (key == "prefetch") {
+        if (value != "0" && value != "1") return "prefetch: expected 0 or 1";
+        out.prefetch = value == "1";
+        return {};
+    }
     return "unknown argument " + std::string(key);
 }
 

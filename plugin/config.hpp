@@ -1,7 +1,7 @@
 // Arguments of the `plugin` directive:
 //
 //   plugin openvpn-plugin-warden.so socket=/run/warden/plugin.sock [instance=NAME]
-//          [budget_ms=20] [timeout_s=10] [daemon_wait_s=10]
+//          [budget_ms=20] [timeout_s=10] [daemon_wait_s=10] [prefetch=1]
 //
 // budget_ms: how long OpenVPN's thread waits for a verdict before deferring it. wardend
 // answers in ~0.1 ms, but a deferral costs the client OpenVPN's ~1 s retry, and on a busy
@@ -12,6 +12,11 @@
 // daemon_wait_s: while wardend is away (restarting), a request that can be deferred is
 // queued for up to this long and sent once the link is back; past it the client is
 // refused. 0 refuses at once. Capped well inside OpenVPN's hand-window (60 s).
+//
+// prefetch: at TLS verification of a client certificate the plugin asks wardend for the
+// verdict its CLIENT_CONNECT will need, so that call is answered at once when nothing
+// changed meanwhile (wardend tells the plugin when something did); OpenVPN's thread then
+// does not sleep on a round trip per connect. 0 turns it off (every CLIENT_CONNECT asks).
 //
 // A bad argument is a configuration error: open fails and OpenVPN does not start,
 // which is better than a server that admits nobody (or everybody) for a typo.
@@ -28,6 +33,7 @@ struct Config {
     std::chrono::microseconds budget{20000};       // longest wait on OpenVPN's thread
     std::chrono::milliseconds timeout{10000};      // deferred verdict deadline
     std::chrono::milliseconds daemon_wait{10000};  // queue while the daemon is away
+    bool prefetch = true;                          // connect verdicts asked at TLS verify
 };
 
 // Parses argv[1..] (argv[0] is the library path; the array ends with nullptr).

@@ -120,7 +120,8 @@ void DaemonLink::stop() {
                    {{"in_time", summarize(state->in_time_us)},
                     {"deferred", summarize(state->deferred_us)},
                     {"read_by_caller", std::to_string(state->read_by_caller)},
-                    {"read_by_io", std::to_string(state->read_by_io)}});
+                    {"read_by_io", std::to_string(state->read_by_io)},
+                    {"prefetched", std::to_string(state->prefetch_hits)}});
     }
     wake();
     if (thread_.joinable()) thread_.join();
@@ -160,6 +161,8 @@ DaemonLink::Stats DaemonLink::stats() const {
         auto state = state_.lock();
         s.read_by_caller = state->read_by_caller;
         s.read_by_io = state->read_by_io;
+        s.prefetch_hits = state->prefetch_hits;
+        s.invalidations = state->invalidations;
     }
     s.sends_queued = writing_.lock()->sends_queued;
     return s;
@@ -264,6 +267,7 @@ void DaemonLink::resolve(std::uint32_t id, Outcome outcome, const Pending* self,
     {
         auto state = state_.lock();
         const auto it = state->pending.find(id);
+        if (it == state->pending.end() && keep_prefetched_locked(*state, id, outcome)) return;
         if (it == state->pending.end()) {
             log_.later(log::Level::Debug, "late verdict ignored", {{"id", std::to_string(id)}});
             return;
@@ -304,7 +308,73 @@ bool DaemonLink::fail_all_locked(State& state, const std::string& reason,
     state.pending.clear();
     state.expiry.clear();
     state.queued.clear();
+    forget_prefetches_locked(state);
     return callers;
+}
+
+void DaemonLink::forget_prefetches_locked(State& state) {
+    state.prefetch_ok = false;
+    state.prefetching.clear();
+    state.prefetched.clear();
+}
+
+bool DaemonLink::keep_prefetched_locked(State& state, std::uint32_t id, Outcome& outcome) {
+    const auto it = state.prefetching.find(id);
+    if (it == state.prefetching.end()) return false;
+    std::string key = std::move(it->second);
+    state.prefetching.erase(it);
+    if (!outcome.allow) return true;  // a refusal is asked again at CLIENT_CONNECT, with its log
+    const auto now = Clock::now();
+    if (state.prefetched.size() >= kMaxPrefetched) {
+        std::erase_if(state.prefetched,
+                      [&](const auto& e) { return now - e.second.first > kPrefetchTtl; });
+        if (state.prefetched.size() >= kMaxPrefetched) return true;
+    }
+    state.prefetched[std::move(key)] = {now, std::move(outcome.config)};
+    return true;
+}
+
+void DaemonLink::prefetch(wire::Message& request, std::string key) {
+    std::string frame;
+    std::uint64_t gen = 0;
+    {
+        auto state = state_.lock();
+        if (state->stopping || !state->connected || !state->prefetch_ok ||
+            state->prefetching.size() >= kMaxPrefetched)
+            return;
+        request.id = next_id_locked(*state);
+        if (!encode_frame(request, frame)) return;
+        state->prefetching.emplace(request.id, std::move(key));
+        gen = conn_gen_;
+    }
+    send_frame(std::move(frame), gen, options_.max_pending);
+}
+
+std::optional<std::string> DaemonLink::take_prefetched(const std::string& key) {
+    {
+        // What the daemon already sent (an Invalidate among it) is read first. The I/O
+        // thread holds this lock only while it reads without blocking.
+        std::vector<Delivery> deferred;
+        {
+            auto reading = reading_.lock();
+            if (sock_ && reading->read_error.empty())
+                read_locked(*reading, kDrainReads, nullptr, deferred);
+            if (!reading->read_error.empty()) return std::nullopt;
+        }
+        if (!deferred.empty()) {
+            auto state = state_.lock();
+            for (auto& d : deferred) state->handoff.push_back(std::move(d));
+        }
+        if (!deferred.empty()) wake();
+    }
+    auto state = state_.lock();
+    const auto it = state->prefetched.find(key);
+    if (it == state->prefetched.end()) return std::nullopt;
+    auto [at, config] = std::move(it->second);
+    state->prefetched.erase(it);
+    if (Clock::now() - at > kPrefetchTtl) return std::nullopt;
+    ++state->prefetch_hits;
+    return std::move(config);
 }
 
 void DaemonLink::expire_deferred() {

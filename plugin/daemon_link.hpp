@@ -45,6 +45,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -92,7 +93,17 @@ class DaemonLink {
         std::uint64_t read_by_caller = 0;  // verdicts in time read by a waiting caller itself
         std::uint64_t read_by_io = 0;      // verdicts in time read by the I/O thread
         std::uint64_t sends_queued = 0;    // frames a caller left to the I/O thread to send
+        std::uint64_t prefetch_hits = 0;   // CLIENT_CONNECTs answered from a prefetch
+        std::uint64_t invalidations = 0;   // Invalidate messages from the daemon
     };
+
+    // How long a prefetched verdict may be used: it was asked at TLS verification, a few
+    // ms (idle) to a few s (storm) before CLIENT_CONNECT. Verdicts that depend on the time
+    // (a license, a certificate expiring meanwhile) are checked again by the daemon when
+    // the client's Connect reaches it.
+    static constexpr std::chrono::seconds kPrefetchTtl{5};
+    static constexpr std::size_t kMaxPrefetched = 8192;  // kept and in flight, each
+    static constexpr int kDrainReads = 8;                // reads before using a prefetch
 
     DaemonLink(Options options, PluginLog& log);
     ~DaemonLink();
@@ -121,6 +132,16 @@ class DaemonLink {
     // ("late", with how late) by the link itself when they are written.
     void report_deferral(std::string_view kind, std::string_view common_name, std::string_view why,
                          Clock::duration waited);
+
+    // Prefetched connect verdicts (common/protocol.hpp: Prefetch, Invalidate). Asks the
+    // daemon now for the Connect verdict of the client `key` names, without waiting; an
+    // allow is kept for kPrefetchTtl. Does nothing until the daemon said it can (its first
+    // Invalidate on this connection), or when too many are in flight.
+    void prefetch(wire::Message& request, std::string key);
+    // The client config of `key`'s prefetched allow, taken (used once), if there is one,
+    // younger than kPrefetchTtl, with no Invalidate after it. Reads what the daemon sent
+    // first, so an Invalidate that is already in the socket counts.
+    std::optional<std::string> take_prefetched(const std::string& key);
 
     bool connected() const;
     std::size_t pending_count() const;
@@ -176,6 +197,12 @@ class DaemonLink {
         std::uint64_t read_by_caller = 0;
         std::uint64_t read_by_io = 0;
         std::deque<std::string> reports;  // Report frames waiting for the daemon to be back
+        // Prefetches (reset with the connection: another daemon may know other things).
+        bool prefetch_ok = false;                                    // daemon sent Invalidate
+        std::unordered_map<std::uint32_t, std::string> prefetching;  // id -> key, in flight
+        std::unordered_map<std::string, std::pair<Clock::time_point, std::string>> prefetched;
+        std::uint64_t prefetch_hits = 0;
+        std::uint64_t invalidations = 0;
     };
 
     static void record_latency(std::array<std::uint64_t, 32>& buckets, Clock::duration elapsed);
@@ -188,6 +215,9 @@ class DaemonLink {
                  std::vector<Delivery>& deferred);
     static bool fail_all_locked(State& state, const std::string& reason,
                                 std::vector<Delivery>& deferred);
+    static void forget_prefetches_locked(State& state);
+    // A prefetch's verdict: kept if allow. False when `id` was no prefetch.
+    static bool keep_prefetched_locked(State& state, std::uint32_t id, Outcome& outcome);
     void expire_deferred();
     Result queue_locked(State& state, wire::Message& request, const DeferredTarget* target);
     std::size_t send_queued_locked(State& state, Writing& writing);

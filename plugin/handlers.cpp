@@ -40,6 +40,18 @@ void log_deferred(PluginLog& log, DaemonLink& link, const char* kind, const std:
     }
 }
 
+// Which client a TLS verification and a CLIENT_CONNECT are about: its address and port
+// (the same UDP/TCP peer both times) and its certificate's serial. "" when one is unset.
+std::string client_key(const char* const* envp, std::string_view ip_name, std::string_view ip6_name,
+                       std::string_view port_name) {
+    std::string ip = env_or_empty(envp, ip_name);
+    if (ip.empty()) ip = env_or_empty(envp, ip6_name);
+    const std::string port = env_or_empty(envp, port_name);
+    const std::string serial = env_or_empty(envp, protocol::env::tls_serial);
+    if (ip.empty() || port.empty() || serial.empty()) return {};
+    return ip + ' ' + port + ' ' + serial;
+}
+
 }  // namespace
 
 Handlers::Handlers(Config config, plugin_log_t log_callback)
@@ -87,6 +99,34 @@ int Handlers::auth_user_pass_verify(const char* const* envp) {
     return OPENVPN_PLUGIN_FUNC_ERROR;
 }
 
+int Handlers::tls_verify(const char* const* argv, const char* const* envp) {
+    const bool leaf = argv != nullptr && argv[0] != nullptr && argv[1] != nullptr &&
+                      std::string_view(argv[1]) == "0";
+    if (!config_.prefetch || !leaf) return OPENVPN_PLUGIN_FUNC_SUCCESS;
+    const std::string key = client_key(envp, "untrusted_ip", "untrusted_ip6", "untrusted_port");
+    if (key.empty()) return OPENVPN_PLUGIN_FUNC_SUCCESS;
+    wire::Message request = build_message(wire::Type::Prefetch, config_.instance, envp);
+    // common_name is set once the handshake is done; here the certificate's CN is known.
+    if (!request.get(protocol::env::common_name))
+        request.set(std::string(protocol::env::common_name),
+                    env_or_empty(envp, protocol::env::cert_cn));
+    link_.prefetch(request, key);
+    return OPENVPN_PLUGIN_FUNC_SUCCESS;
+}
+
+// A client admitted on its prefetched verdict: the daemon still hears the Connect (it
+// records the session, and ends it at once should its verdict no longer allow it).
+// False when the daemon cannot be told now: then the client is asked for as usual.
+bool Handlers::admit_prefetched(const char* const* envp, const std::string& config,
+                                const std::string& config_file) {
+    wire::Message notice = build_message(wire::Type::Connect, config_.instance, envp);
+    notice.set(std::string(protocol::field::prefetched), "1");
+    if (!config.empty()) {
+        if (config_file.empty() || !write_existing(config_file, config).empty()) return false;
+    }
+    return link_.notify(notice);
+}
+
 int Handlers::client_connect(const char* const* argv, const char* const* envp) {
     const std::string cn = env_or_empty(envp, "common_name");
     DeferredTarget target;
@@ -94,6 +134,14 @@ int Handlers::client_connect(const char* const* argv, const char* const* envp) {
     target.control_file = env_or_empty(envp, "client_connect_deferred_file");
     target.config_file =
         (argv != nullptr && argv[0] != nullptr && argv[1] != nullptr) ? argv[1] : "";
+    if (config_.prefetch) {
+        const std::string key = client_key(envp, "trusted_ip", "trusted_ip6", "trusted_port");
+        const auto config = key.empty() ? std::nullopt : link_.take_prefetched(key);
+        if (config && admit_prefetched(envp, *config, target.config_file)) {
+            log_.now(log::Level::Info, "connect allowed", {{"common_name", cn}, {"prefetched", "1"}});
+            return OPENVPN_PLUGIN_FUNC_SUCCESS;
+        }
+    }
 
     wire::Message request = build_message(wire::Type::Connect, config_.instance, envp);
     const auto asked_at = DaemonLink::Clock::now();

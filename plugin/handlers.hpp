@@ -23,8 +23,14 @@ class Handlers {
     int client_connect(const char* const* argv, const char* const* envp);
     int client_connect_defer(const char* const* envp);
     int client_disconnect(const char* const* envp);
+    // Never refuses (OpenVPN and the CRL judge the certificate): at depth 0 it asks the
+    // daemon for the client's connect verdict ahead (Config::prefetch).
+    int tls_verify(const char* const* argv, const char* const* envp);
 
   private:
+    bool admit_prefetched(const char* const* envp, const std::string& config,
+                          const std::string& config_file);
+
     Config config_;
     PluginLog log_;  // outlives link_ (declared first)
     DaemonLink link_;

@@ -153,6 +153,14 @@ void DaemonLink::dispatch(const wire::Message& msg, const Pending* self,
                               {{"text", msg.get_or(protocol::field::text, "")}});
         case wire::Type::Pong:
             return;
+        case wire::Type::Invalidate: {
+            // Every prefetched verdict is stale; the first also says Prefetch is understood.
+            auto state = state_.lock();
+            state->prefetched.clear();
+            state->prefetch_ok = true;
+            ++state->invalidations;
+            return;
+        }
         default:
             return log_.later(
                 log::Level::Warning, "unexpected message from daemon",

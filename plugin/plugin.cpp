@@ -66,8 +66,11 @@ int open_plugin(const openvpn_plugin_args_open_in* in, openvpn_plugin_args_open_
                          {"instance", config.instance},
                          {"budget_us", budget_us},
                          {"timeout_ms", timeout_ms},
-                         {"daemon_wait_ms", daemon_wait_ms}});
-    out->type_mask = kTypeMask;
+                         {"daemon_wait_ms", daemon_wait_ms},
+                         {"prefetch", config.prefetch ? "1" : "0"}});
+    // TLS verification only to prefetch the connect verdict (it never refuses there).
+    out->type_mask =
+        kTypeMask | (config.prefetch ? OPENVPN_PLUGIN_MASK(OPENVPN_PLUGIN_TLS_VERIFY) : 0);
     out->handle = handlers.release();
     return OPENVPN_PLUGIN_FUNC_SUCCESS;
 }
@@ -83,6 +86,8 @@ int dispatch(Handlers& h, const openvpn_plugin_args_func_in* in) {
             return h.client_connect_defer(in->envp);
         case OPENVPN_PLUGIN_CLIENT_DISCONNECT:
             return h.client_disconnect(in->envp);
+        case OPENVPN_PLUGIN_TLS_VERIFY:
+            return h.tls_verify(in->argv, in->envp);
         default:
             return OPENVPN_PLUGIN_FUNC_SUCCESS;
     }

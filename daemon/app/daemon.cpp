@@ -90,9 +90,14 @@ class Daemon {
             services_.firewall_health = [this] { return firewall_health(); };
         }
         registry_.before_command([this] { auth_.after_replies(); });
+        auth_.on_withdrawn_admission([this](const core::LiveSession& client, const std::string& why) {
+            sessions_.end_client(client, why);
+        });
         registry_.after_write([this](const std::string& command) {
             // Before the command replies: a verdict right after it sees the change.
-            auth_.refresh(core::VerdictIndex::parts_changed_by(command));
+            const unsigned parts = core::VerdictIndex::parts_changed_by(command);
+            auth_.refresh(parts);
+            if (parts != 0) plugin_server_.invalidate_prefetches();
             sync_routes();
             return firewall_ ? refresh_firewall(command) : std::string();
         });

@@ -56,6 +56,16 @@ void ManagedSessions::reconcile(const std::string& instance) {
     }
 }
 
+void ManagedSessions::end_client(const core::LiveSession& client, const std::string& why) {
+    auto it = clients_.find(client.instance);
+    if (it == clients_.end()) return;
+    log::info("ending session", {{"instance", client.instance},
+                                 {"common_name", client.common_name},
+                                 {"address", client.real_address},
+                                 {"reason", why}});
+    kill_by_address(*it->second, client);
+}
+
 void ManagedSessions::start() {
     for (auto& [name, client] : clients_) client->start();
 }

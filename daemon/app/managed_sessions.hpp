@@ -41,6 +41,8 @@ class ManagedSessions final : public control::SessionControl {
     std::size_t end_sessions_of_device(std::int64_t device_id, const std::string& why) override;
     std::vector<std::string> recent_log(const std::string& instance) override;
     std::string restart(const std::string& instance) override;
+    // Ends a client the plugin admitted whose verdict no longer allows it.
+    void end_client(const core::LiveSession& client, const std::string& why);
 
     static constexpr std::size_t kLogLines = 50;  // kept per instance for `vpn status`
 

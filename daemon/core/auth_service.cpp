@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "common/log.hpp"
+#include "daemon/core/credential_rules.hpp"
 #include "daemon/core/routing.hpp"
 #include "daemon/core/traffic.hpp"
 
@@ -51,7 +52,39 @@ VerdictReply AuthService::auth(const AuthRequest& request) {
 VerdictReply AuthService::connect(const ConnectRequest& request) {
     const std::int64_t now = clock_.now();
     Verdict v = login_.check_connect(request, verdict_of(request.serial, now, true), now);
-    return reply_for(request, std::move(v), now, true);
+    VerdictReply reply = reply_for(request, std::move(v), now, true);
+    if (request.admitted_early && !reply.allow) withdraw_admission(request, reply.reason);
+    return reply;
+}
+
+VerdictReply AuthService::prefetch(const ConnectRequest& request) {
+    const std::int64_t now = clock_.now();
+    Verdict v = verdict_of(request.serial, now, true);
+    if (!v.allow || !v.device) return {false, "no prefetch: " + v.reason, {}};
+    if (needs_credentials(*v.device, current_index().login_requirements(v.device->id)))
+        return {false, "no prefetch: credentials", {}};
+    VerdictReply reply;
+    reply.config = client_config_for(*v.device, std::move(v.config));
+    if (auto too_large = oversized_reply(reply.config)) return {false, *too_large, {}};
+    reply.allow = true;
+    return reply;
+}
+
+// The plugin admitted this client on a prefetched verdict that a change overtook (the
+// change's Invalidate reached the plugin after its check): end the session at once, as
+// a revocation ends a live one.
+void AuthService::withdraw_admission(const ConnectRequest& request, const std::string& why) {
+    log::warn("prefetched admission withdrawn", {{"instance", request.instance},
+                                                 {"common_name", request.common_name},
+                                                 {"address", request.real_address},
+                                                 {"reason", why}});
+    if (!end_admitted_) return;
+    LiveSession client;
+    client.instance = request.instance;
+    client.real_address = request.real_address;
+    client.serial = request.serial;
+    client.common_name = request.common_name;
+    end_admitted_(client, why);
 }
 
 Verdict AuthService::verdict_of(const std::string& serial, std::int64_t now, bool connect) {

@@ -26,6 +26,12 @@ class AuthService final : public PluginRequests {
     VerdictReply auth(const AuthRequest& request) override;
     VerdictReply connect(const ConnectRequest& request) override;
     void disconnect(const DisconnectRequest& request) override;
+    VerdictReply prefetch(const ConnectRequest& request) override;
+
+    // Called when a client the plugin admitted on a prefetched verdict no longer has an
+    // allow (a change raced the plugin's check): the session must end now.
+    using EndAdmitted = std::function<void(const LiveSession& client, const std::string& why)>;
+    void on_withdrawn_admission(EndAdmitted end) { end_admitted_ = std::move(end); }
 
     // Reads `parts` of the verdict index from the store again: called after every
     // committed change of what verdicts depend on, before the change is reported done.
@@ -58,6 +64,7 @@ class AuthService final : public PluginRequests {
     // Why a Verdict carrying `config` cannot be sent (over the frame limit), if it cannot.
     std::optional<std::string> oversized_reply(const std::string& config) const;
     std::optional<store::Device> device_of(const std::string& serial);
+    void withdraw_admission(const ConnectRequest& request, const std::string& why);
     void record(store::ConnectionEntry entry);
     void set_state(std::int64_t device_id, store::DeviceState state);
     void remember_refused(const std::string& instance, const std::string& address,
@@ -78,6 +85,7 @@ class AuthService final : public PluginRequests {
     std::size_t max_reply_ = kMaxVerdictPayload;  // the plugin socket's frame limit
     Batch pending_;
     std::map<std::pair<std::string, std::string>, std::int64_t> refused_connects_;  // -> when
+    EndAdmitted end_admitted_;
 };
 
 }  // namespace warden::core

@@ -49,7 +49,11 @@ struct ClientRequest {
 };
 
 struct AuthRequest : ClientRequest {};
-struct ConnectRequest : ClientRequest {};
+struct ConnectRequest : ClientRequest {
+    // The plugin already admitted the client on a prefetched verdict (see
+    // PluginRequests::prefetch) and waits for no answer.
+    bool admitted_early = false;
+};
 struct DisconnectRequest : ClientRequest {
     std::uint64_t bytes_received = 0;
     std::uint64_t bytes_sent = 0;
@@ -75,6 +79,12 @@ class PluginRequests {
     virtual VerdictReply auth(const AuthRequest& request) = 0;
     virtual VerdictReply connect(const ConnectRequest& request) = 0;
     virtual void disconnect(const DisconnectRequest& request) = 0;
+    // The verdict a Connect of this client would get now, asked at TLS verification so
+    // the plugin can answer CLIENT_CONNECT without a round trip. No effect at all (no
+    // session, no log); allow only for a client that needs no credentials.
+    virtual VerdictReply prefetch(const ConnectRequest& /*request*/) {
+        return {false, "prefetch not supported", {}};
+    }
     // Called soon after replies were handed to the socket: work a verdict need not wait
     // for (the logins' writes) is done here.
     virtual void after_replies() {}

@@ -135,7 +135,12 @@ std::optional<DecodeError> decode(const wire::Message& msg, const std::string& i
 
 std::optional<DecodeError> decode(const wire::Message& msg, const std::string& instance,
                                   core::ConnectRequest& out) {
-    return client_fields(msg, instance, out);
+    if (auto e = client_fields(msg, instance, out)) return e;
+    const auto prefetched = msg.get(protocol::field::prefetched);
+    if (prefetched && *prefetched != "1" && *prefetched != "0")
+        return DecodeError{std::string(protocol::field::prefetched), "not 0 or 1"};
+    out.admitted_early = prefetched && *prefetched == "1";
+    return std::nullopt;
 }
 
 std::optional<DecodeError> decode(const wire::Message& msg, const std::string& instance,
@@ -162,9 +167,16 @@ std::optional<wire::Message> answer(core::PluginRequests& requests, wire::Messag
         case wire::Type::Auth:
             return verdict_for<core::AuthRequest>(msg, instance,
                                                   [&](const auto& r) { return requests.auth(r); });
-        case wire::Type::Connect:
-            return verdict_for<core::ConnectRequest>(
+        case wire::Type::Connect: {
+            auto reply = verdict_for<core::ConnectRequest>(
                 msg, instance, [&](const auto& r) { return requests.connect(r); });
+            // Admitted on a prefetched verdict: the plugin waits for no answer.
+            if (msg.get_or(protocol::field::prefetched, "") == "1") return std::nullopt;
+            return reply;
+        }
+        case wire::Type::Prefetch:
+            return verdict_for<core::ConnectRequest>(
+                msg, instance, [&](const auto& r) { return requests.prefetch(r); });
         case wire::Type::Disconnect: {
             core::DisconnectRequest request;
             if (auto error = decode(msg, instance, request)) {

@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <charconv>
+
 #include "common/log.hpp"
 #include "common/protocol.hpp"
 #include "daemon/server/plugin_decode.hpp"
@@ -24,6 +26,7 @@ class PluginConnection : public std::enable_shared_from_this<PluginConnection> {
         : server_(server), socket_(std::move(socket)), decoder_(server.options_.max_frame) {}
 
     void start() { read(); }
+    bool prefetch_capable() const { return prefetch_capable_; }
     void close() {
         boost::system::error_code ignored;
         socket_.shutdown(stream::socket::shutdown_both, ignored);
@@ -76,9 +79,15 @@ class PluginConnection : public std::enable_shared_from_this<PluginConnection> {
     void dispatch(wire::Message& msg) {
         if (msg.type == wire::Type::Hello) {
             instance_ = msg.get_or(protocol::field::instance, "default");
-            log::info("plugin connected",
-                      {{"instance", instance_},
-                       {"plugin_version", msg.get_or(protocol::field::plugin_version, "?")}});
+            const std::string version = msg.get_or(protocol::field::plugin_version, "?");
+            log::info("plugin connected", {{"instance", instance_}, {"plugin_version", version}});
+            int number = 0;
+            const auto [end, ec] =
+                std::from_chars(version.data(), version.data() + version.size(), number);
+            // Only a plugin that knows Invalidate gets one; the first also says "Prefetch
+            // is understood here".
+            prefetch_capable_ = ec == std::errc() && number >= protocol::kPrefetchVersion;
+            if (prefetch_capable_) send(wire::Message(wire::Type::Invalidate, 0));
             return;
         }
         if (msg.type == wire::Type::Report) return on_report(msg);
@@ -159,6 +168,7 @@ class PluginConnection : public std::enable_shared_from_this<PluginConnection> {
     bool writing_ = false;
     std::string instance_ = "unknown";
     bool closing_ = false;
+    bool prefetch_capable_ = false;  // Hello said plugin_version >= kPrefetchVersion
     bool done_ = false;
 };
 
@@ -220,6 +230,12 @@ void PluginServer::after_replies_soon() {
 
 void PluginServer::broadcast(const wire::Message& msg) {
     for (const auto& c : connections_) c->send(msg);
+}
+
+void PluginServer::invalidate_prefetches() {
+    const wire::Message msg(wire::Type::Invalidate, 0);
+    for (const auto& c : connections_)
+        if (c->prefetch_capable()) c->send(msg);
 }
 
 void PluginServer::accept_next() {

@@ -48,6 +48,10 @@ class PluginServer {
     std::size_t connection_count() const { return connections_.size(); }
     // Sends an unsolicited message to every connected plugin.
     void broadcast(const wire::Message& msg);
+    // Tells every plugin that can prefetch verdicts that its prefetched ones are stale.
+    // Called after a committed change, before it is reported done: the message is handed
+    // to each socket now, ahead of anything the change's command answers.
+    void invalidate_prefetches();
     // Verdict times and the plugins' deferral reports, since start.
     const core::VerdictStats& stats() const { return stats_; }
 

@@ -35,7 +35,7 @@ class FakeDaemon {
         wire::Message msg;
         std::chrono::milliseconds delay{0};
     };
-    // Called on the daemon thread for every Auth/Connect; nullopt = never answer.
+    // Called on the daemon thread for every Auth/Connect/Prefetch; nullopt = never answer.
     using Responder = std::function<std::vector<Reply>(const wire::Message&)>;
 
     explicit FakeDaemon(std::string path) : path_(std::move(path)) {}
@@ -198,7 +198,9 @@ class FakeDaemon {
             responder = responder_;
         }
         cv_.notify_all();
-        if ((msg.type != wire::Type::Auth && msg.type != wire::Type::Connect) || !responder) return;
+        const bool request = msg.type == wire::Type::Auth || msg.type == wire::Type::Connect ||
+                             msg.type == wire::Type::Prefetch;
+        if (!request || !responder) return;
         for (auto& r : responder(msg)) {
             std::lock_guard lock(mutex_);
             scheduled_.push_back({Clock::now() + r.delay, wire::encode(r.msg)});

@@ -21,6 +21,7 @@ TEST_CASE("open_v3 rejects bad arguments with a logged reason", "[plugin]") {
         {sock, "budget_ms=-1"},
         {sock, "budget_ms=5000"},  // above the cap
         {sock, "timeout_s=0"},
+        {sock, "prefetch=yes"},
         {sock, "instance=bad name"},
         {sock, "socket=/tmp/other"},  // duplicate
         {sock, "noequals"},
@@ -40,14 +41,20 @@ TEST_CASE("open_v3 accepts every documented argument and registers the hooks", "
     REQUIRE(f.plugin.open(f.args({"instance=site-a", "budget_ms=0.5", "timeout_s=2.5"})) ==
             OPENVPN_PLUGIN_FUNC_SUCCESS);
     const int mask = f.plugin.type_mask();
-    CHECK(mask == (OPENVPN_PLUGIN_MASK(OPENVPN_PLUGIN_AUTH_USER_PASS_VERIFY) |
-                   OPENVPN_PLUGIN_MASK(OPENVPN_PLUGIN_CLIENT_CONNECT) |
-                   OPENVPN_PLUGIN_MASK(OPENVPN_PLUGIN_CLIENT_CONNECT_DEFER) |
-                   OPENVPN_PLUGIN_MASK(OPENVPN_PLUGIN_CLIENT_DISCONNECT)));
+    const int decisions = OPENVPN_PLUGIN_MASK(OPENVPN_PLUGIN_AUTH_USER_PASS_VERIFY) |
+                          OPENVPN_PLUGIN_MASK(OPENVPN_PLUGIN_CLIENT_CONNECT) |
+                          OPENVPN_PLUGIN_MASK(OPENVPN_PLUGIN_CLIENT_CONNECT_DEFER) |
+                          OPENVPN_PLUGIN_MASK(OPENVPN_PLUGIN_CLIENT_DISCONNECT);
+    CHECK(mask == (decisions | OPENVPN_PLUGIN_MASK(OPENVPN_PLUGIN_TLS_VERIFY)));
     CHECK(f.plugin.init_point() == OPENVPN_PLUGIN_INIT_POST_DAEMON);
     CHECK(f.plugin.min_version() == 3);
     CHECK(LogSink::get().contains("plugin started socket="));
     CHECK(LogSink::get().contains("budget_us=500 timeout_ms=2500"));
+    f.plugin.close();
+
+    // prefetch=0: no TLS verification hook (nothing to prefetch for).
+    REQUIRE(f.plugin.open(f.args({"prefetch=0"})) == OPENVPN_PLUGIN_FUNC_SUCCESS);
+    CHECK(f.plugin.type_mask() == decisions);
 }
 
 TEST_CASE("only openvpn_plugin_* symbols are exported", "[plugin]") {
@@ -190,7 +197,7 @@ TEST_CASE("what the daemon receives: Hello, forwarded env with the password, Dis
     CHECK(hello.type == wire::Type::Hello);
     CHECK(hello.id == 0);
     CHECK(hello.get_or("instance", "") == "site-b");
-    CHECK(hello.get_or("plugin_version", "") == "1");
+    CHECK(hello.get_or("plugin_version", "") == "2");
     CHECK(hello.get_or("pid", "") == std::to_string(::getpid()));
 
     auto files = f.files();

@@ -274,3 +274,53 @@ TEST_CASE("pings are answered, replies never arrive unasked") {
     CHECK(pong->id == 3);
     CHECK(handle(f.auth, wire::Message(wire::Type::Verdict, 4), "main")->type == wire::Type::Error);
 }
+
+TEST_CASE("a prefetch answers what a connect would, with no effect at all") {
+    Fixture f;
+    auto reply = handle(f.auth, f.request(wire::Type::Prefetch, "abc123"), "main");
+    REQUIRE(reply);
+    CHECK(reply->type == wire::Type::Verdict);
+    CHECK(reply->id == 11);
+    CHECK(reply->get("result") == "allow");
+    CHECK(reply->get("config") == "ifconfig-push 10.8.0.7 255.255.255.0\n");
+    CHECK(f.table.size() == 0);          // no session
+    CHECK(f.auth.take_batch().empty());  // no log row, no state
+
+    reply = handle(f.auth, f.request(wire::Type::Prefetch, "ffff"), "main");
+    CHECK(reply->get("result") == "deny");
+    CHECK(f.auth.take_batch().empty());  // a refused prefetch is no refusal: nothing logged
+
+    SECTION("a device that needs credentials gets no prefetched allow") {
+        f.store->set_password_hash(f.device_id, "$y$hash");
+        f.auth.refresh();
+        reply = handle(f.auth, f.request(wire::Type::Prefetch, "abc123"), "main");
+        CHECK(reply->get("result") == "deny");
+    }
+}
+
+TEST_CASE("a connect admitted on a prefetch is recorded without an answer, or ended") {
+    Fixture f;
+    std::vector<std::pair<std::string, std::string>> ended;  // address, why
+    f.auth.on_withdrawn_admission([&](const core::LiveSession& s, const std::string& why) {
+        ended.emplace_back(s.real_address, why);
+    });
+    auto notice = f.request(wire::Type::Connect, "abc123");
+    notice.id = 0;
+    notice.set("prefetched", "1");
+
+    CHECK_FALSE(handle(f.auth, notice, "main"));  // the plugin waits for no answer
+    CHECK(f.table.find("main", "192.0.2.5:40000"));
+    CHECK(ended.empty());
+
+    // Revoked between the prefetch and the Connect: the session ends at once.
+    REQUIRE(f.store->revoke_certificate("abc123", 4000).ok());
+    f.auth.refresh();
+    auto late = f.request(wire::Type::Connect, "abc123");
+    late.id = 0;
+    late.set("prefetched", "1");
+    late.fields[3].second = "40001";  // untrusted_port
+    CHECK_FALSE(handle(f.auth, late, "main"));
+    REQUIRE(ended.size() == 1);
+    CHECK(ended[0] == std::pair<std::string, std::string>{"192.0.2.5:40001", "certificate revoked"});
+    CHECK_FALSE(f.table.find("main", "192.0.2.5:40001"));
+}
