@@ -27,7 +27,9 @@
 // daemon -> plugin
 //   Verdict     id N   result = "allow" | "deny", reason (deny: why, shown to the client
 //                      via auth_failed_reason_file and logged), config (Connect only: lines
-//                      of OpenVPN client config, e.g. "ifconfig-push 10.8.0.2 255.255.255.0")
+//                      of OpenVPN client config, e.g. "ifconfig-push 10.8.0.2 255.255.255.0");
+//                      an Auth's allow may carry config with prefetched = "1": the client's
+//                      Connect verdict, used by the plugin like a prefetched one
 //   Error       id N   reason: the request could not be handled (treated as deny)
 //   Notice      id 0   text: anything the daemon wants the plugin to log
 //   Invalidate  id 0   every prefetched verdict is stale (a committed change, a timer):

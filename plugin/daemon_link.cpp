@@ -177,9 +177,10 @@ std::uint32_t DaemonLink::next_id_locked(State& state) {
 }
 
 DaemonLink::Result DaemonLink::call(wire::Message& request, std::chrono::microseconds budget,
-                                    const DeferredTarget* target) {
+                                    const DeferredTarget* target, std::string prefetch_key) {
     const auto deadline = Clock::now() + budget;
     auto entry = std::make_shared<Pending>();
+    entry->prefetch_key = std::move(prefetch_key);
     std::string frame;
     ConnRef conn;
     {
@@ -274,6 +275,10 @@ void DaemonLink::resolve(std::uint32_t id, Outcome outcome, const Pending* self,
         }
         PendingPtr entry = std::move(it->second);
         state->pending.erase(it);
+        // Kept now, in the order of the daemon's messages: an Invalidate after this reply
+        // (maybe in the same read) must find it.
+        if (outcome.allow && outcome.connect_ready && !entry->prefetch_key.empty())
+            keep_locked(*state, entry->prefetch_key, outcome.config);
         record_latency(entry->deferred ? state->deferred_us : state->in_time_us,
                        Clock::now() - entry->sent_at);
         if (entry->deferred) {
@@ -323,15 +328,19 @@ bool DaemonLink::keep_prefetched_locked(State& state, std::uint32_t id, Outcome&
     if (it == state.prefetching.end()) return false;
     std::string key = std::move(it->second);
     state.prefetching.erase(it);
-    if (!outcome.allow) return true;  // a refusal is asked again at CLIENT_CONNECT, with its log
+    // A refusal is asked again at CLIENT_CONNECT, which logs it with its reason.
+    if (outcome.allow) keep_locked(state, key, outcome.config);
+    return true;
+}
+
+void DaemonLink::keep_locked(State& state, const std::string& key, const std::string& config) {
     const auto now = Clock::now();
     if (state.prefetched.size() >= kMaxPrefetched) {
         std::erase_if(state.prefetched,
                       [&](const auto& e) { return now - e.second.first > kPrefetchTtl; });
-        if (state.prefetched.size() >= kMaxPrefetched) return true;
+        if (state.prefetched.size() >= kMaxPrefetched) return;
     }
-    state.prefetched[std::move(key)] = {now, std::move(outcome.config)};
-    return true;
+    state.prefetched[key] = {now, config};
 }
 
 void DaemonLink::prefetch(wire::Message& request, std::string key) {

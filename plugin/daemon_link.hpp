@@ -122,8 +122,10 @@ class DaemonLink {
     // I/O thread takes the request over (Deferred), without one it is refused.
     // Meant for one calling thread (OpenVPN's); concurrent callers are safe but may see
     // a wake-up meant for another and then wait until they read their verdict themselves.
+    // `prefetch_key` (an Auth): an allow that carries the Connect verdict too is kept as
+    // that client's prefetched verdict, in the order the daemon's messages came.
     Result call(wire::Message& request, std::chrono::microseconds budget,
-                const DeferredTarget* target);
+                const DeferredTarget* target, std::string prefetch_key = {});
     // Sends a notification (id 0) without waiting. False when not connected or full.
     bool notify(wire::Message& msg);
     // Tells the daemon that a request was deferred (`why`: budget or queued) after
@@ -159,6 +161,7 @@ class DaemonLink {
         DeferredTarget target;
         std::string frame;        // queued: the encoded request, sent once connected
         std::string common_name;  // for the "late" report
+        std::string prefetch_key;  // an Auth whose allow may carry the Connect verdict
         ~Pending();               // wipes `frame` (it may carry a password)
     };
     using PendingPtr = std::shared_ptr<Pending>;
@@ -218,6 +221,7 @@ class DaemonLink {
     static void forget_prefetches_locked(State& state);
     // A prefetch's verdict: kept if allow. False when `id` was no prefetch.
     static bool keep_prefetched_locked(State& state, std::uint32_t id, Outcome& outcome);
+    static void keep_locked(State& state, const std::string& key, const std::string& config);
     void expire_deferred();
     Result queue_locked(State& state, wire::Message& request, const DeferredTarget* target);
     std::size_t send_queued_locked(State& state, Writing& writing);

@@ -83,7 +83,11 @@ int Handlers::auth_user_pass_verify(const char* const* envp) {
 
     wire::Message request = build_message(wire::Type::Auth, config_.instance, envp);
     const auto asked_at = DaemonLink::Clock::now();
-    const auto r = link_.call(request, config_.budget, &target);
+    // A login's allow also carries the client's Connect verdict (a device that needs
+    // credentials cannot be prefetched at TLS verification): kept like a prefetch.
+    const std::string key =
+        config_.prefetch ? client_key(envp, "untrusted_ip", "untrusted_ip6", "untrusted_port") : "";
+    const auto r = link_.call(request, config_.budget, &target, key);
     if (r.state == State::Deferred) {
         log_deferred(log_, link_, "auth", cn, r, asked_at);
         return OPENVPN_PLUGIN_FUNC_DEFERRED;

@@ -36,8 +36,10 @@ Outcome outcome_of(const wire::Message& msg) {
             false, msg.get_or(protocol::field::reason, "daemon could not handle the request"), {}};
     }
     const std::string result = msg.get_or(protocol::field::result, "");
-    if (result == protocol::kAllow)
-        return Outcome{true, {}, msg.get_or(protocol::field::config, "")};
+    if (result == protocol::kAllow) {
+        return Outcome{true, {}, msg.get_or(protocol::field::config, ""),
+                       msg.get_or(protocol::field::prefetched, "") == "1"};
+    }
     if (result == protocol::kDeny) {
         return Outcome{false, msg.get_or(protocol::field::reason, "denied"), {}};
     }

@@ -19,6 +19,8 @@ struct Outcome {
     bool allow = false;
     std::string reason;  // deny: why (logged, shown to the client for auth)
     std::string config;  // connect allow: client config lines for OpenVPN
+    // auth allow: `config` is the client's Connect verdict too (protocol.hpp: prefetched)
+    bool connect_ready = false;
 };
 
 // Where a deferred verdict goes.

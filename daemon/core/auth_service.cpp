@@ -46,7 +46,21 @@ const VerdictIndex& AuthService::current_index() {
 VerdictReply AuthService::auth(const AuthRequest& request) {
     const std::int64_t now = clock_.now();
     Verdict v = login_.check_auth(request, verdict_of(request.serial, now, false), now);
-    return reply_for(request, std::move(v), now, false);
+    VerdictReply reply = reply_for(request, std::move(v), now, false);
+    if (reply.allow) connect_ahead(request, now, reply);
+    return reply;
+}
+
+// After a login was accepted, the Connect verdict that will follow is known: it goes
+// with the Auth's allow (no effect here; the Connect itself records the session).
+void AuthService::connect_ahead(const AuthRequest& request, std::int64_t now,
+                                VerdictReply& reply) {
+    Verdict v = verdict_of(request.serial, now, true);
+    if (!v.allow || !v.device) return;
+    std::string config = client_config_for(*v.device, std::move(v.config));
+    if (oversized_reply(config)) return;
+    reply.config = std::move(config);
+    reply.connect_ready = true;
 }
 
 VerdictReply AuthService::connect(const ConnectRequest& request) {

@@ -65,6 +65,9 @@ struct VerdictReply {
     bool allow = false;
     std::string reason;  // deny: why (shown to the client, logged)
     std::string config;  // Connect allowed: per-client OpenVPN config lines
+    // Auth allowed: `config` is what this client's Connect gets too, so the plugin can
+    // answer CLIENT_CONNECT without asking (the Connect still reaches the daemon).
+    bool connect_ready = false;
 };
 
 // A Verdict frame's payload is this many bytes plus its config (the wire format's fixed

@@ -158,6 +158,7 @@ wire::Message encode_verdict(std::uint32_t id, const core::VerdictReply& reply) 
     if (!reply.allow) out.set(std::string(protocol::field::reason), reply.reason);
     if (reply.allow && !reply.config.empty())
         out.set(std::string(protocol::field::config), reply.config);
+    if (reply.allow && reply.connect_ready) out.set(std::string(protocol::field::prefetched), "1");
     return out;
 }
 

@@ -182,3 +182,34 @@ TEST_CASE("a lost connection forgets prefetched verdicts", "[plugin][prefetch]")
     CHECK(connect(f, files) == OPENVPN_PLUGIN_FUNC_SUCCESS);
     CHECK(read_file(files.config) == kAskedConfig);
 }
+
+TEST_CASE("a login's allow that carries the Connect verdict answers CLIENT_CONNECT",
+          "[plugin][prefetch]") {
+    PluginFixture f;
+    start_prefetching(f, [](const wire::Message& m) -> std::vector<FakeDaemon::Reply> {
+        if (m.type == wire::Type::Auth) {
+            auto v = verdict(m.id, true, {}, kPrefetchedConfig);
+            v.set("prefetched", "1");
+            return {{v}};
+        }
+        if (m.type == wire::Type::Connect && m.id != 0)
+            return {{verdict(m.id, true, {}, kAskedConfig)}};
+        return {};
+    });
+    auto login = f.files();
+    REQUIRE(f.auth("r1", login) == OPENVPN_PLUGIN_FUNC_SUCCESS);  // 192.0.2.7:51000, 0a:1b
+
+    SECTION("nothing changed: no round trip") {
+        auto files = f.files();
+        CHECK(connect(f, files) == OPENVPN_PLUGIN_FUNC_SUCCESS);
+        CHECK(read_file(files.config) == kPrefetchedConfig);
+        REQUIRE(f.daemon.wait_count(wire::Type::Connect, 1));
+        CHECK(of_type(f, wire::Type::Connect)[0].get_or("prefetched", "") == "1");
+    }
+    SECTION("an Invalidate after the login: asked for") {
+        invalidate(f);
+        auto files = f.files();
+        CHECK(connect(f, files) == OPENVPN_PLUGIN_FUNC_SUCCESS);
+        CHECK(read_file(files.config) == kAskedConfig);
+    }
+}

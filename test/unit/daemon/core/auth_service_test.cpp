@@ -324,3 +324,20 @@ TEST_CASE("a connect admitted on a prefetch is recorded without an answer, or en
     CHECK(ended[0] == std::pair<std::string, std::string>{"192.0.2.5:40001", "certificate revoked"});
     CHECK_FALSE(f.table.find("main", "192.0.2.5:40001"));
 }
+
+TEST_CASE("an Auth's allow carries the Connect verdict that will follow, a refusal does not") {
+    Fixture f;
+    auto reply = handle(f.auth, f.request(wire::Type::Auth, "abc123"), "main");
+    REQUIRE(reply);
+    CHECK(reply->get("result") == "allow");
+    CHECK(reply->get("prefetched") == "1");
+    CHECK(reply->get("config") == "ifconfig-push 10.8.0.7 255.255.255.0\n");
+    CHECK(f.table.size() == 0);  // the Connect records the session, not the Auth
+
+    REQUIRE(f.store->revoke_certificate("abc123", 4000).ok());
+    f.auth.refresh();
+    reply = handle(f.auth, f.request(wire::Type::Auth, "abc123"), "main");
+    CHECK(reply->get("result") == "deny");
+    CHECK_FALSE(reply->get("prefetched"));
+    CHECK_FALSE(reply->get("config"));
+}
