@@ -36,8 +36,8 @@ enum class Type : std::uint8_t {
     Error = 6,       // daemon -> plugin reply to a request it could not handle
     Ping = 7,        // either way; answered with Pong carrying the same id
     Pong = 8,
-    Notice = 9,   // daemon -> plugin push (id 0), e.g. "shutting down"
-    Report = 10,  // plugin -> daemon notification (id 0): a request deferred, a late verdict
+    Notice = 9,       // daemon -> plugin push (id 0), e.g. "shutting down"
+    Report = 10,      // plugin -> daemon notification (id 0): a request deferred, a late verdict
     Prefetch = 11,    // plugin -> daemon request at TLS verification: a connect verdict ahead
     Invalidate = 12,  // daemon -> plugin push (id 0): prefetched verdicts are stale
 };

@@ -159,10 +159,10 @@ class DaemonLink {
         bool deferred = false;  // the I/O thread writes the verdict to `target`
         Outcome outcome;
         DeferredTarget target;
-        std::string frame;        // queued: the encoded request, sent once connected
-        std::string common_name;  // for the "late" report
+        std::string frame;         // queued: the encoded request, sent once connected
+        std::string common_name;   // for the "late" report
         std::string prefetch_key;  // an Auth whose allow may carry the Connect verdict
-        ~Pending();               // wipes `frame` (it may carry a password)
+        ~Pending();                // wipes `frame` (it may carry a password)
     };
     using PendingPtr = std::shared_ptr<Pending>;
     using Delivery = std::pair<PendingPtr, Outcome>;

@@ -142,7 +142,8 @@ int Handlers::client_connect(const char* const* argv, const char* const* envp) {
         const std::string key = client_key(envp, "trusted_ip", "trusted_ip6", "trusted_port");
         const auto config = key.empty() ? std::nullopt : link_.take_prefetched(key);
         if (config && admit_prefetched(envp, *config, target.config_file)) {
-            log_.now(log::Level::Info, "connect allowed", {{"common_name", cn}, {"prefetched", "1"}});
+            log_.now(log::Level::Info, "connect allowed",
+                     {{"common_name", cn}, {"prefetched", "1"}});
             return OPENVPN_PLUGIN_FUNC_SUCCESS;
         }
     }

@@ -37,7 +37,9 @@ Outcome outcome_of(const wire::Message& msg) {
     }
     const std::string result = msg.get_or(protocol::field::result, "");
     if (result == protocol::kAllow) {
-        return Outcome{true, {}, msg.get_or(protocol::field::config, ""),
+        return Outcome{true,
+                       {},
+                       msg.get_or(protocol::field::config, ""),
                        msg.get_or(protocol::field::prefetched, "") == "1"};
     }
     if (result == protocol::kDeny) {

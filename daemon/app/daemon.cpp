@@ -90,9 +90,10 @@ class Daemon {
             services_.firewall_health = [this] { return firewall_health(); };
         }
         registry_.before_command([this] { auth_.after_replies(); });
-        auth_.on_withdrawn_admission([this](const core::LiveSession& client, const std::string& why) {
-            sessions_.end_client(client, why);
-        });
+        auth_.on_withdrawn_admission(
+            [this](const core::LiveSession& client, const std::string& why) {
+                sessions_.end_client(client, why);
+            });
         registry_.after_write([this](const std::string& command) {
             // Before the command replies: a verdict right after it sees the change.
             const unsigned parts = core::VerdictIndex::parts_changed_by(command);

@@ -53,8 +53,7 @@ VerdictReply AuthService::auth(const AuthRequest& request) {
 
 // After a login was accepted, the Connect verdict that will follow is known: it goes
 // with the Auth's allow (no effect here; the Connect itself records the session).
-void AuthService::connect_ahead(const AuthRequest& request, std::int64_t now,
-                                VerdictReply& reply) {
+void AuthService::connect_ahead(const AuthRequest& request, std::int64_t now, VerdictReply& reply) {
     Verdict v = verdict_of(request.serial, now, true);
     if (!v.allow || !v.device) return;
     std::string config = client_config_for(*v.device, std::move(v.config));

@@ -321,7 +321,8 @@ TEST_CASE("a connect admitted on a prefetch is recorded without an answer, or en
     late.fields[3].second = "40001";  // untrusted_port
     CHECK_FALSE(handle(f.auth, late, "main"));
     REQUIRE(ended.size() == 1);
-    CHECK(ended[0] == std::pair<std::string, std::string>{"192.0.2.5:40001", "certificate revoked"});
+    CHECK(ended[0] ==
+          std::pair<std::string, std::string>{"192.0.2.5:40001", "certificate revoked"});
     CHECK_FALSE(f.table.find("main", "192.0.2.5:40001"));
 }
 
