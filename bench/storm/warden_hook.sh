@@ -15,7 +15,8 @@
 #
 # plugin.conf (plugin run only): the `server ... nopool`, `auth-user-pass-optional` and
 # `plugin` lines of warden's server.conf (the plugin assigns the addresses).
-# common.conf (both runs): `crl-verify`, `management` (wardend follows the sessions on
+# common.conf (both runs): `crl-verify`, `tmp-dir` (only the plugin run writes files there),
+# `management` (wardend follows the sessions on
 # the management interface in both runs, so only the plugin differs) and `dev` (the tun
 # device wardend keeps its kernel routes on: with another name it would look for the
 # device every 500 ms, as while OpenVPN is down, which is not the steady state measured).
@@ -100,7 +101,7 @@ case "$action" in
     for f in ca.crt server.crt server.key tls-crypt.key; do cp "$state/pki/$f" "$dir/$f"; done
     grep -E '^(server |auth-user-pass-optional|plugin )' "$state/server.conf" |
       sed "/^plugin /s|\$|${STORM_PLUGIN_ARGS:+ $STORM_PLUGIN_ARGS}|" >"$dir/plugin.conf"
-    grep -E '^(crl-verify |management |dev )' "$state/server.conf" >"$dir/common.conf" || true
+    grep -E '^(crl-verify |management |dev |tmp-dir )' "$state/server.conf" >"$dir/common.conf" || true
     grep -q '^plugin ' "$dir/plugin.conf" || { echo "warden_hook: no plugin line in $state/server.conf" >&2; exit 1; }
     ;;
   teardown)

@@ -97,6 +97,10 @@ std::string render_server_conf(const core::Config& config, const std::string& pl
     c += "# No client-to-client: traffic between clients crosses the kernel, where warden's\n";
     c += "# nftables rules decide.\n";
     if (proto == "udp") c += "explicit-exit-notify 1\n";
+    c += "# OpenVPN writes files for the plugin on every connect (auth control, client config);\n";
+    c += "# in memory they cost its one thread microseconds, on a journaled disk (/tmp) about a\n";
+    c += "# millisecond per client in a storm of connects.\n";
+    c += "tmp-dir /dev/shm\n";
     c += "persist-key\npersist-tun\nverb 3\n";
     return c;
 }
