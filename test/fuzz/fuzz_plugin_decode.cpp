@@ -1,5 +1,6 @@
 // Arbitrary plugin messages through the daemon's edge decoder: a typed request or an
-// error naming a field, never a crash; a decoded address is canonical.
+// error naming a field, never a crash; a decoded address is canonical; a Connect is
+// admitted early (prefetched) only when it says exactly "1".
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -20,5 +21,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     if (endpoint::normalize(request.real_address) != request.real_address) __builtin_trap();
     if (request.common_name.size() > server::kMaxFieldBytes) __builtin_trap();
+    // A Connect also reads the prefetched flag: admitted early only on an exact "1".
+    core::ConnectRequest connect;
+    if (server::decode(msg, "fuzz", connect)) return 0;
+    if (connect.admitted_early != (msg.get_or("prefetched", "") == "1")) __builtin_trap();
     return 0;
 }
