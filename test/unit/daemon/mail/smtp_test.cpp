@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -31,8 +32,9 @@ constexpr const char* kUser = "warden-mailer";
 constexpr const char* kPassword = "correct horse";
 
 // Debian's interpreter: that is where python3-aiosmtpd installs (a pyenv python3 first in
-// PATH would not see it).
+// PATH would not see it). WARDEN_TEST_PYTHON overrides (e.g. to check the SKIP path).
 std::string python() {
+    if (const char* chosen = std::getenv("WARDEN_TEST_PYTHON")) return chosen;
     return ::access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
 }
 
@@ -82,7 +84,9 @@ class TestSmtpServer {
         else if (line && line->rfind("SKIP:", 0) == 0)
             skip_ = *line;
         else
-            FAIL("smtp_server.py did not start: " << line.value_or("(no output in 30 s)"));
+            FAIL("smtp_server.py did not start: " << line.value_or("(no output in 30 s)")
+                                                  << "\nits stderr:\n"
+                                                  << server_log());
     }
     ~TestSmtpServer() {
         ::close(stdin_);
@@ -103,6 +107,12 @@ class TestSmtpServer {
     TestSmtpServer& operator=(const TestSmtpServer&) = delete;
 
     const std::string& skip() const { return skip_; }
+    std::string server_log() const {
+        std::ifstream f(dir_.file("server.log"));
+        std::ostringstream text;
+        text << f.rdbuf();
+        return text.str();
+    }
     SmtpSettings settings() const {
         SmtpSettings s;
         s.host = "127.0.0.1";
