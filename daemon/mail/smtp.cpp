@@ -38,7 +38,8 @@ std::size_t read_upload(char* buffer, std::size_t size, std::size_t count, void*
 }
 
 // The server's reply lines arrive through the header callback; the last one explains a
-// failure. Kept printable and short: it goes into one log line.
+// failure, except the "221" that answers the QUIT curl sends after it. Kept printable and
+// short: it goes into one log line.
 std::size_t keep_reply(char* data, std::size_t size, std::size_t count, void* user) {
     auto* text = static_cast<std::string*>(user);
     std::string line;
@@ -47,7 +48,7 @@ std::size_t keep_reply(char* data, std::size_t size, std::size_t count, void* us
         if (c == '\r' || c == '\n') break;
         line += (c >= 0x20 && c < 0x7f) ? static_cast<char>(c) : '?';
     }
-    if (!line.empty()) *text = std::move(line);
+    if (!line.empty() && line.rfind("221", 0) != 0) *text = std::move(line);
     return size * count;
 }
 

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Throwaway SMTP server for unit_mail: STARTTLS required, AUTH LOGIN/PLAIN required.
 
-Usage: smtp_server.py DIR USER PASSWORD
+Usage: smtp_server.py DIR USER PASSWORD [starttls|tls|plain]
+starttls (default): STARTTLS and AUTH required; tls: implicit TLS (smtps); plain: no TLS
+offered at all, AUTH accepted in clear (to prove the client never sends it there).
+Every AUTH attempt appends the mechanism to DIR/auth-attempts.
 Makes a self-signed certificate for 127.0.0.1 in DIR (cert.pem, key.pem), listens on
 127.0.0.1:<free port>, writes each accepted message to DIR/mail/<n>.eml (first line
 "X-Rcpt-To: <addrs>", then the message as received) and prints "READY <port>" on stdout.
@@ -56,6 +59,7 @@ class SaveToFolder:
 def main():
     warnings.simplefilter("ignore")  # aiosmtpd 1.4 warns about its own login_data
     folder, user, password = sys.argv[1], sys.argv[2].encode(), sys.argv[3].encode()
+    mode = sys.argv[4] if len(sys.argv) > 4 else "starttls"
     maildir = os.path.join(folder, "mail")
     os.makedirs(maildir, exist_ok=True)
     cert, key = make_cert(folder)
@@ -63,14 +67,20 @@ def main():
     context.load_cert_chain(cert, key)
 
     def authenticator(server, session, envelope, mechanism, auth_data):
+        with open(os.path.join(folder, "auth-attempts"), "a") as f:
+            f.write(mechanism + "\n")
         ok = (mechanism in ("LOGIN", "PLAIN") and isinstance(auth_data, LoginPassword)
               and auth_data.login == user and auth_data.password == password)
         return AuthResult(success=ok, handled=False)  # handled=False: send 535 on failure
 
     port = free_port()
+    tls = {"starttls": dict(tls_context=context, require_starttls=True, auth_require_tls=True),
+           # aiosmtpd 1.4 counts only STARTTLS as TLS for auth_require_tls; smtps is TLS
+           # from the first byte, so AUTH is offered there without it.
+           "tls": dict(ssl_context=context, auth_require_tls=False),
+           "plain": dict(auth_require_tls=False)}[mode]
     controller = Controller(SaveToFolder(maildir), hostname="127.0.0.1", port=port,
-                            tls_context=context, require_starttls=True, auth_required=True,
-                            auth_require_tls=True, authenticator=authenticator)
+                            auth_required=True, authenticator=authenticator, **tls)
     controller.start()
     print("READY %d" % port, flush=True)
     sys.stdin.read()

@@ -58,7 +58,7 @@ std::optional<std::string> read_line(int fd, std::chrono::milliseconds timeout) 
 // smtp_server.py as a child: stopped by closing its stdin, killed if it does not stop.
 class TestSmtpServer {
   public:
-    TestSmtpServer() {
+    explicit TestSmtpServer(std::string mode = "starttls") : mode_(std::move(mode)) {
         int in[2], out[2];
         REQUIRE(::pipe2(in, O_CLOEXEC) == 0);
         REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
@@ -71,7 +71,7 @@ class TestSmtpServer {
             if (log >= 0) ::dup2(log, 2);  // aiosmtpd's tracebacks, e.g. for the refused cert
             const std::string py = python();
             ::execlp(py.c_str(), py.c_str(), WARDEN_MAIL_TEST_SERVER, dir_.path.c_str(), kUser,
-                     kPassword, nullptr);
+                     kPassword, mode_.c_str(), nullptr);
             ::_exit(127);
         }
         ::close(in[0]);
@@ -117,7 +117,7 @@ class TestSmtpServer {
         SmtpSettings s;
         s.host = "127.0.0.1";
         s.port = static_cast<std::uint16_t>(port_);
-        s.security = SmtpSecurity::starttls;
+        s.security = mode_ == "tls" ? SmtpSecurity::tls : SmtpSecurity::starttls;
         s.user = kUser;
         s.password = kPassword;
         s.ca_file = dir_.file("cert.pem");
@@ -135,23 +135,27 @@ class TestSmtpServer {
         return all;
     }
 
+    bool saw_auth() const { return fs::exists(dir_.path / "auth-attempts"); }
+
   private:
+    std::string mode_;
     warden::testing::TempDir dir_;
     pid_t pid_ = -1;
     int stdin_ = -1, stdout_ = -1, port_ = 0;
     std::string skip_;
 };
 
-// A loopback port with nothing listening: bound, never listen()ed, so nothing else on
-// the machine can take it while the test runs.
+// A loopback port bound by the test so nothing else can take it: without listen() a
+// connection is refused; with it the handshake completes but no greeting ever comes.
 class ClosedPort {
   public:
-    ClosedPort() {
+    explicit ClosedPort(bool listening = false) {
         fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         sockaddr_in a{};
         a.sin_family = AF_INET;
         a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+        if (listening) REQUIRE(::listen(fd_, 4) == 0);  // the kernel accepts; nobody speaks
         socklen_t len = sizeof a;
         ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
         port_ = ntohs(a.sin_port);
@@ -220,7 +224,7 @@ TEST_CASE("send_mail: a wrong password is a permanent failure and nothing is del
     INFO(r.describe());
     CHECK(r.status == SendStatus::permanent);
     CHECK(r.smtp_code == 535);
-    CHECK_FALSE(r.server_text.empty());
+    CHECK(r.server_text == "535 5.7.8 Authentication credentials invalid");
     CHECK_FALSE(r.curl_error.empty());
     CHECK(server.received().empty());
 }
@@ -287,4 +291,47 @@ TEST_CASE("send_mail refuses to send credentials without TLS") {
     CHECK(parse_smtp_security("tls") == SmtpSecurity::tls);
     CHECK(parse_smtp_security("none") == SmtpSecurity::none);
     CHECK_FALSE(parse_smtp_security("STARTTLS"));
+}
+
+TEST_CASE("send_mail delivers over implicit TLS (smtps)") {
+    TestSmtpServer server("tls");
+    if (!server.skip().empty()) {
+        WARN(server.skip());
+        return;
+    }
+    const MailMessage m = token_mail();
+    const SendResult r = send_mail(server.settings(), m.from, m.to, rendered(m));
+    INFO(r.describe());
+    CHECK(r.status == SendStatus::ok);
+    CHECK(server.received().size() == 1);
+}
+
+TEST_CASE("send_mail: a server without STARTTLS never sees the credentials") {
+    TestSmtpServer server("plain");  // would accept AUTH in clear text
+    if (!server.skip().empty()) {
+        WARN(server.skip());
+        return;
+    }
+    SmtpSettings s = server.settings();  // security = starttls
+    const MailMessage m = token_mail();
+    const SendResult r = send_mail(s, m.from, m.to, rendered(m));
+    INFO(r.describe());
+    CHECK(r.status == SendStatus::temporary);
+    CHECK_FALSE(server.saw_auth());
+    CHECK(server.received().empty());
+}
+
+TEST_CASE("send_mail: a server that never answers is a temporary failure within the timeout") {
+    ClosedPort silent(/*listening=*/true);
+    SmtpSettings s;
+    s.host = "127.0.0.1";
+    s.port = silent.port();
+    s.timeout = 1s;
+    const MailMessage m = token_mail();
+    const auto start = std::chrono::steady_clock::now();
+    const SendResult r = send_mail(s, m.from, m.to, rendered(m));
+    INFO(r.describe());
+    CHECK(r.status == SendStatus::temporary);
+    CHECK(r.curl_error.find("timed out") != std::string::npos);
+    CHECK(std::chrono::steady_clock::now() - start < 3s);
 }
