@@ -10,10 +10,9 @@
 
 namespace {
 
-constexpr std::string_view kHeaders[] = {"Date",         "From",
-                                         "To",           "Subject",
-                                         "Message-ID",   "MIME-Version",
-                                         "Content-Type", "Content-Transfer-Encoding"};
+constexpr std::string_view kHeaders[] = {
+    "Date",       "From",         "To",           "Subject",
+    "Message-ID", "MIME-Version", "Content-Type", "Content-Transfer-Encoding"};
 
 // Checks the header block (up to the empty line); false on any violation.
 bool headers_are_the_fixed_set(std::string_view head) {
