@@ -151,6 +151,7 @@ std::variant<HttpRequest, unsigned> parse_request(std::string_view bytes, const 
         used += n;
     }
     ec = {};
+    if (!parser.got_some()) return 400u;  // nothing at all (put_eof requires some input)
     if (!parser.is_done()) {
         parser.put_eof(ec);
         if (ec || !parser.is_done()) return status_for_read_error(ec).value_or(400u);

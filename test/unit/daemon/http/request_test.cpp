@@ -47,6 +47,7 @@ TEST_CASE("request: refusals") {
     CHECK(refused("GET * HTTP/1.1\r\n\r\n") == 400);
     CHECK(refused("\x16\x03\x01\x02\x00garbage\r\n\r\n") == 400);
     CHECK(refused("GET / HTTP/1.1\r\nHost") == 400);  // incomplete
+    CHECK(refused("") == 400);
     CHECK(refused("GET / HTTP/1.1\r\nX: " + std::string(9000, 'a') + "\r\n\r\n") == 431);
     CHECK(refused("POST / HTTP/1.1\r\nContent-Length: 16385\r\n\r\n") == 413);
     CHECK(refused("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n4001\r\n" +
