@@ -163,9 +163,13 @@ TEST_CASE("http server: a POST body reaches the handler") {
 }
 
 TEST_CASE("http server: an oversize header is 431, then close") {
-    Running s;
+    HttpLimits limits;
+    limits.header_bytes = 2048;  // not Beast's default (8 KiB): the limit given is the one used
+    Running s(limits);
+    CHECK(exchange(s.port(), "GET / HTTP/1.1\r\nX-Big: " + std::string(1900, 'a') + "\r\n\r\n")
+              .status == 200);
     auto fd = connect_tcp(s.port());
-    REQUIRE(send_all(fd.get(), "GET / HTTP/1.1\r\nX-Big: " + std::string(9000, 'a') + "\r\n\r\n"));
+    REQUIRE(send_all(fd.get(), "GET / HTTP/1.1\r\nX-Big: " + std::string(3000, 'a') + "\r\n\r\n"));
     const auto r = read_reply(fd.get());
     CHECK(r.status == 431);
     check_security_headers(r);
