@@ -22,7 +22,7 @@ namespace {
 // After an error answer the client may still be sending; reading (and dropping) a bounded
 // amount before closing keeps the kernel from resetting the connection, which would
 // discard the answer at the client before it is read.
-constexpr std::size_t kMaxDrainBytes = 64 * 1024;
+constexpr std::size_t kMaxDrainBytes = 256 * 1024;
 constexpr std::chrono::milliseconds kMaxDrainTime{2000};
 constexpr std::chrono::milliseconds kAcceptBackoff{100};
 
