@@ -242,6 +242,8 @@ void HttpServer::accept_next() {
 }
 
 void HttpServer::on_accept(const boost::system::error_code& ec, tcp::socket socket) {
+    // First, and without touching members: after stop() (or destruction, which stops)
+    // the queued completion arrives with operation_aborted.
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
     if (ec) {
         // Out of descriptors (or similar): wait instead of retrying in a busy loop.

@@ -9,7 +9,16 @@
 // Content-Length and the security headers (see request.hpp).
 //
 // The handler runs on the io_context's thread and must be quick: it decides, it does
-// not wait.
+// not wait. The server and its connections are used from one thread (wardend's loop).
+//
+// Use (the time-restricted-access page, the metrics endpoint):
+//   HttpServer web(io, {"[::1]:8088", {}}, [&](const HttpRequest& req) {
+//       if (req.path == "/metrics" && req.method != "POST") return metrics_page();
+//       if (req.path == "/tr" && req.method == "POST") return tr_confirm(req);  // req.body
+//       return error_response(404);
+//   });
+//   web.start();  // throws std::runtime_error when it cannot bind
+// Rate limiting of token attempts is the handler's (rate_limit.hpp, keyed by req.peer).
 #pragma once
 
 #include <boost/asio.hpp>
