@@ -124,8 +124,10 @@ void MailQueue::attempt(const store::QueuedMail& mail) {
     MailMessage message{settings_.from, settings_.from_name, mail.recipient,
                         mail.subject,   mail.body,           static_cast<std::uint64_t>(mail.id)};
     std::string error;
+    // Date is when the message was queued (its origination time), so Date and
+    // Message-ID are the same on every attempt of the row.
     const auto rendered =
-        render(message, static_cast<std::time_t>(clock_()), message_id_domain_, error);
+        render(message, static_cast<std::time_t>(mail.created_at), message_id_domain_, error);
     if (!rendered) {
         store_->mark_mail_failed(mail.id, "render: " + error);
         log::warn("mail rejected",

@@ -70,11 +70,13 @@ struct ScriptedSender {
     std::mutex mutex;
     std::deque<SendStatus> answers;
     std::vector<std::string> sent_to;
+    std::vector<std::string> rendered;
     MailSender sender() {
         return [this](const SmtpSettings&, const std::string&, const std::string& rcpt,
-                      const std::string&) {
+                      const std::string& message) {
             std::lock_guard lock(mutex);
             sent_to.push_back(rcpt);
+            rendered.push_back(message);
             SendResult r;
             r.status = answers.empty() ? SendStatus::ok : answers.front();
             if (!answers.empty()) answers.pop_front();
@@ -140,6 +142,11 @@ TEST_CASE("mail queue: the worker sends, delays, gives up and rejects as told") 
     queue.wake();
     REQUIRE(eventually([&] { return db.row(id)->state == MailState::sent; }));
     CHECK(db.row(id)->attempts == 2);
+    {
+        std::lock_guard lock(s.mutex);
+        REQUIRE(s.rendered.size() == 2);
+        CHECK(s.rendered[0] == s.rendered[1]);  // same Date and Message-ID on the retry
+    }
 
     s.answers = {SendStatus::permanent};
     const auto bad = *queue.enqueue("test", "nobody@example.org", "x", "y").id;
