@@ -29,7 +29,9 @@ MailQueue::MailQueue(store::Store& loop_store, std::unique_ptr<store::Store> wor
       settings_(std::move(settings)),
       clock_(std::move(clock)),
       sender_(std::move(sender)),
-      message_id_domain_(domain_of(settings_.from)) {}
+      message_id_domain_(domain_of(settings_.from)) {
+    settings_.smtp.cancel = &cancel_;
+}
 
 MailQueue::~MailQueue() {
     stop();
@@ -41,6 +43,7 @@ void MailQueue::start() {
         std::lock_guard lock(mutex_);
         stopping_ = false;
     }
+    cancel_ = false;
     thread_ = std::thread([this] { run(); });
 }
 
@@ -49,6 +52,7 @@ void MailQueue::stop() {
         std::lock_guard lock(mutex_);
         stopping_ = true;
     }
+    cancel_ = true;
     wake_.notify_all();
     if (thread_.joinable()) thread_.join();
 }

@@ -5,6 +5,7 @@
 // pending across restarts: a new MailQueue on the same database carries on.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -41,8 +42,8 @@ class MailQueue {
     MailQueue& operator=(const MailQueue&) = delete;
 
     void start();
-    // Returns promptly: an SMTP transaction under way finishes within smtp.timeout, and
-    // its row stays pending if it is cut short by the process ending.
+    // Returns within about a second: an SMTP transaction under way is abandoned (its row
+    // stays pending, counted as a failed attempt).
     void stop();
 
     struct Enqueued {
@@ -71,6 +72,7 @@ class MailQueue {
     std::mutex mutex_;
     std::condition_variable wake_;
     bool stopping_ = false;
+    std::atomic<bool> cancel_{false};  // settings_.smtp.cancel points here
     bool poked_ = false;
     std::thread thread_;
 };

@@ -203,6 +203,31 @@ TEST_CASE(
     CHECK(mails[0].find("ops@example.org") != std::string::npos);
 }
 
+TEST_CASE("mail queue: stop abandons an SMTP transaction under way") {
+    Database db;
+    TestClock t;
+    ClosedPort silent(true);  // accepts the connection, never greets
+    SmtpSettings smtp;
+    smtp.host = "127.0.0.1";
+    smtp.port = silent.port();
+    smtp.security = SmtpSecurity::none;
+    smtp.timeout = 30s;
+    std::atomic<bool> sending{false};
+    MailQueue queue(*db.loop, db.open(), settings_for(smtp), t.clock(),
+                    [&](const SmtpSettings& s, const std::string& from, const std::string& to,
+                        const std::string& message) {
+                        sending = true;
+                        return send_mail(s, from, to, message);
+                    });
+    queue.start();
+    const auto id = *queue.enqueue("test", "ops@example.org", "s", "b").id;
+    REQUIRE(eventually([&] { return sending.load(); }));
+    const auto started = std::chrono::steady_clock::now();
+    queue.stop();
+    CHECK(std::chrono::steady_clock::now() - started < 5s);
+    CHECK(db.row(id)->state == MailState::pending);
+}
+
 TEST_CASE("mail password file: must exist and be closed to others") {
     warden::testing::TempDir dir;
     const auto path = dir.file("smtp.pass");
