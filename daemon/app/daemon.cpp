@@ -12,6 +12,7 @@
 #include "daemon/app/crl_watch.hpp"
 #include "daemon/app/kernel_routes.hpp"
 #include "daemon/app/license_watch.hpp"
+#include "daemon/app/mail_setup.hpp"
 #include "daemon/app/managed_sessions.hpp"
 #include "daemon/app/route_worker.hpp"
 #include "daemon/control/authority.hpp"
@@ -104,6 +105,20 @@ class Daemon {
         });
     }
 
+    // Refuses to start rather than run with mail that cannot work (e.g. a password file
+    // others may read): the operator would only learn of it when a mail is lost.
+    bool start_mail() {
+        std::string error;
+        mail_ = make_mail_queue(config_, *store_, clock_, error);
+        if (!mail_) {
+            log::error("wardend not started: mail could not be set up", {{"error", error}});
+            return false;
+        }
+        services_.mail = mail_outbox(*mail_);
+        mail_->start();
+        return true;
+    }
+
     int run() {
         // The CRL on disk must match the store before OpenVPN checks a handshake against it:
         // fail closed, a stale one would admit revoked certificates.
@@ -119,6 +134,7 @@ class Daemon {
                         {"hint", "run as root, or set [firewall] enabled = false"}});
             return 1;
         }
+        if (config_.mail.enabled && !start_mail()) return 1;
         auth_.refresh();  // the verdict index, before the first verdict
         plugin_server_.start();
         admin_server_.start();
@@ -227,6 +243,7 @@ class Daemon {
         sessions_.stop();
         licenses_.stop();
         crl_watch_.stop();
+        if (mail_) mail_->stop();
         if (firewall_ && config_.firewall.remove_on_stop) firewall_->remove();
     }
 
@@ -243,6 +260,7 @@ class Daemon {
     CrlWatch crl_watch_;
     control::Registry registry_;
     control::Services services_;
+    std::unique_ptr<mail::MailQueue> mail_;  // [mail] enabled only
     std::unique_ptr<firewall::NftApplier> nft_;
     std::unique_ptr<firewall::FlowCutter> conntrack_;
     std::unique_ptr<firewall::Firewall> firewall_;

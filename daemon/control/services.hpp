@@ -60,6 +60,16 @@ struct FirewallHealthView {
     std::size_t repairs = 0, flows_cut = 0;
 };
 
+// The mail queue as commands see it (app wires mail/mail_queue); absent: [mail] disabled.
+struct MailOutbox {
+    // Stores a message (one insert) and wakes the worker: its id, or nullopt with `error`.
+    std::function<std::optional<std::int64_t>(const std::string& kind, const std::string& to,
+                                              const std::string& subject, const std::string& body,
+                                              std::string& error)>
+        enqueue;
+    std::function<void()> wake;  // the queue changed (`mail retry`)
+};
+
 struct Services {
     const core::Config& config;
     store::Store& store;
@@ -77,6 +87,8 @@ struct Services {
     };
     // Verdict times and the plugins' deferral reports (server/plugin_server), for `status`.
     std::function<core::VerdictStats()> verdict_stats = [] { return core::VerdictStats{}; };
+
+    std::optional<MailOutbox> mail = std::nullopt;
 
     std::int64_t now() const { return clock.now(); }
 
@@ -96,6 +108,7 @@ void register_vpn_commands(Registry& registry, Services& services);
 void register_testing_commands(Registry& registry, Services& services);
 void register_group_commands(Registry& registry, Services& services);
 void register_pki_commands(Registry& registry, Services& services);
+void register_mail_commands(Registry& registry, Services& services);
 void register_all_commands(Registry& registry, Services& services);
 
 // Helpers shared by the command families.

@@ -9,6 +9,7 @@
 #include <toml++/toml.h>
 
 #include "daemon/core/duration.hpp"
+#include "daemon/mail/message.hpp"
 
 namespace warden::core {
 namespace {
@@ -165,6 +166,58 @@ void read_firewall(TableReader& top, Config& c, std::string& error) {
         r.fail("table", "expected 1-32 letters, digits or _, starting with a letter");
 }
 
+// An IPv4 or IPv6 address as curl takes it for a host (IPv6 without brackets).
+bool ip_literal(const std::string& host) {
+    return host.find_first_not_of("0123456789abcdefABCDEF:.") == std::string::npos;
+}
+
+int default_smtp_port(const std::string& security) {
+    if (security == "none") return 25;
+    if (security == "tls") return 465;
+    return 587;
+}
+
+// Checked only when enabled, so a half-written [mail] table can wait switched off.
+void check_mail(TableReader& r, MailConfig& m) {
+    std::string why;
+    if (m.security != "none" && m.security != "starttls" && m.security != "tls")
+        return r.fail("security", "expected none, starttls or tls");
+    if (m.port == 0) m.port = default_smtp_port(m.security);
+    if (!m.enabled) return;
+    if (m.server.empty() || (!mail::valid_domain(m.server) && !ip_literal(m.server)))
+        return r.fail("server", "expected the SMTP server's host name");
+    if (!mail::valid_address(m.from, why)) return r.fail("from", why);
+    if (!m.operator_address.empty() && !mail::valid_address(m.operator_address, why))
+        return r.fail("operator", why);
+    if (!m.user.empty() && m.password_file.empty())
+        return r.fail("password_file", "required with user");
+    if (!m.user.empty() && m.security == "none")
+        return r.fail("security",
+                      "a login needs starttls or tls (the password is never sent in clear)");
+    if (m.timeout < 1) return r.fail("timeout", "expected at least 1s");
+}
+
+void read_mail(TableReader& top, MailConfig& m, std::string& error) {
+    const toml::node* node = top.take("mail");
+    if (!node) return;
+    const toml::table* t = node->as_table();
+    if (!t) return top.fail("mail", "expected a table");
+    TableReader r(*t, "mail.", error);
+    r.boolean("enabled", m.enabled);
+    r.text("server", m.server);
+    r.integer("port", m.port, 1, 65535);
+    r.text("security", m.security);
+    r.text("user", m.user);
+    r.text("password_file", m.password_file);
+    r.text("ca_file", m.ca_file);
+    r.text("from", m.from);
+    r.text("operator", m.operator_address);
+    r.duration("retry_for", m.retry_for, 30 * 86400);
+    r.duration("timeout", m.timeout, 3600);
+    r.reject_unknown();
+    if (error.empty()) check_mail(r, m);
+}
+
 // [devices] and [pki]: small tables of device-management settings.
 void read_device_settings(TableReader& top, Config& c, std::string& error) {
     if (const toml::node* node = top.take("devices"); node && error.empty()) {
@@ -215,6 +268,7 @@ ConfigResult parse_config(std::string_view text) {
     read_device_settings(r, c, error);
     read_auth(r, c.auth, error);
     read_firewall(r, c, error);
+    read_mail(r, c.mail, error);
     if (const toml::node* testing = r.take("testing"); testing && error.empty()) {
         if (const toml::table* t = testing->as_table()) {
             TableReader tr(*t, "testing.", error);
@@ -226,6 +280,7 @@ ConfigResult parse_config(std::string_view text) {
         }
     }
     r.reject_unknown();
+    if (error.empty() && c.mail.port == 0) c.mail.port = default_smtp_port(c.mail.security);
     if (error.empty() && c.remote.empty()) error = "line 0: vpn.remote: required";
     if (error.empty() && c.state_dir.empty()) error = "line 0: state_dir: must not be empty";
     if (!error.empty()) return {std::nullopt, error};

@@ -36,6 +36,22 @@ struct FirewallConfig {
     bool remove_on_stop = false;   // default: the table stays (fail closed) when wardend stops
 };
 
+// [mail]: outgoing e-mail through an SMTP relay (issue 10). The password is not here: it
+// is read from password_file when wardend starts.
+struct MailConfig {
+    bool enabled = false;
+    std::string server;
+    int port = 0;                       // 0 in the file: by security, 25/587/465
+    std::string security = "starttls";  // none | starttls | tls
+    std::string user;                   // "": no login
+    std::string password_file;          // required with user
+    std::string ca_file;                // "": the system trust store
+    std::string from;                   // envelope and From: address
+    std::string operator_address;       // `operator`: where operator notices go
+    std::int64_t retry_for = 86400;     // seconds a message is retried before it fails
+    std::int64_t timeout = 30;          // seconds for one SMTP transaction
+};
+
 struct Config {
     std::string state_dir = "/var/lib/warden";  // warden.db and pki/
     std::string plugin_socket = "/run/warden/plugin.sock";
@@ -71,6 +87,7 @@ struct Config {
 
     AuthConfig auth;
     FirewallConfig firewall;
+    MailConfig mail;
 
     int testing_verdict_delay_ms = 0;    // tests only: delay every verdict (deferred path)
     bool testing_clock_control = false;  // tests only: `testing.clock` may move the clock

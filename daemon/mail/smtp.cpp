@@ -89,6 +89,11 @@ SendStatus classify(CURLcode code, long smtp_code) {
     return SendStatus::temporary;  // 4xx, no connection, timeout, TLS, anything else
 }
 
+// curl calls it about once a second even while nothing moves; non-zero aborts.
+int cancel_check(void* cancel, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    return static_cast<const std::atomic<bool>*>(cancel)->load() ? 1 : 0;
+}
+
 void set_options(CURL* curl, const SmtpSettings& s, const std::string& url) {
     curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
@@ -99,6 +104,11 @@ void set_options(CURL* curl, const SmtpSettings& s, const std::string& url) {
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
     if (!s.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, s.ca_file.c_str());
+    if (s.cancel) {
+        curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, cancel_check);
+        curl_easy_setopt(curl, CURLOPT_XFERINFODATA, s.cancel);
+    }
     if (!s.user.empty()) {
         curl_easy_setopt(curl, CURLOPT_USERNAME, s.user.c_str());
         curl_easy_setopt(curl, CURLOPT_PASSWORD, s.password.c_str());

@@ -2,6 +2,7 @@
 // meant for the mail worker thread. No logging here; the caller logs the SendResult.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -27,6 +28,9 @@ struct SmtpSettings {
     std::string password;  // read from a password file by the caller, never from config
     std::string ca_file;   // empty: the system trust store; the server cert is always verified
     std::chrono::milliseconds timeout{std::chrono::seconds(30)};  // whole transaction
+    // When set and true, a transaction under way is abandoned within about a second
+    // (a temporary failure): the mail worker's stop.
+    const std::atomic<bool>* cancel = nullptr;
 };
 
 enum class SendStatus {

@@ -8,6 +8,7 @@
 #include "daemon/store/sqlite_handles.hpp"
 #include "daemon/store/sqlite_store_devices.hpp"
 #include "daemon/store/sqlite_store_groups.hpp"
+#include "daemon/store/sqlite_store_mail.hpp"
 #include "daemon/store/sqlite_store_parts.hpp"
 #include "daemon/store/sqlite_store_two_factor.hpp"
 #include "daemon/store/store.hpp"
@@ -525,6 +526,30 @@ class SqliteStore final : public Store {
         return usage_.activity_for(object, since, limit);
     }
     Outcome backup(const std::string& path) override { return usage_.backup(path); }
+
+    // Mail queue: the SQL is in sqlite_store_mail.cpp.
+    void enqueue_mail(QueuedMail& m) override { sqlite_mail::enqueue(db_.get(), m); }
+    std::vector<QueuedMail> due_mail(std::int64_t now, std::size_t limit) override {
+        return sqlite_mail::due(db_.get(), now, limit);
+    }
+    std::optional<std::int64_t> next_mail_attempt() override {
+        return sqlite_mail::next_attempt(db_.get());
+    }
+    void mark_mail_sent(std::int64_t id, std::int64_t now) override {
+        sqlite_mail::mark_sent(db_.get(), id, now);
+    }
+    void mark_mail_retry(std::int64_t id, std::int64_t next, std::string_view error) override {
+        sqlite_mail::mark_retry(db_.get(), id, next, error);
+    }
+    void mark_mail_failed(std::int64_t id, std::string_view error) override {
+        sqlite_mail::mark_failed(db_.get(), id, error);
+    }
+    std::vector<QueuedMail> list_mail(std::optional<MailState> state) override {
+        return sqlite_mail::list(db_.get(), state);
+    }
+    std::size_t retry_failed_mail(std::optional<std::int64_t> id, std::int64_t now) override {
+        return sqlite_mail::retry_failed(db_.get(), id, now);
+    }
 
     int schema_version() override {
         Statement s(db_.get(), "SELECT MAX(version) FROM schema_version");

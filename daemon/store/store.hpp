@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "daemon/model/mail.hpp"
 #include "daemon/model/records.hpp"
 #include "daemon/model/two_factor.hpp"
 
@@ -39,11 +40,14 @@ using model::GroupMember;
 using model::License;
 using model::LoginRequirements;
 using model::LoginState;
+using model::MailState;
 using model::OneTimeCode;
 using model::parse_addressing;
 using model::parse_connection_event;
 using model::parse_device_state;
 using model::parse_device_type;
+using model::parse_mail_state;
+using model::QueuedMail;
 using model::RevokedSerial;
 using model::RoutedNetworkRow;
 using model::Rule;
@@ -182,6 +186,21 @@ class Store {
                                                     std::size_t limit) = 0;
     // Online backup (SQLite backup API) to `path`, which must not exist.
     virtual Outcome backup(const std::string& path) = 0;
+
+    // Outgoing mail queue (sqlite_store_mail.cpp). enqueue_mail fills in `mail.id` and
+    // stores it pending, due at its next_attempt_at. Each mark_* counts one attempt.
+    virtual void enqueue_mail(QueuedMail& mail) = 0;
+    virtual std::vector<QueuedMail> due_mail(std::int64_t now,
+                                             std::size_t limit) = 0;  // oldest first
+    virtual std::optional<std::int64_t> next_mail_attempt() = 0;      // earliest pending, if any
+    virtual void mark_mail_sent(std::int64_t id, std::int64_t now) = 0;
+    virtual void mark_mail_retry(std::int64_t id, std::int64_t next_attempt_at,
+                                 std::string_view error) = 0;
+    virtual void mark_mail_failed(std::int64_t id, std::string_view error) = 0;
+    virtual std::vector<QueuedMail> list_mail(std::optional<MailState> state) = 0;  // by id
+    // Failed -> pending, due at `now`: one message (nullopt: every failed one). Returns
+    // how many changed (0: no such failed message).
+    virtual std::size_t retry_failed_mail(std::optional<std::int64_t> id, std::int64_t now) = 0;
 
     virtual int schema_version() = 0;
     virtual std::string integrity_check() = 0;
