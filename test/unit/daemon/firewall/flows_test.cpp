@@ -5,25 +5,16 @@
 #include <netinet/in.h>
 
 #include "daemon/firewall/flows.hpp"
+#include "rule_rows.hpp"
 
 using namespace warden;
 using namespace warden::firewall;
+using warden::testing::rule;
 
 namespace {
 
 std::uint32_t ip(const char* text) {
     return *net::parse_ipv4(text);
-}
-
-store::Rule rule(const std::string& from, const std::string& to, const std::string& proto = {},
-                 const std::string& ports = {}, bool both = false) {
-    store::Rule r;
-    r.from_group = from;
-    r.to_group = to;
-    r.proto = proto;
-    r.ports = ports;
-    r.both = both;
-    return r;
 }
 
 // eng: pc1 10.8.0.2; office: pc2 10.8.0.3; plant: r1 10.8.0.4 with 192.168.61.0/24.
@@ -54,20 +45,20 @@ using V = FlowJudge::Verdict;
 }  // namespace
 
 TEST_CASE("flows: a deleted rule denies the flows it allowed, in its direction only") {
-    const auto with = judge_of(site({rule("eng", "office", "", "", true)}));
+    const auto with = judge_of(site({rule(0, "eng", "office", "", "", true)}));
     CHECK(with.judge(tcp("10.8.0.2", "10.8.0.3", 22)) == V::Allowed);
     CHECK(with.judge(icmp("10.8.0.3", "10.8.0.2")) == V::Allowed);
     const auto without = judge_of(site({}));
     CHECK(without.judge(tcp("10.8.0.2", "10.8.0.3", 22)) == V::Denied);
     CHECK(without.judge(icmp("10.8.0.3", "10.8.0.2")) == V::Denied);
-    const auto one_way = judge_of(site({rule("eng", "office")}));
+    const auto one_way = judge_of(site({rule(0, "eng", "office")}));
     CHECK(one_way.judge(icmp("10.8.0.2", "10.8.0.3")) == V::Allowed);
     CHECK(one_way.judge(icmp("10.8.0.3", "10.8.0.2")) == V::Denied);
 }
 
 TEST_CASE("flows: protocol and port limits are judged as the table's set lookup") {
-    const auto j = judge_of(
-        site({rule("eng", "plant", "tcp", "8080,9000-9010"), rule("office", "plant", "icmp")}));
+    const auto j = judge_of(site(
+        {rule(0, "eng", "plant", "tcp", "8080,9000-9010"), rule(0, "office", "plant", "icmp")}));
     CHECK(j.judge(tcp("10.8.0.2", "192.168.61.10", 8080)) == V::Allowed);  // LAN behind r1
     CHECK(j.judge(tcp("10.8.0.2", "192.168.61.10", 9005)) == V::Allowed);
     CHECK(j.judge(tcp("10.8.0.2", "192.168.61.10", 8081)) == V::Denied);
@@ -75,7 +66,7 @@ TEST_CASE("flows: protocol and port limits are judged as the table's set lookup"
     CHECK(j.judge(icmp("10.8.0.3", "10.8.0.4")) == V::Allowed);
     CHECK(j.judge(tcp("10.8.0.3", "10.8.0.4", 80)) == V::Denied);
     CHECK(j.judge({ip("10.8.0.3"), ip("10.8.0.4"), 47 /* GRE */, 0}) == V::Denied);
-    const auto any = judge_of(site({rule("office", "plant")}));
+    const auto any = judge_of(site({rule(0, "office", "plant")}));
     CHECK(any.judge({ip("10.8.0.3"), ip("10.8.0.4"), 47, 0}) == V::Allowed);
 }
 
@@ -88,11 +79,12 @@ TEST_CASE("flows: only flows between participants are ours, the server's own nev
     CHECK(j.allowed(tcp("10.8.0.2", "8.8.8.8", 443)));
     // A free pool address (a device deleted or moved away) is a participant without group.
     CHECK(j.judge(icmp("10.8.0.2", "10.8.0.99")) == V::Denied);
-    CHECK(judge_of(site({rule("eng", "eng")})).judge(icmp("10.8.0.99", "10.8.0.2")) == V::Denied);
+    CHECK(judge_of(site({rule(0, "eng", "eng")})).judge(icmp("10.8.0.99", "10.8.0.2")) ==
+          V::Denied);
 }
 
 TEST_CASE("flows: a device moved to another group loses the old group's allowances") {
-    auto in = site({rule("eng", "office")});
+    auto in = site({rule(0, "eng", "office")});
     CHECK(judge_of(in).judge(tcp("10.8.0.2", "10.8.0.3", 80)) == V::Allowed);
     in.devices[0].group = "plant";
     CHECK(judge_of(in).judge(tcp("10.8.0.2", "10.8.0.3", 80)) == V::Denied);
