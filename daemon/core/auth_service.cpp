@@ -47,19 +47,14 @@ VerdictReply AuthService::auth(const AuthRequest& request) {
     const std::int64_t now = clock_.now();
     Verdict v = login_.check_auth(request, verdict_of(request.serial, now, false), now);
     VerdictReply reply = reply_for(request, std::move(v), now, false);
-    if (reply.allow) connect_ahead(request, now, reply);
+    if (!reply.allow) return reply;
+    // The login was just checked: the Connect that follows is known, and goes with the
+    // Auth's allow (the Connect itself records the session).
+    if (VerdictReply ahead = connect_ahead(request.serial, now, true); ahead.allow) {
+        reply.config = std::move(ahead.config);
+        reply.connect_ready = true;
+    }
     return reply;
-}
-
-// After a login was accepted, the Connect verdict that will follow is known: it goes
-// with the Auth's allow (no effect here; the Connect itself records the session).
-void AuthService::connect_ahead(const AuthRequest& request, std::int64_t now, VerdictReply& reply) {
-    Verdict v = verdict_of(request.serial, now, true);
-    if (!v.allow || !v.device) return;
-    std::string config = client_config_for(*v.device, std::move(v.config));
-    if (oversized_reply(config)) return;
-    reply.config = std::move(config);
-    reply.connect_ready = true;
 }
 
 VerdictReply AuthService::connect(const ConnectRequest& request) {
@@ -71,10 +66,18 @@ VerdictReply AuthService::connect(const ConnectRequest& request) {
 }
 
 VerdictReply AuthService::prefetch(const ConnectRequest& request) {
-    const std::int64_t now = clock_.now();
-    Verdict v = verdict_of(request.serial, now, true);
+    return connect_ahead(request.serial, clock_.now(), false);
+}
+
+// The verdict a Connect of this certificate would get at `now`, with no effect (no
+// session, no log). Unless the credentials were just checked (a login's Auth), a device
+// that needs them gets no allow: its Connect must find the login.
+VerdictReply AuthService::connect_ahead(const std::string& serial, std::int64_t now,
+                                        bool credentials_checked) {
+    Verdict v = verdict_of(serial, now, true);
     if (!v.allow || !v.device) return {false, "no prefetch: " + v.reason, {}};
-    if (needs_credentials(*v.device, current_index().login_requirements(v.device->id)))
+    if (!credentials_checked &&
+        needs_credentials(*v.device, current_index().login_requirements(v.device->id)))
         return {false, "no prefetch: credentials", {}};
     VerdictReply reply;
     reply.config = client_config_for(*v.device, std::move(v.config));

@@ -65,7 +65,8 @@ class AuthService final : public PluginRequests {
     std::optional<std::string> oversized_reply(const std::string& config) const;
     std::optional<store::Device> device_of(const std::string& serial);
     void withdraw_admission(const ConnectRequest& request, const std::string& why);
-    void connect_ahead(const AuthRequest& request, std::int64_t now, VerdictReply& reply);
+    VerdictReply connect_ahead(const std::string& serial, std::int64_t now,
+                               bool credentials_checked);
     void record(store::ConnectionEntry entry);
     void set_state(std::int64_t device_id, store::DeviceState state);
     void remember_refused(const std::string& instance, const std::string& address,
