@@ -364,17 +364,15 @@ std::optional<std::string> DaemonLink::take_prefetched(const std::string& key) {
         // What the daemon already sent (an Invalidate among it) is read first. The I/O
         // thread holds this lock only while it reads without blocking.
         std::vector<Delivery> deferred;
+        bool broken = false;
         {
             auto reading = reading_.lock();
             if (sock_ && reading->read_error.empty())
                 read_locked(*reading, kDrainReads, nullptr, deferred);
-            if (!reading->read_error.empty()) return std::nullopt;
+            broken = !reading->read_error.empty();
         }
-        if (!deferred.empty()) {
-            auto state = state_.lock();
-            for (auto& d : deferred) state->handoff.push_back(std::move(d));
-        }
-        if (!deferred.empty()) wake();
+        hand_to_io(deferred, broken);
+        if (broken) return std::nullopt;
     }
     auto state = state_.lock();
     const auto it = state->prefetched.find(key);

@@ -240,6 +240,7 @@ class DaemonLink {
     void dispatch(const wire::Message& msg, const Pending* self, std::vector<Delivery>& deferred);
     void await_verdict(const Pending& entry, ConnRef conn, Clock::time_point deadline);
     CallerRead read_as_caller(std::uint64_t gen, const Pending* self);
+    void hand_to_io(std::vector<Delivery>& deferred, bool broken);
 
     // I/O thread only (link_io.cpp).
     void run();

@@ -218,14 +218,19 @@ DaemonLink::CallerRead DaemonLink::read_as_caller(std::uint64_t gen, const Pendi
         read_locked(*reading, kCallerReads, self, deferred);
         broken = !reading->read_error.empty();
     }
-    // Deferred verdicts that came along: writing their files is the I/O thread's job, so
-    // OpenVPN's thread never waits on a file system for another client.
+    hand_to_io(deferred, broken);
+    return broken ? CallerRead::Broken : CallerRead::Done;
+}
+
+// Deferred verdicts a caller read: writing their files is the I/O thread's job, so
+// OpenVPN's thread never waits on a file system for another client. A broken stream is
+// the I/O thread's to drop.
+void DaemonLink::hand_to_io(std::vector<Delivery>& deferred, bool broken) {
     if (!deferred.empty()) {
         auto state = state_.lock();
         for (auto& d : deferred) state->handoff.push_back(std::move(d));
     }
     if (broken || !deferred.empty()) wake();
-    return broken ? CallerRead::Broken : CallerRead::Done;
 }
 
 }  // namespace warden::plugin
