@@ -76,6 +76,13 @@ int connect(PluginFixture& f, const ClientFiles& files, const std::string& port 
     return f.plugin.call(OPENVPN_PLUGIN_CLIENT_CONNECT, env, {files.config});
 }
 
+// A CLIENT_CONNECT of the client that asks the daemon (no prefetched verdict used).
+void check_asked(PluginFixture& f) {
+    auto files = f.files();
+    CHECK(connect(f, files) == OPENVPN_PLUGIN_FUNC_SUCCESS);
+    CHECK(read_file(files.config) == kAskedConfig);
+}
+
 std::vector<wire::Message> of_type(const PluginFixture& f, wire::Type type) {
     std::vector<wire::Message> out;
     for (const auto& m : f.daemon.received())
@@ -135,9 +142,7 @@ TEST_CASE("what is not a fresh prefetched allow is asked for", "[plugin][prefetc
         sync_with_plugin(f, 9002);
         CHECK(f.daemon.count(wire::Type::Prefetch) == 0);
     }
-    auto files = f.files();
-    CHECK(connect(f, files) == OPENVPN_PLUGIN_FUNC_SUCCESS);
-    CHECK(read_file(files.config) == kAskedConfig);
+    check_asked(f);
     const auto connects = of_type(f, wire::Type::Connect);
     REQUIRE(connects.size() == 1);
     CHECK(connects[0].id != 0);
@@ -152,9 +157,7 @@ TEST_CASE("a daemon that never sent Invalidate gets no Prefetch", "[plugin][pref
     REQUIRE(tls_verify(f, tls_env()) == OPENVPN_PLUGIN_FUNC_SUCCESS);
     sync_with_plugin(f, 9003);
     CHECK(f.daemon.count(wire::Type::Prefetch) == 0);
-    auto files = f.files();
-    CHECK(connect(f, files) == OPENVPN_PLUGIN_FUNC_SUCCESS);
-    CHECK(read_file(files.config) == kAskedConfig);
+    check_asked(f);
 }
 
 TEST_CASE("prefetch=0 prefetches nothing even when the daemon could", "[plugin][prefetch]") {
@@ -166,9 +169,7 @@ TEST_CASE("prefetch=0 prefetches nothing even when the daemon could", "[plugin][
     REQUIRE(tls_verify(f, tls_env()) == OPENVPN_PLUGIN_FUNC_SUCCESS);
     sync_with_plugin(f, 9005);
     CHECK(f.daemon.count(wire::Type::Prefetch) == 0);
-    auto files = f.files();
-    CHECK(connect(f, files) == OPENVPN_PLUGIN_FUNC_SUCCESS);
-    CHECK(read_file(files.config) == kAskedConfig);
+    check_asked(f);
 }
 
 TEST_CASE("a lost connection forgets prefetched verdicts", "[plugin][prefetch]") {
@@ -178,9 +179,7 @@ TEST_CASE("a lost connection forgets prefetched verdicts", "[plugin][prefetch]")
     sync_with_plugin(f, 9006);  // the prefetch's verdict has been read and kept
     f.daemon.drop_client();
     REQUIRE(f.daemon.wait_count(wire::Type::Hello, 2));  // reconnected: another daemon, maybe
-    auto files = f.files();
-    CHECK(connect(f, files) == OPENVPN_PLUGIN_FUNC_SUCCESS);
-    CHECK(read_file(files.config) == kAskedConfig);
+    check_asked(f);
 }
 
 TEST_CASE("a login's allow that carries the Connect verdict answers CLIENT_CONNECT",
@@ -208,8 +207,6 @@ TEST_CASE("a login's allow that carries the Connect verdict answers CLIENT_CONNE
     }
     SECTION("an Invalidate after the login: asked for") {
         invalidate(f);
-        auto files = f.files();
-        CHECK(connect(f, files) == OPENVPN_PLUGIN_FUNC_SUCCESS);
-        CHECK(read_file(files.config) == kAskedConfig);
+        check_asked(f);
     }
 }
