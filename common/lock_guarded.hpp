@@ -19,6 +19,7 @@
 // cannot stop.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <type_traits>
@@ -51,6 +52,14 @@ class LockedHandle {
         static_assert(std::is_same_v<Mutex, std::mutex>,
                       "std::condition_variable needs std::mutex");
         cv.wait(lock_, [&] { return ready(*value_); });
+    }
+    // The same with a bound: false when `timeout` passed and `ready(data)` is still false.
+    template <typename Rep, typename Period, typename Ready>
+    bool wait_for(std::condition_variable& cv, std::chrono::duration<Rep, Period> timeout,
+                  Ready ready) {
+        static_assert(std::is_same_v<Mutex, std::mutex>,
+                      "std::condition_variable needs std::mutex");
+        return cv.wait_for(lock_, timeout, [&] { return ready(*value_); });
     }
 
   private:

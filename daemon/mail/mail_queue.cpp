@@ -39,29 +39,20 @@ MailQueue::~MailQueue() {
 
 void MailQueue::start() {
     if (thread_.joinable()) return;
-    {
-        std::lock_guard lock(mutex_);
-        stopping_ = false;
-    }
+    signals_.lock()->stopping = false;
     cancel_ = false;
     thread_ = std::thread([this] { run(); });
 }
 
 void MailQueue::stop() {
-    {
-        std::lock_guard lock(mutex_);
-        stopping_ = true;
-    }
+    signals_.lock()->stopping = true;
     cancel_ = true;
     wake_.notify_all();
     if (thread_.joinable()) thread_.join();
 }
 
 void MailQueue::wake() {
-    {
-        std::lock_guard lock(mutex_);
-        poked_ = true;
-    }
+    signals_.lock()->poked = true;
     wake_.notify_all();
 }
 
@@ -84,10 +75,12 @@ MailQueue::Enqueued MailQueue::enqueue(std::string_view kind, std::string_view t
 }
 
 void MailQueue::run() {
-    std::unique_lock lock(mutex_);
-    while (!stopping_) {
-        poked_ = false;
-        lock.unlock();
+    for (;;) {
+        {
+            auto signals = signals_.lock();
+            if (signals->stopping) return;
+            signals->poked = false;
+        }
         std::chrono::milliseconds sleep = kMaxSleep;
         try {
             send_due();
@@ -96,8 +89,8 @@ void MailQueue::run() {
             // The database is unwell: say so and look again later, never spin.
             log::error("mail queue error", {{"error", e.what()}});
         }
-        lock.lock();
-        wake_.wait_for(lock, sleep, [this] { return stopping_ || poked_; });
+        signals_.lock().wait_for(wake_, sleep,
+                                 [](const Signals& s) { return s.stopping || s.poked; });
     }
 }
 
@@ -105,10 +98,7 @@ void MailQueue::send_due() {
     for (;;) {
         auto due = store_->due_mail(clock_(), kBatch);
         for (const auto& mail : due) {
-            {
-                std::lock_guard lock(mutex_);
-                if (stopping_) return;
-            }
+            if (signals_.lock()->stopping) return;
             attempt(mail);
         }
         if (due.size() < kBatch) return;

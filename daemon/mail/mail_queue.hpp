@@ -10,11 +10,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 
+#include "common/lock_guarded.hpp"
 #include "daemon/mail/smtp.hpp"
 #include "daemon/store/store.hpp"
 
@@ -69,11 +69,14 @@ class MailQueue {
     MailSender sender_;
     std::string message_id_domain_;
 
-    std::mutex mutex_;
+    // What other threads tell the worker; it sleeps on wake_ until one of these is set.
+    struct Signals {
+        bool stopping = false;
+        bool poked = false;  // the queue changed: look again before sleeping
+    };
+    LockGuarded<Signals> signals_;
     std::condition_variable wake_;
-    bool stopping_ = false;
     std::atomic<bool> cancel_{false};  // settings_.smtp.cancel points here
-    bool poked_ = false;
     std::thread thread_;
 };
 

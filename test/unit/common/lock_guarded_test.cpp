@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <future>
@@ -89,4 +90,20 @@ TEST_CASE("lock_guarded: wait releases the lock until the data is ready") {
     }
     producer.join();
     CHECK(got == std::vector<int>{1, 2, 3});
+}
+
+TEST_CASE("lock_guarded: wait_for gives up after its bound, or returns once the data is ready") {
+    LockGuarded<bool> flag(false);
+    std::condition_variable cv;
+    const auto started = std::chrono::steady_clock::now();
+    CHECK_FALSE(flag.lock().wait_for(cv, std::chrono::milliseconds(50), [](bool f) { return f; }));
+    CHECK(std::chrono::steady_clock::now() - started >= std::chrono::milliseconds(50));
+
+    std::thread setter([&] {
+        *flag.lock() = true;
+        cv.notify_one();
+    });
+    // Bounded so a lost wake-up fails the test instead of hanging it.
+    CHECK(flag.lock().wait_for(cv, std::chrono::seconds(10), [](bool f) { return f; }));
+    setter.join();
 }
