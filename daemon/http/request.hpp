@@ -58,8 +58,9 @@ using BeastResponse = beast_http::response<beast_http::string_body>;
 using RequestParser = beast_http::request_parser<beast_http::string_body>;
 
 // The header fields copied into HttpRequest::headers.
-inline constexpr std::string_view kForwardedHeaders[] = {
-    "host", "content-type", "user-agent", "accept", "cookie", "origin", "referer"};
+inline constexpr std::string_view kForwardedHeaders[] = {"host",    "content-type",   "user-agent",
+                                                         "accept",  "cookie",         "origin",
+                                                         "referer", "x-forwarded-for"};
 
 // Applies the header and body limits to a fresh parser.
 void apply_limits(RequestParser& parser, const HttpLimits& limits);
