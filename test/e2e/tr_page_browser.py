@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Opens a TR confirmation page (issue 10) in headless Chromium and checks it.
 
   tr_page_browser.py URL --screenshot PATH [--expect-device NAME] [--confirm]
@@ -15,6 +15,7 @@ Checks, in order:
 then writes the screenshot of the page (and of the answer) as PNG. --confirm presses the
 button and waits for the answer page.
 
+Runs with Debian's python3 (/usr/bin/python3, where python3-selenium is installed).
 Exit 0 when every check passed, 1 with "FAIL: why" when one failed, 77 with "SKIP: why"
 when selenium, chromium or chromedriver is missing. Run it where the page's address is
 the only reachable one (the tests use a network namespace with loopback only).
@@ -186,7 +187,9 @@ def main():
     try:
         title = visit(driver, args)
     except TimeoutException as e:
-        fail(f"timed out: {e.msg}")
+        # A page waiting on a foreign resource times out: name the resource if so.
+        check_requests(requested_urls(driver), origin_of(args.url))
+        fail(f"timed out after {args.timeout} s: {e.msg}")
     finally:
         driver.quit()
     print(f"OK: {args.url.split('/tr/')[0]} page {title!r}, screenshot {args.screenshot}")

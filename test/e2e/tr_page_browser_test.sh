@@ -20,7 +20,7 @@ DEVICE='Router <Büro> & "Lager"'
 command -v ip >/dev/null 2>&1 || e2e_skip "iproute2 (ip) not installed"
 command -v chromium >/dev/null 2>&1 || e2e_skip "chromium is not installed"
 command -v chromedriver >/dev/null 2>&1 || e2e_skip "chromedriver (chromium-driver) is not installed"
-python3 -c 'import selenium' 2>/dev/null || e2e_skip "python3-selenium is not installed"
+/usr/bin/python3 -c 'import selenium' 2>/dev/null || e2e_skip "python3-selenium is not installed"
 
 e2e_tmpdir
 ns="e2e-trpage-$$"
@@ -36,7 +36,7 @@ base="http://$address/tr"
 
 browse() {
   local rc=0
-  ip netns exec "$ns" env HOME="$E2E_DIR" python3 "$BROWSER" "$@" || rc=$?
+  ip netns exec "$ns" env HOME="$E2E_DIR" "$BROWSER" "$@" || rc=$?
   [ "$rc" -eq 77 ] && e2e_skip "browser: see above"
   [ "$rc" -eq 0 ] || e2e_fail "browser check failed: $*"
 }
