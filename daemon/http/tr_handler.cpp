@@ -15,7 +15,6 @@ namespace {
 constexpr std::string_view kTokenPrefix = "/tr/";
 constexpr std::size_t kMinTokenChars = 20;
 constexpr std::size_t kMaxTokenChars = 128;
-constexpr std::size_t kLoggedTokenChars = 4;
 
 // The address in canonical text (IPv4-mapped IPv6 as IPv4), or nullopt.
 std::optional<std::string> canonical_ip(std::string_view text) {
@@ -108,13 +107,6 @@ std::string client_address(const HttpRequest& req, const std::string& trusted_pr
     if (const auto hop = last_forwarded_hop(req))
         if (auto client = canonical_ip(*hop)) return *client;
     return req.peer;  // no usable hop: the proxy's own address (one bucket for all)
-}
-
-std::string loggable_path(std::string_view path) {
-    if (path.rfind(kTokenPrefix, 0) != 0) return std::string(path);
-    const auto token = path.substr(kTokenPrefix.size());
-    if (token.size() <= kLoggedTokenChars) return std::string(path);
-    return std::string(kTokenPrefix) + std::string(token.substr(0, kLoggedTokenChars)) + "...";
 }
 
 Handler make_tr_handler(TrPort port, TrHandlerOptions options) {

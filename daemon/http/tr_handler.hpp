@@ -42,9 +42,6 @@ bool token_syntax_ok(std::string_view token);
 // trusted proxy and that hop is an IP address.
 std::string client_address(const HttpRequest& req, const std::string& trusted_proxy);
 
-// "/tr/ABCD..." from "/tr/ABCDEFGH...": what the log shows of a token path.
-std::string loggable_path(std::string_view path);
-
 // The handler for HttpServer (what `port` calls must outlive it). Copies of the handler
 // share one rate limiter.
 Handler make_tr_handler(TrPort port, TrHandlerOptions options);

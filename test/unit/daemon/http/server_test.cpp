@@ -6,10 +6,14 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <functional>
 #include <thread>
 
+#include "common/log.hpp"
 #include "daemon/http/server.hpp"
 #include "unit/daemon/http/http_test_client.hpp"
 
@@ -278,4 +282,45 @@ TEST_CASE("http server: listen strings are parsed strictly") {
     }
     boost::asio::io_context io;
     CHECK_THROWS_AS(HttpServer(io, {"nonsense", {}}, echo), std::invalid_argument);
+}
+
+namespace {
+
+// Everything written to stderr (the log) while `body` runs.
+std::string captured_stderr(const std::function<void()>& body) {
+    char path[] = "/tmp/warden-http-log-XXXXXX";
+    const int file = ::mkstemp(path);
+    REQUIRE(file >= 0);
+    ::unlink(path);
+    const int saved = ::dup(STDERR_FILENO);
+    ::dup2(file, STDERR_FILENO);
+    body();
+    ::dup2(saved, STDERR_FILENO);
+    ::close(saved);
+    std::string out;
+    char buf[4096];
+    ::lseek(file, 0, SEEK_SET);
+    for (ssize_t n; (n = ::read(file, buf, sizeof buf)) > 0;) out.append(buf, n);
+    ::close(file);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("http server: the debug log shows a /tr/ token cut to 4 characters") {
+    Running s;
+    log::set_min_level(log::Level::Debug);
+    int status = 0;
+    const auto logged = captured_stderr([&] {
+        status = exchange(s.port(),
+                          "GET /tr/ABCDEFGHIJKLMNOPQRSTUVWXYZ234567 HTTP/1.1\r\nHost: x\r\n\r\n")
+                     .status;
+    });
+    log::set_min_level(log::Level::Info);
+    CHECK(status == 200);
+    CHECK(logged.find("http request") != std::string::npos);
+    CHECK(logged.find("path=/tr/ABCD...") != std::string::npos);
+    CHECK(logged.find("ABCDE") == std::string::npos);
+    CHECK(loggable_path("/tr/ABCD") == "/tr/ABCD");
+    CHECK(loggable_path("/metrics") == "/metrics");
 }
