@@ -135,7 +135,7 @@ TEST_CASE("tr handler: HEAD looks up too, with the GET's length and no body") {
     CHECK(f.service.confirms == 0);
 }
 
-TEST_CASE("tr handler: POST confirms once; then the token is used") {
+TEST_CASE("tr handler: POST confirms once, then the token is used") {
     Fixture f;
     const auto released = f.post("/tr/" + kToken);
     CHECK(released.status == 200);
