@@ -9,6 +9,7 @@
 #
 # Needs TR_PAGE_DEMO (the demo binary) and ARTIFACTS (where screenshots go); ctest sets both.
 set -euo pipefail
+# shellcheck source=SCRIPTDIR/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 : "${TR_PAGE_DEMO:?TR_PAGE_DEMO must name the tr_page_demo binary}"

@@ -27,9 +27,10 @@ const std::string kUnknown = "QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ";
 struct FakeService {
     std::mutex mutex;
     bool used = false;
-    int lookups = 0;
-    int confirms = 0;
-    std::string confirmed_by;
+    // Counted on the server's thread, read on the test's: atomics and the mutex.
+    std::atomic<int> lookups{0};
+    std::atomic<int> confirms{0};
+    std::string confirmed_by_;
 
     TokenView view(std::string_view token) {
         TokenView v;
@@ -53,7 +54,7 @@ struct FakeService {
                 [this](std::string_view token, const std::string& peer) {
                     std::lock_guard lock(mutex);
                     ++confirms;
-                    confirmed_by = peer;
+                    confirmed_by_ = peer;
                     auto v = view(token);
                     if (v.state != TokenState::Valid) return v;
                     used = true;
@@ -62,9 +63,10 @@ struct FakeService {
                     return v;
                 }};
     }
-    int calls() {
+    int calls() const { return lookups + confirms; }
+    std::string confirmed_by() {
         std::lock_guard lock(mutex);
-        return lookups + confirms;
+        return confirmed_by_;
     }
 };
 
@@ -141,7 +143,7 @@ TEST_CASE("tr handler: POST confirms once, then the token is used") {
     CHECK(released.status == 200);
     CHECK(released.body.find("Access released") != std::string::npos);
     CHECK(released.body.find("2026-12-02 17:00 UTC") != std::string::npos);
-    CHECK(f.service.confirmed_by == "127.0.0.1");
+    CHECK(f.service.confirmed_by() == "127.0.0.1");
     const auto again = f.post("/tr/" + kToken);
     CHECK(again.status == 410);
     CHECK(again.body.find("already been used") != std::string::npos);
@@ -224,7 +226,7 @@ TEST_CASE("tr handler: X-Forwarded-For counts only from the trusted proxy") {
         CHECK(f.get("/tr/" + kUnknown, forwarded("10.0.0.3, 198.51.100.7")).status == 429);
         // Another client behind the same proxy has its own attempts.
         CHECK(f.post("/tr/" + kToken, forwarded("203.0.113.5")).status == 200);
-        CHECK(f.service.confirmed_by == "203.0.113.5");
+        CHECK(f.service.confirmed_by() == "203.0.113.5");
     }
 }
 
