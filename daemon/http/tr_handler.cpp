@@ -2,7 +2,7 @@
 
 #include <boost/asio/ip/address.hpp>
 
-#include <cctype>
+#include <algorithm>
 #include <memory>
 #include <optional>
 
@@ -15,6 +15,13 @@ namespace {
 constexpr std::string_view kTokenPrefix = "/tr/";
 constexpr std::size_t kMinTokenChars = 20;
 constexpr std::size_t kMaxTokenChars = 128;
+constexpr std::size_t kMaxAddresses = 4096;  // the rate limiter's table bound
+
+// ASCII only, whatever the locale: the URL-safe alphabet.
+bool token_char(char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
+}
 
 // The address in canonical text (IPv4-mapped IPv6 as IPv4), or nullopt.
 std::optional<std::string> canonical_ip(std::string_view text) {
@@ -55,7 +62,8 @@ class TrRoutes {
         : port_(std::move(port)),
           trusted_proxy_(canonical_ip(options.trusted_proxy).value_or(options.trusted_proxy)),
           now_(std::move(options.now)),
-          limiter_({options.attempts_per_minute, std::chrono::minutes(1), 4096}) {}
+          limiter_({std::max<std::size_t>(1, options.attempts_per_minute), std::chrono::minutes(1),
+                    kMaxAddresses}) {}
 
     HttpResponse handle(const HttpRequest& req) {
         if (req.path.rfind(kTokenPrefix, 0) == 0) {
@@ -94,9 +102,7 @@ class TrRoutes {
 
 bool token_syntax_ok(std::string_view token) {
     if (token.size() < kMinTokenChars || token.size() > kMaxTokenChars) return false;
-    for (char c : token)
-        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
-    return true;
+    return std::all_of(token.begin(), token.end(), token_char);
 }
 
 std::string client_address(const HttpRequest& req, const std::string& trusted_proxy) {
