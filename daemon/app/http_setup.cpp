@@ -36,6 +36,12 @@ bool start_http(boost::asio::io_context& io, const core::HttpConfig& config, htt
         return false;
     }
     log::info("http page", {{"listen", config.listen}, {"public_url", config.public_url}});
+    // The default public_url of a wildcard listen address is no address a mail can link to.
+    if (config.public_url.rfind("http://0.0.0.0:", 0) == 0 ||
+        config.public_url.rfind("http://[::]:", 0) == 0)
+        log::warn("http public_url is not a reachable address",
+                  {{"public_url", config.public_url},
+                   {"hint", "set [http] public_url to the address users open"}});
     return true;
 }
 
