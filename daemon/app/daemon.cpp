@@ -10,6 +10,7 @@
 #include "common/log.hpp"
 #include "daemon/app/batch_writer.hpp"
 #include "daemon/app/crl_watch.hpp"
+#include "daemon/app/http_setup.hpp"
 #include "daemon/app/kernel_routes.hpp"
 #include "daemon/app/license_watch.hpp"
 #include "daemon/app/mail_setup.hpp"
@@ -135,6 +136,8 @@ class Daemon {
             return 1;
         }
         if (config_.mail.enabled && !start_mail()) return 1;
+        // The TR service's port replaces unknown_tokens_port() once it is wired in.
+        if (!start_http(io_, config_.http, unknown_tokens_port(), http_)) return 1;
         auth_.refresh();  // the verdict index, before the first verdict
         plugin_server_.start();
         admin_server_.start();
@@ -244,6 +247,7 @@ class Daemon {
         licenses_.stop();
         crl_watch_.stop();
         if (mail_) mail_->stop();
+        if (http_) http_->stop();
         if (firewall_ && config_.firewall.remove_on_stop) firewall_->remove();
     }
 
@@ -260,7 +264,8 @@ class Daemon {
     CrlWatch crl_watch_;
     control::Registry registry_;
     control::Services services_;
-    std::unique_ptr<mail::MailQueue> mail_;  // [mail] enabled only
+    std::unique_ptr<mail::MailQueue> mail_;   // [mail] enabled only
+    std::unique_ptr<http::HttpServer> http_;  // [http] listen set only
     std::unique_ptr<firewall::NftApplier> nft_;
     std::unique_ptr<firewall::FlowCutter> conntrack_;
     std::unique_ptr<firewall::Firewall> firewall_;

@@ -9,6 +9,7 @@
 #include <toml++/toml.h>
 
 #include "daemon/core/duration.hpp"
+#include "daemon/core/http_settings.hpp"
 #include "daemon/mail/message.hpp"
 
 namespace warden::core {
@@ -166,6 +167,32 @@ void read_firewall(TableReader& top, Config& c, std::string& error) {
         r.fail("table", "expected 1-32 letters, digits or _, starting with a letter");
 }
 
+void check_http(TableReader& r, HttpConfig& h) {
+    if (auto why = http_listen_error(h.listen)) return r.fail("listen", *why);
+    if (!h.public_url.empty()) {
+        if (auto why = public_url_error(h.public_url)) return r.fail("public_url", *why);
+        h.public_url = trim_public_url(h.public_url);
+    } else if (!http_listen_off(h.listen)) {
+        h.public_url = default_public_url(h.listen);
+    }
+    if (!h.trusted_proxy.empty() && !ip_address_text(h.trusted_proxy))
+        r.fail("trusted_proxy", "expected an IP address");
+}
+
+// Runs without an [http] table too: the default listen needs its default public_url.
+void read_http(TableReader& top, HttpConfig& h, std::string& error) {
+    const toml::node* node = top.take("http");
+    if (node && !node->as_table()) return top.fail("http", "expected a table");
+    const toml::table empty;
+    TableReader r(node ? *node->as_table() : empty, "http.", error);
+    r.text("listen", h.listen);
+    r.text("public_url", h.public_url);
+    r.integer("token_attempts_per_minute", h.token_attempts_per_minute, 1, 10000);
+    r.text("trusted_proxy", h.trusted_proxy);
+    r.reject_unknown();
+    if (error.empty()) check_http(r, h);
+}
+
 // An IPv4 or IPv6 address as curl takes it for a host (IPv6 without brackets).
 bool ip_literal(const std::string& host) {
     return host.find_first_not_of("0123456789abcdefABCDEF:.") == std::string::npos;
@@ -236,6 +263,22 @@ void read_device_settings(TableReader& top, Config& c, std::string& error) {
     }
 }
 
+template <typename Quote>
+void render_http(std::ostream& out, const HttpConfig& h, const Quote& quoted) {
+    out << "\n# The time-restricted-access confirmation page (\"off\": none). Put a TLS reverse\n"
+        << "# proxy in front of it and set public_url to its address (README).\n"
+        << "[http]\nlisten = " << quoted(h.listen) << "\n";
+    if (h.public_url.empty() || h.public_url == default_public_url(h.listen))
+        out << "# public_url = \"https://vpn.example.org/warden\"\n";
+    else
+        out << "public_url = " << quoted(h.public_url) << "\n";
+    if (h.trusted_proxy.empty())
+        out << "# trusted_proxy = \"127.0.0.1\"\n";
+    else
+        out << "trusted_proxy = " << quoted(h.trusted_proxy) << "\n";
+    out << "token_attempts_per_minute = " << h.token_attempts_per_minute << "\n";
+}
+
 }  // namespace
 
 ConfigResult parse_config(std::string_view text) {
@@ -268,6 +311,7 @@ ConfigResult parse_config(std::string_view text) {
     read_device_settings(r, c, error);
     read_auth(r, c.auth, error);
     read_firewall(r, c, error);
+    read_http(r, c.http, error);
     read_mail(r, c.mail, error);
     if (const toml::node* testing = r.take("testing"); testing && error.empty()) {
         if (const toml::table* t = testing->as_table()) {
@@ -340,6 +384,7 @@ std::string render_config(const Config& c) {
         << "enabled = " << (c.firewall.enabled ? "true" : "false") << "\n"
         << "table = " << quoted(c.firewall.table) << "\n"
         << "remove_on_stop = " << (c.firewall.remove_on_stop ? "true" : "false") << "\n";
+    render_http(out, c.http, quoted);
     for (const auto& inst : c.instances) {
         out << "\n[[instance]]\nname = " << quoted(inst.name)
             << "\nmanagement = " << quoted(inst.management_socket) << "\n";

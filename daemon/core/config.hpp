@@ -36,6 +36,17 @@ struct FirewallConfig {
     bool remove_on_stop = false;   // default: the table stays (fail closed) when wardend stops
 };
 
+// [http]: the time-restricted-access confirmation page (issue 10). Meant to sit behind
+// a TLS reverse proxy; public_url is what the links in mails start with.
+struct HttpConfig {
+    std::string listen = "127.0.0.1:8088";  // "" or "off": no page
+    std::string public_url;                 // no trailing '/'; default "http://" + listen
+    int token_attempts_per_minute = 10;     // per client address (IPv6: per /64)
+    // The reverse proxy's address: only its requests' X-Forwarded-For (last hop) names
+    // the client. "": the peer is the client.
+    std::string trusted_proxy;
+};
+
 // [mail]: outgoing e-mail through an SMTP relay (issue 10). The password is not here: it
 // is read from password_file when wardend starts.
 struct MailConfig {
@@ -87,6 +98,7 @@ struct Config {
 
     AuthConfig auth;
     FirewallConfig firewall;
+    HttpConfig http;
     MailConfig mail;
 
     int testing_verdict_delay_ms = 0;    // tests only: delay every verdict (deferred path)

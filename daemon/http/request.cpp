@@ -135,6 +135,15 @@ HttpResponse error_response(unsigned status) {
     return r;
 }
 
+std::string loggable_path(std::string_view path) {
+    constexpr std::string_view kTokenPrefix = "/tr/";
+    constexpr std::size_t kShownChars = 4;
+    if (path.substr(0, kTokenPrefix.size()) != kTokenPrefix ||
+        path.size() <= kTokenPrefix.size() + kShownChars)
+        return std::string(path);
+    return std::string(path.substr(0, kTokenPrefix.size() + kShownChars)) + "...";
+}
+
 std::variant<HttpRequest, unsigned> parse_request(std::string_view bytes, const HttpLimits& limits,
                                                   std::string peer) {
     RequestParser parser;

@@ -58,8 +58,9 @@ using BeastResponse = beast_http::response<beast_http::string_body>;
 using RequestParser = beast_http::request_parser<beast_http::string_body>;
 
 // The header fields copied into HttpRequest::headers.
-inline constexpr std::string_view kForwardedHeaders[] = {
-    "host", "content-type", "user-agent", "accept", "cookie", "origin", "referer"};
+inline constexpr std::string_view kForwardedHeaders[] = {"host",    "content-type",   "user-agent",
+                                                         "accept",  "cookie",         "origin",
+                                                         "referer", "x-forwarded-for"};
 
 // Applies the header and body limits to a fresh parser.
 void apply_limits(RequestParser& parser, const HttpLimits& limits);
@@ -77,6 +78,10 @@ BeastResponse to_beast(const HttpResponse& res, bool head, bool keep_alive, unsi
 
 // A response made by the server itself (errors), e.g. 404 "not found".
 HttpResponse error_response(unsigned status);
+
+// A path as logs show it: a token of the time-restricted-access page ("/tr/TOKEN", a
+// secret until used) cut to its first 4 characters, "/tr/ABCD...". Other paths as they are.
+std::string loggable_path(std::string_view path);
 
 // Whole-buffer parse with the server's limits and checks (the fuzz target's and unit
 // tests' entry): the request, or the status the server would refuse it with. Bytes after

@@ -130,12 +130,13 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
         try {
             res = server_->handler_(req);
         } catch (const std::exception& e) {
-            log::error("http handler failed", {{"path", req.path}, {"error", e.what()}});
+            log::error("http handler failed",
+                       {{"path", loggable_path(req.path)}, {"error", e.what()}});
             res = error_response(500);
         }
         log::debug("http request", {{"peer", peer_},
                                     {"method", req.method},
-                                    {"path", req.path},
+                                    {"path", loggable_path(req.path)},
                                     {"status", std::to_string(res.status)}});
         return res;
     }

@@ -6,12 +6,16 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <functional>
 #include <thread>
 
+#include "common/log.hpp"
 #include "daemon/http/server.hpp"
-#include "support/unix_client.hpp"
+#include "unit/daemon/http/http_test_client.hpp"
 
 using namespace warden;
 using namespace warden::http;
@@ -51,54 +55,6 @@ struct Running {
     std::uint16_t port() const { return server.local_endpoint().port(); }
 };
 
-UniqueFd connect_tcp(std::uint16_t port) {
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    REQUIRE(::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    return fd;
-}
-
-struct Reply {
-    int status = 0;
-    std::string head;  // status line and headers
-    std::string body;
-    std::string header(const std::string& name) const {
-        const auto at = head.find("\r\n" + name + ": ");
-        if (at == std::string::npos) return "<none>";
-        const auto from = at + name.size() + 4;
-        return head.substr(from, head.find("\r\n", from) - from);
-    }
-};
-
-// Reads one response (its body by Content-Length, none for HEAD); status 0 when the
-// connection closed or nothing came within the bound.
-Reply read_reply(int fd, bool head_request = false) {
-    std::string buf;
-    Reply r;
-    while (buf.find("\r\n\r\n") == std::string::npos) {
-        auto chunk = recv_some(fd, 5s);
-        if (!chunk || chunk->empty()) return r;
-        buf += *chunk;
-    }
-    const auto end = buf.find("\r\n\r\n") + 4;
-    r.head = buf.substr(0, end);
-    r.body = buf.substr(end);
-    const std::size_t length =
-        head_request
-            ? 0
-            : std::stoul(r.header("Content-Length") == "<none>" ? "0" : r.header("Content-Length"));
-    while (r.body.size() < length) {
-        auto chunk = recv_some(fd, 5s);
-        if (!chunk || chunk->empty()) return r;
-        r.body += *chunk;
-    }
-    r.status = std::stoi(r.head.substr(9, 3));
-    return r;
-}
-
 // True when the server closes the connection within `bound` (EOF or reset).
 bool closed_within(int fd, std::chrono::milliseconds bound) {
     const auto until = std::chrono::steady_clock::now() + bound;
@@ -107,12 +63,6 @@ bool closed_within(int fd, std::chrono::milliseconds bound) {
         if (chunk && chunk->empty()) return true;
     }
     return false;
-}
-
-Reply exchange(std::uint16_t port, const std::string& request, bool head = false) {
-    auto fd = connect_tcp(port);
-    REQUIRE(send_all(fd.get(), request));
-    return read_reply(fd.get(), head);
 }
 
 void check_security_headers(const Reply& r) {
@@ -332,4 +282,45 @@ TEST_CASE("http server: listen strings are parsed strictly") {
     }
     boost::asio::io_context io;
     CHECK_THROWS_AS(HttpServer(io, {"nonsense", {}}, echo), std::invalid_argument);
+}
+
+namespace {
+
+// Everything written to stderr (the log) while `body` runs.
+std::string captured_stderr(const std::function<void()>& body) {
+    char path[] = "/tmp/warden-http-log-XXXXXX";
+    const int file = ::mkstemp(path);
+    REQUIRE(file >= 0);
+    ::unlink(path);
+    const int saved = ::dup(STDERR_FILENO);
+    ::dup2(file, STDERR_FILENO);
+    body();
+    ::dup2(saved, STDERR_FILENO);
+    ::close(saved);
+    std::string out;
+    char buf[4096];
+    ::lseek(file, 0, SEEK_SET);
+    for (ssize_t n; (n = ::read(file, buf, sizeof buf)) > 0;) out.append(buf, n);
+    ::close(file);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("http server: the debug log shows a /tr/ token cut to 4 characters") {
+    Running s;
+    log::set_min_level(log::Level::Debug);
+    int status = 0;
+    const auto logged = captured_stderr([&] {
+        status = exchange(s.port(),
+                          "GET /tr/ABCDEFGHIJKLMNOPQRSTUVWXYZ234567 HTTP/1.1\r\nHost: x\r\n\r\n")
+                     .status;
+    });
+    log::set_min_level(log::Level::Info);
+    CHECK(status == 200);
+    CHECK(logged.find("http request") != std::string::npos);
+    CHECK(logged.find("path=/tr/ABCD...") != std::string::npos);
+    CHECK(logged.find("ABCDE") == std::string::npos);
+    CHECK(loggable_path("/tr/ABCD") == "/tr/ABCD");
+    CHECK(loggable_path("/metrics") == "/metrics");
 }
