@@ -48,6 +48,7 @@ class Daemon {
     Daemon(core::Config& config, const std::string& config_path,
            std::unique_ptr<store::Store> store, std::unique_ptr<store::Store> writer_store)
         : config_(config),
+          reloader_(config, config_path),
           store_(std::move(store)),
           writer_(std::move(writer_store)),
           authority_(config.pki_dir(), config.cert_days, config.crl_days),
@@ -69,11 +70,9 @@ class Daemon {
           signals_(io_, SIGTERM, SIGINT),
           flush_timer_(io_),
           route_timer_(io_),
-          routes_(routed_device(config),
-                  [this](KernelRoutes::Result result) {
-                      asio::post(io_, [this, result] { routes_synced(result); });
-                  }),
-          reloader_(config, config_path) {
+          routes_(routed_device(config), [this](KernelRoutes::Result result) {
+              asio::post(io_, [this, result] { routes_synced(result); });
+          }) {
         auth_.write_logins_after_reply(clock_.now());
         services_.plugin_connections = [this] { return plugin_server_.connection_count(); };
         services_.verdict_stats = [this] { return plugin_server_.stats(); };
@@ -266,6 +265,7 @@ class Daemon {
 
     asio::io_context io_;
     const core::Config& config_;
+    ConfigReloader reloader_;  // SIGHUP: takes the reloadable keys into config_
     std::unique_ptr<store::Store> store_;
     BatchWriter writer_;
     control::Authority authority_;
@@ -289,7 +289,6 @@ class Daemon {
     RouteWorker routes_;  // after io_: its thread posts to it until joined
     asio::steady_timer firewall_timer_{io_};
     bool stopping_ = false;
-    ConfigReloader reloader_;
     std::string reload_note_;  // in STATUS= until a reload succeeds
     SystemdNotifier notifier_{io_, [this] {
                                   return core::service_status(store_->device_count(), table_.size(),
