@@ -34,6 +34,13 @@ if [ -z "$deb" ]; then
 fi
 [ -f "$deb" ] || e2e_fail "no package at $deb"
 
+if command -v lintian >/dev/null 2>&1; then
+  lintian --fail-on error,warning "$deb" >"$E2E_DIR/lintian.out" 2>&1 || { cat "$E2E_DIR/lintian.out" >&2; e2e_fail "lintian"; }
+  e2e_pass "lintian: no error or warning beyond packaging/debian/lintian-overrides"
+else
+  e2e_log "lintian missing (scripts/bootstrap installs it): package not linted"
+fi
+
 # dpkg takes a lock; another apt/dpkg run on the machine may hold it for a while.
 dpkg_retry() {
   local i
