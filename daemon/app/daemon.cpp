@@ -1,7 +1,5 @@
 #include "daemon/app/daemon.hpp"
 
-#include <systemd/sd-daemon.h>
-
 #include <boost/asio.hpp>
 
 #include <csignal>
@@ -9,6 +7,7 @@
 
 #include "common/log.hpp"
 #include "daemon/app/batch_writer.hpp"
+#include "daemon/app/config_reloader.hpp"
 #include "daemon/app/crl_watch.hpp"
 #include "daemon/app/http_setup.hpp"
 #include "daemon/app/kernel_routes.hpp"
@@ -16,10 +15,12 @@
 #include "daemon/app/mail_setup.hpp"
 #include "daemon/app/managed_sessions.hpp"
 #include "daemon/app/route_worker.hpp"
+#include "daemon/app/systemd_notifier.hpp"
 #include "daemon/control/authority.hpp"
 #include "daemon/control/registry.hpp"
 #include "daemon/control/services.hpp"
 #include "daemon/core/auth_service.hpp"
+#include "daemon/core/service_state.hpp"
 #include "daemon/firewall/firewall.hpp"
 #include "daemon/firewall/sweeper.hpp"
 #include "daemon/server/admin_server.hpp"
@@ -45,9 +46,10 @@ std::string routed_device(const core::Config& config) {
 
 class Daemon {
   public:
-    Daemon(const core::Config& config, std::unique_ptr<store::Store> store,
-           std::unique_ptr<store::Store> writer_store)
+    Daemon(core::Config& config, const std::string& config_path,
+           std::unique_ptr<store::Store> store, std::unique_ptr<store::Store> writer_store)
         : config_(config),
+          reloader_(config, config_path),
           store_(std::move(store)),
           writer_(std::move(writer_store)),
           authority_(config.pki_dir(), config.cert_days, config.crl_days),
@@ -151,7 +153,8 @@ class Daemon {
             log::info("wardend stopping", {{"signal", std::to_string(signo)}});
             shutdown();
         });
-        ::sd_notify(0, "READY=1");
+        notifier_.ready();  // the firewall table and both sockets are in place
+        wait_for_reload();
         log::info("wardend ready", {{"devices", std::to_string(store_->device_count())},
                                     {"plugin_socket", config_.plugin_socket},
                                     {"admin_socket", config_.admin_socket}});
@@ -235,8 +238,21 @@ class Daemon {
         });
     }
 
+    // SIGHUP (systemctl reload): re-read wardend.conf, tell systemd before and after.
+    void wait_for_reload() {
+        reload_signal_.async_wait([this](auto ec, int) {
+            if (ec || stopping_) return;
+            notifier_.reloading();
+            const std::string error = reloader_.reload();
+            reload_note_ = error.empty() ? std::string() : "config reload failed: " + error;
+            notifier_.ready();
+            wait_for_reload();
+        });
+    }
+
     void shutdown() {
-        ::sd_notify(0, "STOPPING=1");
+        notifier_.stopping();
+        reload_signal_.cancel();
         stopping_ = true;
         flush_timer_.cancel();
         route_timer_.cancel();
@@ -253,6 +269,7 @@ class Daemon {
 
     asio::io_context io_;
     const core::Config& config_;
+    ConfigReloader reloader_;  // SIGHUP: takes the reloadable keys into config_
     std::unique_ptr<store::Store> store_;
     BatchWriter writer_;
     control::Authority authority_;
@@ -277,11 +294,17 @@ class Daemon {
     RouteWorker routes_;  // after io_: its thread posts to it until joined
     asio::steady_timer firewall_timer_{io_};
     bool stopping_ = false;
+    std::string reload_note_;  // in STATUS= until a reload succeeds
+    SystemdNotifier notifier_{io_, [this] {
+                                  return core::service_status(store_->device_count(), table_.size(),
+                                                              reload_note_);
+                              }};
+    asio::signal_set reload_signal_{io_, SIGHUP};
 };
 
 }  // namespace
 
-int run_daemon(const core::Config& config) {
+int run_daemon(core::Config& config, const std::string& config_path) {
     // A helper (ip) that exits early must not kill the daemon through a closed pipe.
     ::signal(SIGPIPE, SIG_IGN);
     auto opened = store::open_sqlite(config.database_path());
@@ -292,7 +315,7 @@ int run_daemon(const core::Config& config) {
                    {{"error", opened.error.empty() ? for_writer.error : opened.error}});
         return 1;
     }
-    Daemon daemon(config, std::move(opened.store), std::move(for_writer.store));
+    Daemon daemon(config, config_path, std::move(opened.store), std::move(for_writer.store));
     return daemon.run();
 }
 

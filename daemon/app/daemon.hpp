@@ -3,12 +3,14 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "daemon/core/config.hpp"
 
 namespace warden::app {
 
-// Runs the daemon; returns the process exit code.
-int run_daemon(const core::Config& config);
+// Runs the daemon; returns the process exit code. SIGHUP re-reads `config_path` into
+// `config` (the reloadable keys, see core/config_reload.hpp).
+int run_daemon(core::Config& config, const std::string& config_path = {});
 
 }  // namespace warden::app

@@ -105,8 +105,28 @@ std::string render_server_conf(const core::Config& config, const std::string& pl
     return c;
 }
 
+InitLayout init_layout(const InitOptions& o) {
+    InitLayout l;
+    if (o.dir.empty()) {
+        l.state_dir = "/var/lib/warden";
+        l.config_file = "/etc/warden/wardend.conf";
+        l.run_dir = "/run/warden";
+        // openvpn-server@warden.service runs `openvpn --config warden.conf` in this folder.
+        l.server_conf = "/etc/openvpn/server/warden.conf";
+        // OpenVPN's runtime folder (0710 root, Debian's tmpfiles.d/openvpn.conf).
+        l.management_socket = "/run/openvpn-server/warden.mgmt";
+    } else {
+        l.state_dir = o.dir;
+        l.config_file = o.dir + "/wardend.conf";
+        l.run_dir = o.dir + "/run";
+        l.server_conf = o.dir + "/server.conf";
+        l.management_socket = o.dir + "/openvpn-" + o.instance + ".mgmt";
+    }
+    if (!o.run_dir.empty()) l.run_dir = o.run_dir;
+    return l;
+}
+
 std::string run_init(const InitOptions& o) {
-    if (o.dir.empty()) return "--dir is required";
     if (o.remote.empty()) return "--remote is required";
     if (o.proto != "udp" && o.proto != "tcp") return "--proto: must be udp or tcp";
     auto pool = net::parse_network(o.pool);
@@ -114,18 +134,31 @@ std::string run_init(const InitOptions& o) {
         return "--pool: expected a network such as 10.8.0.0/24";
     const UmaskScope private_files(077);  // keys, database, configs: 0600 / 0700
     std::error_code ec;
-    fs::create_directories(o.dir, ec);
-    if (ec) return "--dir: cannot create " + o.dir + ": " + ec.message();
-    const std::string dir = fs::canonical(o.dir).string();
+    InitOptions absolute = o;  // paths in the configs are absolute: wardend's cwd is "/"
+    if (!o.dir.empty()) {
+        fs::create_directories(o.dir, ec);
+        if (ec) return "--dir: cannot create " + o.dir + ": " + ec.message();
+        absolute.dir = fs::canonical(o.dir).string();
+    }
+    const InitLayout layout = init_layout(absolute);
+    fs::create_directories(layout.state_dir, ec);
+    if (ec) return "cannot create " + layout.state_dir + ": " + ec.message();
+    const std::string dir = fs::canonical(layout.state_dir).string();
     if (fs::exists(dir + "/warden.db") && !o.force)
-        return "--dir: " + dir + " already holds a warden state (use --force)";
-    // Search-only for others: they reach run/ (the admin socket) and nothing else, as
-    // every secret below has its own 0600/0700 mode.
-    ::chmod(dir.c_str(), 0711);
-    const std::string run_dir = o.run_dir.empty() ? dir + "/run" : fs::absolute(o.run_dir).string();
+        return dir + " already holds a warden state (use --force)";
+    const std::string run_dir = fs::absolute(layout.run_dir).string();
+    // Search-only for others when the sockets are inside: they reach run/ (the admin
+    // socket) and nothing else, as every secret below has its own 0600/0700 mode.
+    const bool sockets_inside = run_dir.rfind(dir + "/", 0) == 0;
+    ::chmod(dir.c_str(), sockets_inside ? 0711 : 0700);
     fs::create_directories(run_dir, ec);
     if (ec) return "--run-dir: cannot create " + run_dir + ": " + ec.message();
     ::chmod(run_dir.c_str(), 0755);
+    for (const std::string& file : {layout.config_file, layout.server_conf}) {
+        // /etc/warden and /etc/openvpn/server exist once the packages are installed.
+        fs::create_directories(fs::path(file).parent_path(), ec);
+        if (ec) return "cannot create the folder of " + file + ": " + ec.message();
+    }
     for (const auto* group : {&o.admin_group, &o.viewer_group})
         if (auto err = ensure_group(*group); !err.empty()) return err;
 
@@ -143,8 +176,8 @@ std::string run_init(const InitOptions& o) {
         return "--token-lifetime: expected a duration of at least 1m such as 12h";
     config.auth.token_lifetime = *lifetime;
     // Interface names have at most 15 characters.
-    config.instances.push_back({o.instance, dir + "/openvpn-" + o.instance + ".mgmt",
-                                ("tun-" + o.instance).substr(0, 15)});
+    config.instances.push_back(
+        {o.instance, layout.management_socket, ("tun-" + o.instance).substr(0, 15)});
 
     const std::int64_t now = std::time(nullptr);
     control::Authority::create(config.pki_dir(), "warden CA", config.cert_days, config.crl_days,
@@ -164,10 +197,9 @@ std::string run_init(const InitOptions& o) {
                              : fs::absolute(o.plugin_path).string();
     const std::string server_conf = render_server_conf(config, plugin) +
                                     auth_token_conf(config.pki_dir(), config.auth.token_lifetime);
-    if (auto err = text::write_file_atomic(dir + "/server.conf", server_conf, 0600); !err.empty())
+    if (auto err = text::write_file_atomic(layout.server_conf, server_conf, 0600); !err.empty())
         return err;
-    if (auto err =
-            text::write_file_atomic(dir + "/wardend.conf", core::render_config(config), 0600);
+    if (auto err = text::write_file_atomic(layout.config_file, core::render_config(config), 0600);
         !err.empty())
         return err;
     return {};

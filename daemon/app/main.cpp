@@ -1,33 +1,34 @@
-// wardend: `wardend --config FILE` runs the daemon; `wardend init ...` creates a state.
+// wardend: `wardend --config FILE` runs the daemon; `wardend init ...` creates a state;
+// `wardend --check-config` validates the configuration (the unit's ExecStartPre=).
 #include <CLI/CLI.hpp>
 
 #include <iostream>
 
 #include "common/log.hpp"
+#include "daemon/app/check_config.hpp"
 #include "daemon/app/daemon.hpp"
 #include "daemon/app/init.hpp"
 #include "daemon/core/config.hpp"
+#include "daemon/core/config_reload.hpp"
 
 using namespace warden;
 
 namespace {
 
-log::Level parse_level(const std::string& s) {
-    if (s == "debug") return log::Level::Debug;
-    if (s == "warning") return log::Level::Warning;
-    if (s == "error") return log::Level::Error;
-    return log::Level::Info;
-}
-
 int run(int argc, char** argv) {
     CLI::App app{"wardend: the warden daemon"};
     std::string config_path = "/etc/warden/wardend.conf";
     app.add_option("-c,--config", config_path, "configuration file");
+    bool check_only = false;
+    app.add_flag("--check-config", check_only,
+                 "validate the configuration and the state it names, then exit (0 valid, 1 not)");
 
     app::InitOptions init;
     CLI::App* init_cmd =
         app.add_subcommand("init", "create CA, database, wardend.conf and OpenVPN server.conf");
-    init_cmd->add_option("--dir", init.dir, "state folder")->required();
+    init_cmd->add_option("--dir", init.dir,
+                         "one folder for everything (default: /etc/warden, /var/lib/warden, "
+                         "/run/warden, /etc/openvpn/server/warden.conf)");
     init_cmd->add_option("--remote", init.remote, "HOST[:PORT] clients connect to")->required();
     init_cmd->add_option("--proto", init.proto, "udp or tcp")->check(CLI::IsMember({"udp", "tcp"}));
     init_cmd->add_option("--pool", init.pool, "VPN address pool (CIDR)");
@@ -57,7 +58,17 @@ int run(int argc, char** argv) {
             std::cerr << "wardend init: " << err << '\n';
             return 1;
         }
-        std::cout << "created " << init.dir << "/wardend.conf, server.conf, pki/, warden.db\n";
+        const app::InitLayout made = app::init_layout(init);
+        std::cout << "created " << made.config_file << ", " << made.server_conf << ", "
+                  << made.state_dir << "/pki/, " << made.state_dir << "/warden.db\n";
+        return 0;
+    }
+    if (check_only) {
+        if (auto why = app::check_config(config_path); !why.empty()) {
+            std::cerr << "wardend: invalid configuration: " << why << '\n';
+            return 1;
+        }
+        std::cout << "wardend: " << config_path << " is valid\n";
         return 0;
     }
 
@@ -66,8 +77,8 @@ int run(int argc, char** argv) {
         log::error("invalid configuration", {{"file", config_path}, {"error", loaded.error}});
         return 2;
     }
-    log::set_min_level(parse_level(loaded.config->log_level));
-    return app::run_daemon(*loaded.config);
+    log::set_min_level(core::log_level_of(loaded.config->log_level));
+    return app::run_daemon(*loaded.config, config_path);
 }
 
 }  // namespace
