@@ -64,7 +64,11 @@ void AvailabilityWatch::sessions_listed(const std::vector<control::SessionView>&
                                         std::int64_t as_of) {
     if (stopped_) return;
     try {
-        for (const auto& recovery : rules_.rebuilt(live_devices(live), as_of)) apply(recovery);
+        const auto devices = live_devices(live);
+        const auto recoveries = rules_.rebuilt(devices, as_of);
+        for (const auto& recovery : recoveries) apply(recovery);
+        log::info("availability rebuilt", {{"live_devices", std::to_string(devices.size())},
+                                           {"recovered", std::to_string(recoveries.size())}});
     } catch (const std::exception& e) {
         log::error("availability rebuild failed", {{"error", e.what()}});
     }
