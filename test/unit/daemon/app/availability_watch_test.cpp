@@ -215,3 +215,22 @@ TEST_CASE("availability watch: a wardend restart while the device stays connecte
     f.at(90000);
     CHECK(f.sent.size() == 1);
 }
+
+TEST_CASE("availability watch: its one timer fires the offline alert on its own") {
+    Fixture f;
+    f.config.monitor.offline_after = 1;
+    f.now = std::time(nullptr);
+    core::Clock real{[] { return static_cast<std::int64_t>(std::time(nullptr)); }};
+    f.watch = std::make_unique<app::AvailabilityWatch>(f.io, *f.store, f.config, real, f.mail);
+    f.watch->start(false);
+    const auto id = f.device("plant", true);
+    f.watch->state_changed(id, DeviceState::Online, real.now());
+    f.watch->state_changed(id, DeviceState::Offline, real.now());
+    CHECK(f.sent.empty());
+    // The timer waits whole seconds: at most 2 here. Bounded, never a sleep.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (f.sent.empty() && std::chrono::steady_clock::now() < deadline)
+        f.io.run_one_for(std::chrono::milliseconds(100));
+    REQUIRE(f.sent.size() == 1);
+    CHECK(f.sent[0].subject == "warden: plant is offline");
+}
