@@ -7,7 +7,8 @@
 #     state is rebuilt from OpenVPN's list before its offline clock could run out;
 #  3. a session killed that comes back at once (a flap) mails nothing;
 #  4. the client gone: ONE offline mail to the device's address after the threshold,
-#     none more however long it stays away; back: ONE recovery mail;
+#     none more however long it stays away; back (after a wardend restart, so the alert
+#     comes from the database): ONE recovery mail;
 #  5. `device delete` mails the operator.
 # Every mail is read back from the SMTP server: recipient and subject.
 set -euo pipefail
@@ -134,13 +135,16 @@ e2e_wait_for queue_empty 20 || e2e_fail "mail still queued: $(ctl mail queue)"
 [ "$(alerts_logged)" = 1 ] || e2e_fail "expected one monitor.offline entry"
 e2e_pass "client gone: one offline mail to the device's address after the threshold, no more a day later"
 
+# The offline alert is recorded in the database: the recovery mail comes after a restart.
+e2e_stop "$W_WARDEND_PID" 10
+w_start_wardend
 w_start_client "$ns_a" "$E2E_DIR/plant.ovpn" "$E2E_DIR/plant2.log"
 e2e_wait_for_log "$E2E_DIR/plant2.log" 'Initialization Sequence Completed' 20 "$E2E_PID" ||
   e2e_fail "the client did not connect again"
 expect_mail site@example.org "warden: plant is back online"
 ctl --json log activity --device plant | grep -q '"action":"monitor.recovered"' ||
   e2e_fail "monitor.recovered is not in the activity log"
-e2e_pass "client back: one recovery mail, monitor.offline and monitor.recovered in the activity log"
+e2e_pass "client back (after a wardend restart): one recovery mail, monitor.offline and monitor.recovered in the activity log"
 
 # --- 5. device delete mails the operator --------------------------------------------------
 ctl device delete plant >/dev/null || e2e_fail "device delete failed"
