@@ -52,10 +52,15 @@ void AvailabilityWatch::stop() {
 void AvailabilityWatch::state_changed(std::int64_t device_id, store::DeviceState state,
                                       std::int64_t at) {
     if (stopped_) return;
-    if (state == store::DeviceState::Online) {
-        if (auto recovery = rules_.went_online(device_id, at)) apply(*recovery);
-    } else if (state == store::DeviceState::Offline) {
-        rules_.went_offline(device_id, at);
+    try {
+        if (state == store::DeviceState::Online) {
+            if (auto recovery = rules_.went_online(device_id, at)) apply(*recovery);
+        } else if (state == store::DeviceState::Offline) {
+            rules_.went_offline(device_id, at);
+        }
+    } catch (const std::exception& e) {
+        // The store failed (disk?): the recovery alert is lost, the daemon stays up.
+        log::error("availability alert failed", {{"error", e.what()}});
     }
     rearm();
 }
