@@ -5,7 +5,8 @@
 #  1. `device add` mails the operator;
 #  2. a wardend restart while the monitored client stays connected mails nothing: its
 #     state is rebuilt from OpenVPN's list before its offline clock could run out;
-#  3. a session killed that comes back at once (a flap) mails nothing;
+#  3. an OpenVPN restart, and a session killed that comes back at once (a flap), mail
+#     nothing;
 #  4. the client gone: ONE offline mail to the device's address after the threshold,
 #     none more however long it stays away; back (after a wardend restart, so the alert
 #     comes from the database): ONE recovery mail;
@@ -105,9 +106,19 @@ ctl testing clock --advance 3600 >/dev/null || e2e_fail "testing clock failed"
 [ "$(alerts_logged)" = 0 ] || e2e_fail "an alert after a wardend restart with the client connected"
 e2e_pass "wardend restart with the client connected: state rebuilt, no alert an hour later"
 
-# --- 3. a flap within the threshold: no mail --------------------------------------------
 admitted() { grep -c 'client admitted .*device=plant' "$E2E_DIR/wardend.log" || true; }
 disconnects() { grep -c 'client disconnected .*device=plant' "$E2E_DIR/wardend.log" || true; }
+
+# --- 3. an OpenVPN restart (SIGHUP: the client reconnects at once): no mail --------------
+admitted_before=$(admitted)
+ctl vpn restart >/dev/null || e2e_fail "vpn restart failed"
+e2e_wait_for "[ \$(admitted) -gt $admitted_before ] && session_list_has plant" 30 ||
+  e2e_fail "the client did not come back after the OpenVPN restart"
+ctl testing clock --advance 3600 >/dev/null || e2e_fail "testing clock failed"
+[ "$(alerts_logged)" = 0 ] || e2e_fail "an alert after an OpenVPN restart"
+e2e_pass "OpenVPN restart: the client reconnected, no alert an hour later"
+
+# --- 3b. a session killed that comes back at once (a flap): no mail ------------------------
 admitted_before=$(admitted)
 disconnects_before=$(disconnects)
 ctl session kill plant >/dev/null || e2e_fail "session kill failed"
