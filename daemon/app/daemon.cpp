@@ -6,6 +6,7 @@
 #include <set>
 
 #include "common/log.hpp"
+#include "daemon/app/availability_watch.hpp"
 #include "daemon/app/batch_writer.hpp"
 #include "daemon/app/config_reloader.hpp"
 #include "daemon/app/crl_watch.hpp"
@@ -94,6 +95,7 @@ class Daemon {
             services_.firewall_health = [this] { return firewall_health(); };
         }
         registry_.before_command([this] { auth_.after_replies(); });
+        wire_availability();
         auth_.on_withdrawn_admission(
             [this](const core::LiveSession& client, const std::string& why) {
                 sessions_.end_client(client, why);
@@ -141,6 +143,7 @@ class Daemon {
         // The TR service's port replaces unknown_tokens_port() once it is wired in.
         if (!start_http(io_, config_.http, unknown_tokens_port(), http_)) return 1;
         auth_.refresh();  // the verdict index, before the first verdict
+        availability_.start(!config_.instances.empty());
         plugin_server_.start();
         admin_server_.start();
         sessions_.start();
@@ -164,6 +167,18 @@ class Daemon {
     }
 
   private:
+    // Availability alerts hear of every state change after the verdict's reply (posted:
+    // a recovery alert writes to the store), and of what OpenVPN lists once its
+    // management interface is up (the state rebuilt after a restart).
+    void wire_availability() {
+        auth_.on_state_change([this](std::int64_t id, store::DeviceState state, std::int64_t at) {
+            asio::post(io_, [this, id, state, at] { availability_.state_changed(id, state, at); });
+        });
+        sessions_.on_listed(
+            [this](std::int64_t as_of) { availability_.sessions_listed(sessions_.list(), as_of); });
+        clock_.on_jump([this] { availability_.rearm(); });
+    }
+
     // After every admin change: only what changed reaches the kernel (often nothing). A
     // rule command changes only rules, so the devices need not be read again. Returns ""
     // or the admin's error: the change is stored, the timer retries the firewall.
@@ -261,6 +276,7 @@ class Daemon {
         admin_server_.stop();
         sessions_.stop();
         licenses_.stop();
+        availability_.stop();
         crl_watch_.stop();
         if (mail_) mail_->stop();
         if (http_) http_->stop();
@@ -283,6 +299,7 @@ class Daemon {
     control::Services services_;
     std::unique_ptr<mail::MailQueue> mail_;   // [mail] enabled only
     std::unique_ptr<http::HttpServer> http_;  // [http] listen set only
+    AvailabilityWatch availability_{io_, *store_, config_, clock_, services_.mail};
     std::unique_ptr<firewall::NftApplier> nft_;
     std::unique_ptr<firewall::FlowCutter> conntrack_;
     std::unique_ptr<firewall::Firewall> firewall_;

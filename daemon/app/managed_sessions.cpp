@@ -24,13 +24,16 @@ ManagedSessions::ManagedSessions(boost::asio::io_context& io, const core::Config
         const std::string name = inst.name;
         client->on_connection_change([this, name](bool up) {
             if (!up) return;
+            came_up_[name] = clock_.now();
             reconcile_pending_.insert(name);
             follow_log(name);
         });
         client->on_log([this, name](std::string_view line) { remember_log(name, line); });
         client->on_sessions([this, name](const std::vector<mgmt::Session>& live) {
             forget_ended(name, live);
-            if (reconcile_pending_.erase(name) > 0) reconcile(name);
+            if (reconcile_pending_.erase(name) == 0) return;
+            reconcile(name);
+            if (on_listed_) on_listed_(came_up_[name]);
         });
         clients_.emplace(name, std::move(client));
     }

@@ -43,6 +43,12 @@ class ManagedSessions final : public control::SessionControl {
     std::string restart(const std::string& instance) override;
     // Ends a client the plugin admitted whose verdict no longer allows it.
     void end_client(const core::LiveSession& client, const std::string& why);
+    // Called with the first session list of an instance whose management interface came
+    // up (at `came_up_at`): list() then has what that OpenVPN really serves (the
+    // availability watch rebuilds its state from it).
+    void on_listed(std::function<void(std::int64_t came_up_at)> listener) {
+        on_listed_ = std::move(listener);
+    }
 
     static constexpr std::size_t kLogLines = 50;  // kept per instance for `vpn status`
 
@@ -68,6 +74,8 @@ class ManagedSessions final : public control::SessionControl {
     // Sessions ordered killed, by (instance, client id): hidden from list() until OpenVPN
     // stops listing them (or shown again if the kill failed).
     std::set<std::pair<std::string, std::uint64_t>> ending_;
+    std::map<std::string, std::int64_t> came_up_;  // by instance: when management came up
+    std::function<void(std::int64_t)> on_listed_;
 };
 
 }  // namespace warden::app

@@ -5,6 +5,7 @@
 #include "common/log.hpp"
 #include "daemon/control/device_commands.hpp"
 #include "daemon/control/device_extras.hpp"
+#include "daemon/control/notices.hpp"
 #include "daemon/core/cert_names.hpp"
 #include "daemon/core/net.hpp"
 #include "daemon/core/netmap.hpp"
@@ -100,8 +101,10 @@ Reply create_device(core::DeviceDraft draft, const Caller& caller, Services& s,
             out = s.store.assign_license(d.id, draft.license, d.created_at);
         if (!out.ok()) throw std::runtime_error("device insert failed: " + out.message);
         s.audit(caller, action, d.name, details);
+        queue_operator_notice(s, caller, d, "added", action + " " + details);
     });
     if (!out.ok()) return from_outcome(out);
+    wake_mail(s);
     json::object result = device_to_json(d);
     result["certificate"] = cert.serial;
     return Reply::ok(result);
@@ -174,9 +177,12 @@ Reply delete_device(const Args& args, const Caller& caller, Services& s) {
     store::Outcome out;
     s.store.transaction([&] {
         out = s.store.delete_device(name, now);
-        if (out.ok()) s.audit(caller, "device.delete", name);
+        if (!out.ok()) return;
+        s.audit(caller, "device.delete", name);
+        queue_operator_notice(s, caller, *d, "deleted", "device.delete");
     });
     if (!out.ok()) return from_outcome(out);
+    wake_mail(s);
     // Kill first: the CRL only guards new handshakes, the live session must end now.
     std::size_t ended = 0;
     for (const auto& serial : serials)

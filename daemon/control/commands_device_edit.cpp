@@ -1,5 +1,6 @@
 // device.edit / copy / replace
 #include "daemon/control/device_commands.hpp"
+#include "daemon/control/notices.hpp"
 #include "daemon/core/net.hpp"
 
 namespace warden::control {
@@ -131,15 +132,20 @@ Reply replace_device(const Args& args, const Caller& caller, Services& s) {
             throw std::runtime_error("replace: update failed: " + out.message);
         if (auto out = s.store.add_certificate(cert); !out.ok())
             throw std::runtime_error("replace: certificate insert failed: " + out.message);
-        s.audit(caller, "device.replace", merged.name,
-                "by=" + new_name + " vpn_ip=" + net::format_ipv4(merged.vpn_ip) +
-                    " serial=" + cert.serial + " revoked=" + std::to_string(old_serials.size()));
+        const std::string details =
+            "by=" + new_name + " vpn_ip=" + net::format_ipv4(merged.vpn_ip) +
+            " serial=" + cert.serial + " revoked=" + std::to_string(old_serials.size());
+        s.audit(caller, "device.replace", merged.name, details);
+        // One device fewer: the operator hears of it like of a delete.
+        queue_operator_notice(s, caller, *old, "replaced by " + new_name,
+                              "device.replace " + details);
         json::object o = device_to_json(merged);
         o["certificate"] = cert.serial;
         o["revoked"] = old_serials.size();
         reply = Reply::ok(o);
     });
     if (reply.code != Code::Ok) return reply;
+    wake_mail(s);
     // OLD's certificates are revoked; NEW's address changed, so it reconnects to get it.
     std::size_t ended = 0;
     for (const auto& serial : old_serials)

@@ -246,6 +246,7 @@ void AuthService::record(store::ConnectionEntry entry) {
 
 void AuthService::set_state(std::int64_t device_id, store::DeviceState state) {
     pending_.states.emplace_back(device_id, state);
+    if (state_changed_) state_changed_(device_id, state, clock_.now());
 }
 
 AuthService::Batch AuthService::take_batch() {

@@ -32,6 +32,11 @@ class AuthService final : public PluginRequests {
     // allow (a change raced the plugin's check): the session must end now.
     using EndAdmitted = std::function<void(const LiveSession& client, const std::string& why)>;
     void on_withdrawn_admission(EndAdmitted end) { end_admitted_ = std::move(end); }
+    // Called at every device state change (Online at a connect, Offline when its last
+    // session ends), before the batch with it is written: the availability alerts.
+    using StateChanged =
+        std::function<void(std::int64_t device_id, store::DeviceState state, std::int64_t at)>;
+    void on_state_change(StateChanged listener) { state_changed_ = std::move(listener); }
 
     // Reads `parts` of the verdict index from the store again: called after every
     // committed change of what verdicts depend on, before the change is reported done.
@@ -88,6 +93,7 @@ class AuthService final : public PluginRequests {
     Batch pending_;
     std::map<std::pair<std::string, std::string>, std::int64_t> refused_connects_;  // -> when
     EndAdmitted end_admitted_;
+    StateChanged state_changed_;
 };
 
 }  // namespace warden::core

@@ -245,6 +245,16 @@ void read_mail(TableReader& top, MailConfig& m, std::string& error) {
     if (error.empty()) check_mail(r, m);
 }
 
+void read_monitor(TableReader& top, MonitorConfig& m, std::string& error) {
+    const toml::node* node = top.take("monitor");
+    if (!node) return;
+    const toml::table* t = node->as_table();
+    if (!t) return top.fail("monitor", "expected a table");
+    TableReader r(*t, "monitor.", error);
+    r.duration("offline_after", m.offline_after, 30 * 86400);
+    r.reject_unknown();
+}
+
 // [devices] and [pki]: small tables of device-management settings.
 void read_device_settings(TableReader& top, Config& c, std::string& error) {
     if (const toml::node* node = top.take("devices"); node && error.empty()) {
@@ -313,6 +323,7 @@ ConfigResult parse_config(std::string_view text) {
     read_firewall(r, c, error);
     read_http(r, c.http, error);
     read_mail(r, c.mail, error);
+    read_monitor(r, c.monitor, error);
     if (const toml::node* testing = r.take("testing"); testing && error.empty()) {
         if (const toml::table* t = testing->as_table()) {
             TableReader tr(*t, "testing.", error);
@@ -383,7 +394,9 @@ std::string render_config(const Config& c) {
         << "[firewall]\n"
         << "enabled = " << (c.firewall.enabled ? "true" : "false") << "\n"
         << "table = " << quoted(c.firewall.table) << "\n"
-        << "remove_on_stop = " << (c.firewall.remove_on_stop ? "true" : "false") << "\n";
+        << "remove_on_stop = " << (c.firewall.remove_on_stop ? "true" : "false") << "\n"
+        << "\n# Availability alerts: a monitored device offline this long is reported by mail.\n"
+        << "[monitor]\noffline_after = " << quoted(exact_duration(c.monitor.offline_after)) << "\n";
     render_http(out, c.http, quoted);
     for (const auto& inst : c.instances) {
         out << "\n[[instance]]\nname = " << quoted(inst.name)

@@ -63,6 +63,12 @@ struct MailConfig {
     std::int64_t timeout = 30;          // seconds for one SMTP transaction
 };
 
+// [monitor]: availability alerts (SPEC §8). A monitored device offline longer than
+// offline_after gets one alert mail, and one when it is back (core/availability.hpp).
+struct MonitorConfig {
+    std::int64_t offline_after = 300;  // seconds, at least 1
+};
+
 struct Config {
     std::string state_dir = "/var/lib/warden";  // warden.db and pki/
     std::string plugin_socket = "/run/warden/plugin.sock";
@@ -100,6 +106,7 @@ struct Config {
     FirewallConfig firewall;
     HttpConfig http;
     MailConfig mail;
+    MonitorConfig monitor;
 
     int testing_verdict_delay_ms = 0;    // tests only: delay every verdict (deferred path)
     bool testing_clock_control = false;  // tests only: `testing.clock` may move the clock

@@ -114,6 +114,14 @@ struct CertExpiry {
     std::int64_t not_after = 0;
 };
 
+// An offline alert sent for a monitored device's outage (schema/010_availability.sql):
+// the recovery alert is due when the device is back.
+struct OfflineAlert {
+    std::int64_t device_id = 0;
+    std::int64_t offline_since = 0;  // when the outage began
+    std::int64_t alerted_at = 0;     // when the offline alert went out
+};
+
 struct ActivityEntry {
     std::int64_t id = 0;
     std::int64_t at = 0;

@@ -6,6 +6,7 @@
 
 #include "daemon/store/migrations.hpp"
 #include "daemon/store/sqlite_handles.hpp"
+#include "daemon/store/sqlite_store_availability.hpp"
 #include "daemon/store/sqlite_store_devices.hpp"
 #include "daemon/store/sqlite_store_groups.hpp"
 #include "daemon/store/sqlite_store_mail.hpp"
@@ -549,6 +550,16 @@ class SqliteStore final : public Store {
     }
     std::size_t retry_failed_mail(std::optional<std::int64_t> id, std::int64_t now) override {
         return sqlite_mail::retry_failed(db_.get(), id, now);
+    }
+
+    std::vector<OfflineAlert> offline_alerts() override {
+        return sqlite_availability::list(db_.get());
+    }
+    void put_offline_alert(const OfflineAlert& alert) override {
+        sqlite_availability::put(db_.get(), alert);
+    }
+    bool clear_offline_alert(std::int64_t device_id) override {
+        return sqlite_availability::clear(db_.get(), device_id);
     }
 
     int schema_version() override {

@@ -41,6 +41,7 @@ using model::License;
 using model::LoginRequirements;
 using model::LoginState;
 using model::MailState;
+using model::OfflineAlert;
 using model::OneTimeCode;
 using model::parse_addressing;
 using model::parse_connection_event;
@@ -201,6 +202,12 @@ class Store {
     // Failed -> pending, due at `now`: one message (nullopt: every failed one). Returns
     // how many changed (0: no such failed message).
     virtual std::size_t retry_failed_mail(std::optional<std::int64_t> id, std::int64_t now) = 0;
+
+    // Availability alerts (sqlite_store_availability.cpp): the outages whose offline alert
+    // went out and whose recovery alert has not. A device's row goes with the device.
+    virtual std::vector<OfflineAlert> offline_alerts() = 0;         // by device id
+    virtual void put_offline_alert(const OfflineAlert& alert) = 0;  // insert or replace
+    virtual bool clear_offline_alert(std::int64_t device_id) = 0;   // false: there was none
 
     virtual int schema_version() = 0;
     virtual std::string integrity_check() = 0;
