@@ -80,6 +80,14 @@ const std::vector<Key>& keys() {
          [](const Config& c) { return flag(c.firewall.remove_on_stop); },
          {}},
         {"mail", [](const Config& c) { return mail_text(c.mail); }, {}},
+        {"http",
+         [](const Config& c) {
+             const HttpConfig& h = c.http;
+             return h.listen + "|" + h.public_url + "|" + num(h.token_attempts_per_minute) + "|" +
+                    h.trusted_proxy;
+         },
+         {}},
+        {"monitor.offline_after", [](const Config& c) { return num(c.monitor.offline_after); }, {}},
         {"testing",
          [](const Config& c) {
              return num(c.testing_verdict_delay_ms) + "|" + flag(c.testing_clock_control);

@@ -101,6 +101,21 @@ server = "smtp.example.org"
     CHECK(live.instances.empty());
 }
 
+TEST_CASE("an [http] or [monitor] change needs a restart") {
+    Config live = parsed(kBase);
+    const Config fresh = parsed(std::string(kBase) + R"(
+[http]
+listen = "127.0.0.1:9099"
+[monitor]
+offline_after = "10m"
+)");
+    const ReloadPlan plan = apply_reload(live, fresh);
+    CHECK(plan.applied.empty());
+    CHECK(contains(plan.need_restart, "http"));
+    CHECK(contains(plan.need_restart, "monitor.offline_after"));
+    CHECK(live.http.listen == "127.0.0.1:8088");
+}
+
 TEST_CASE("reloadable_keys lists exactly the keys a reload takes over") {
     const auto& keys = reloadable_keys();
     CHECK(keys.size() == 8);
