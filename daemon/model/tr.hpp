@@ -47,6 +47,7 @@ struct TrToken {
 // release, if any.
 struct TrGate {
     std::optional<std::int64_t> released_until;
+    bool operator==(const TrGate&) const = default;
 };
 
 }  // namespace warden::model
