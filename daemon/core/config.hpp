@@ -52,6 +52,11 @@ struct MailConfig {
     std::int64_t timeout = 30;          // seconds for one SMTP transaction
 };
 
+// [tr]: time-restricted access (issue 10, SPEC §4).
+struct TrConfig {
+    std::int64_t resend_interval = 300;  // seconds between token mails a device's attempts send
+};
+
 struct Config {
     std::string state_dir = "/var/lib/warden";  // warden.db and pki/
     std::string plugin_socket = "/run/warden/plugin.sock";
@@ -88,6 +93,7 @@ struct Config {
     AuthConfig auth;
     FirewallConfig firewall;
     MailConfig mail;
+    TrConfig tr;
 
     int testing_verdict_delay_ms = 0;    // tests only: delay every verdict (deferred path)
     bool testing_clock_control = false;  // tests only: `testing.clock` may move the clock
