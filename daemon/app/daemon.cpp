@@ -14,6 +14,7 @@
 #include "daemon/app/license_watch.hpp"
 #include "daemon/app/mail_setup.hpp"
 #include "daemon/app/managed_sessions.hpp"
+#include "daemon/app/release_watch.hpp"
 #include "daemon/app/route_worker.hpp"
 #include "daemon/control/authority.hpp"
 #include "daemon/control/registry.hpp"
@@ -55,6 +56,9 @@ class Daemon {
           sessions_(io_, config, table_, *store_, clock_),
           licenses_(io_, *store_, sessions_, clock_),
           crl_watch_(io_, authority_, *store_, clock_),
+          // link_base: the lead wires [http] public_url here with the confirmation page.
+          tr_(*store_, clock_, {std::string(), config.tr.resend_interval}),
+          releases_(io_, *store_, sessions_, clock_, [this] { reload_tr(); }),
           services_{config_, *store_, authority_, sessions_, clock_},
           plugin_server_(
               io_, config.plugin_socket, auth_,
@@ -78,6 +82,7 @@ class Daemon {
         clock_.on_jump([this] { licenses_.rearm(); });
         services_.crl_status = [this] { return crl_watch_.status(); };
         clock_.on_jump([this] { crl_watch_.check(); });
+        wire_time_restriction();
         control::register_all_commands(registry_, services_);
         if (config.firewall.enabled) {
             nft_ = std::make_unique<firewall::NftApplier>();
@@ -115,6 +120,7 @@ class Daemon {
             return false;
         }
         services_.mail = mail_outbox(*mail_);
+        tr_.set_mailer(services_.mail->enqueue);
         mail_->start();
         return true;
     }
@@ -140,6 +146,7 @@ class Daemon {
         admin_server_.start();
         sessions_.start();
         licenses_.start();
+        releases_.start();
         schedule_flush();
         sync_routes();
         if (firewall_) schedule_firewall_check();
@@ -158,6 +165,28 @@ class Daemon {
     }
 
   private:
+    // Time-restricted access: a refused attempt mails a token after the reply (never on
+    // the verdict path); a release or setting that changes outside a registry command
+    // (the confirmation page, the release timer) reloads the index and drops prefetched
+    // verdicts as the after-write hook does.
+    void wire_time_restriction() {
+        services_.tr = &tr_;
+        services_.tr_changed = [this] { releases_.rearm(); };
+        tr_.on_changed([this] {
+            reload_tr();
+            releases_.rearm();
+        });
+        clock_.on_jump([this] { releases_.rearm(); });
+        auth_.on_not_released([this](std::int64_t device_id) {
+            asio::post(io_, [this, device_id] { tr_.attempt_refused(device_id); });
+        });
+    }
+
+    void reload_tr() {
+        auth_.refresh(core::VerdictIndex::kTimeRestriction);
+        plugin_server_.invalidate_prefetches();
+    }
+
     // After every admin change: only what changed reaches the kernel (often nothing). A
     // rule command changes only rules, so the devices need not be read again. Returns ""
     // or the admin's error: the change is stored, the timer retries the firewall.
@@ -242,6 +271,7 @@ class Daemon {
         admin_server_.stop();
         sessions_.stop();
         licenses_.stop();
+        releases_.stop();
         crl_watch_.stop();
         if (mail_) mail_->stop();
         if (firewall_ && config_.firewall.remove_on_stop) firewall_->remove();
@@ -258,6 +288,8 @@ class Daemon {
     ManagedSessions sessions_;
     LicenseWatch licenses_;
     CrlWatch crl_watch_;
+    tr::TrService tr_;  // the confirmation page (daemon/http) binds tr_.port()
+    ReleaseWatch releases_;
     control::Registry registry_;
     control::Services services_;
     std::unique_ptr<mail::MailQueue> mail_;  // [mail] enabled only
