@@ -125,7 +125,7 @@ TEST_CASE("tr set refuses what cannot work, and changes nothing then") {
     CHECK(f.changes == 0);
 }
 
-TEST_CASE("tr send mails a token and a link; the store keeps only its hash") {
+TEST_CASE("tr send mails a token and a link, the store keeps only its hash") {
     TrFixture f;
     REQUIRE(f.set_window("laptop", f.clock - 60, f.clock + 3600).code == Code::Ok);
     auto r = f.run("tr.send", {{"device", "laptop"}});
@@ -151,7 +151,7 @@ TEST_CASE("tr send mails a token and a link; the store keeps only its hash") {
     CHECK(r.message.find("no e-mail address") != std::string::npos);
 }
 
-TEST_CASE("tr confirm releases until the window ends; a token works once, a guess never") {
+TEST_CASE("tr confirm releases until the window ends, a token works once, a guess never") {
     TrFixture f;
     REQUIRE(f.set_window("laptop", f.clock - 60, f.clock + 3600).code == Code::Ok);
     REQUIRE(f.run("tr.send", {{"device", "laptop"}}).code == Code::Ok);
@@ -189,7 +189,7 @@ TEST_CASE("tr confirm releases until the window ends; a token works once, a gues
     CHECK(status.at("released") == true);
 }
 
-TEST_CASE("tr confirm outside the window keeps the token; after the window it has expired") {
+TEST_CASE("tr confirm outside the window keeps the token, after the window it has expired") {
     TrFixture f;
     const auto t0 = f.clock;
     REQUIRE(f.set_window("laptop", t0 + 600, t0 + 1200).code == Code::Ok);
@@ -245,7 +245,7 @@ TEST_CASE("a refused attempt mails at most one token per resend interval") {
     CHECK(f.outbox.size() == 2);
 }
 
-TEST_CASE("tr off lifts the restriction and its tokens; without mail, send says why") {
+TEST_CASE("tr off lifts the restriction and its tokens, without mail, send says why") {
     TrFixture f;
     REQUIRE(f.set_window("laptop", f.clock, f.clock + 3600).code == Code::Ok);
     REQUIRE(f.run("tr.send", {{"device", "laptop"}}).code == Code::Ok);

@@ -344,7 +344,7 @@ TEST_CASE("an Auth's allow carries the Connect verdict that will follow, a refus
     CHECK_FALSE(reply->get("config"));
 }
 
-TEST_CASE("a time-restricted device is refused until released; its refusal is noticed") {
+TEST_CASE("a time-restricted device is refused until released, its refusal is noticed") {
     Fixture f;
     std::vector<std::int64_t> noticed;
     f.auth.on_not_released([&](std::int64_t id) { noticed.push_back(id); });

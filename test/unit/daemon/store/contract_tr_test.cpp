@@ -77,7 +77,7 @@ TEST_CASE("store: TR settings of an unknown device are NotFound") {
     CHECK(o.store->put_tr_settings(t).status == Status::NotFound);
 }
 
-TEST_CASE("store: a release is set, noted, set again; new settings withdraw it") {
+TEST_CASE("store: a release is set, noted, set again, new settings withdraw it") {
     Opened o;
     REQUIRE(o.store->put_tr_settings(o.window(1000, 5000)).ok());
     o.store->set_tr_release(o.id, 5000);
