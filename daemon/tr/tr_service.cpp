@@ -161,11 +161,25 @@ http::TokenView TrService::confirm(std::string_view token, const std::string& ac
     return v;
 }
 
+// The page runs these on the event loop: a store failure answers Unknown (nothing is
+// released, fail closed) and is logged, never thrown into the loop.
 http::TrPort TrService::port() {
     http::TrPort p;
-    p.lookup = [this](std::string_view token) { return lookup(token); };
+    p.lookup = [this](std::string_view token) {
+        try {
+            return lookup(token);
+        } catch (const std::exception& e) {
+            log::error("tr lookup failed", {{"error", e.what()}});
+            return http::TokenView{};
+        }
+    };
     p.confirm = [this](std::string_view token, const std::string& peer) {
-        return confirm(token, "web:" + peer);
+        try {
+            return confirm(token, "web:" + peer);
+        } catch (const std::exception& e) {
+            log::error("tr confirm failed", {{"peer", peer}, {"error", e.what()}});
+            return http::TokenView{};
+        }
     };
     return p;
 }
