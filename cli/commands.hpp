@@ -76,6 +76,7 @@ void define_vpn_commands(CLI::App& app, Invocation& inv, Options& o);  // vpn, b
 void define_totp_commands(CLI::App& app, Invocation& inv, Options& o);
 void define_otp_commands(CLI::App& app, Invocation& inv, Options& o);
 void define_mail_commands(CLI::App& app, Invocation& inv, Options& o);
+void define_tr_commands(CLI::App& app, Invocation& inv, Options& o);
 
 // device add/edit/copy --key-password-file: the key password travels in the request
 // only. False (and a message on stderr) when the file cannot be read.

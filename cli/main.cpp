@@ -30,6 +30,7 @@ void define_commands(CLI::App& app, Invocation& inv, Options& o) {
     define_totp_commands(app, inv, o);
     define_otp_commands(app, inv, o);
     define_mail_commands(app, inv, o);
+    define_tr_commands(app, inv, o);
 }
 
 int run(int argc, char** argv) {

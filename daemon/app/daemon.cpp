@@ -15,6 +15,7 @@
 #include "daemon/app/license_watch.hpp"
 #include "daemon/app/mail_setup.hpp"
 #include "daemon/app/managed_sessions.hpp"
+#include "daemon/app/release_watch.hpp"
 #include "daemon/app/route_worker.hpp"
 #include "daemon/app/systemd_notifier.hpp"
 #include "daemon/control/authority.hpp"
@@ -59,6 +60,9 @@ class Daemon {
           sessions_(io_, config, table_, *store_, clock_),
           licenses_(io_, *store_, sessions_, clock_),
           crl_watch_(io_, authority_, *store_, clock_),
+          // link_base: the lead wires [http] public_url here with the confirmation page.
+          tr_(*store_, clock_, {config.http.public_url, config.tr.resend_interval}),
+          releases_(io_, *store_, sessions_, clock_, [this] { reload_tr(); }),
           services_{config_, *store_, authority_, sessions_, clock_},
           plugin_server_(
               io_, config.plugin_socket, auth_,
@@ -82,6 +86,7 @@ class Daemon {
         clock_.on_jump([this] { licenses_.rearm(); });
         services_.crl_status = [this] { return crl_watch_.status(); };
         clock_.on_jump([this] { crl_watch_.check(); });
+        wire_time_restriction();
         control::register_all_commands(registry_, services_);
         if (config.firewall.enabled) {
             nft_ = std::make_unique<firewall::NftApplier>();
@@ -120,6 +125,7 @@ class Daemon {
             return false;
         }
         services_.mail = mail_outbox(*mail_);
+        tr_.set_mailer(services_.mail->enqueue);
         mail_->start();
         return true;
     }
@@ -140,14 +146,14 @@ class Daemon {
             return 1;
         }
         if (config_.mail.enabled && !start_mail()) return 1;
-        // The TR service's port replaces unknown_tokens_port() once it is wired in.
-        if (!start_http(io_, config_.http, unknown_tokens_port(), http_)) return 1;
+        if (!start_http(io_, config_.http, tr_.port(), http_)) return 1;
         auth_.refresh();  // the verdict index, before the first verdict
         availability_.start(!config_.instances.empty());
         plugin_server_.start();
         admin_server_.start();
         sessions_.start();
         licenses_.start();
+        releases_.start();
         schedule_flush();
         sync_routes();
         if (firewall_) schedule_firewall_check();
@@ -177,6 +183,28 @@ class Daemon {
         sessions_.on_listed(
             [this](std::int64_t as_of) { availability_.sessions_listed(sessions_.list(), as_of); });
         clock_.on_jump([this] { availability_.rearm(); });
+    }
+
+    // Time-restricted access: a refused attempt mails a token after the reply (never on
+    // the verdict path); a release or setting that changes outside a registry command
+    // (the confirmation page, the release timer) reloads the index and drops prefetched
+    // verdicts as the after-write hook does.
+    void wire_time_restriction() {
+        services_.tr = &tr_;
+        services_.tr_changed = [this] { releases_.rearm(); };
+        tr_.on_changed([this] {
+            reload_tr();
+            releases_.rearm();
+        });
+        clock_.on_jump([this] { releases_.rearm(); });
+        auth_.on_not_released([this](std::int64_t device_id) {
+            asio::post(io_, [this, device_id] { tr_.attempt_refused(device_id); });
+        });
+    }
+
+    void reload_tr() {
+        auth_.refresh(core::VerdictIndex::kTimeRestriction);
+        plugin_server_.invalidate_prefetches();
     }
 
     // After every admin change: only what changed reaches the kernel (often nothing). A
@@ -277,6 +305,7 @@ class Daemon {
         sessions_.stop();
         licenses_.stop();
         availability_.stop();
+        releases_.stop();
         crl_watch_.stop();
         if (mail_) mail_->stop();
         if (http_) http_->stop();
@@ -295,6 +324,8 @@ class Daemon {
     ManagedSessions sessions_;
     LicenseWatch licenses_;
     CrlWatch crl_watch_;
+    tr::TrService tr_;  // the confirmation page (daemon/http) binds tr_.port()
+    ReleaseWatch releases_;
     control::Registry registry_;
     control::Services services_;
     std::unique_ptr<mail::MailQueue> mail_;   // [mail] enabled only

@@ -30,6 +30,7 @@ void register_all_commands(Registry& registry, Services& services) {
     register_group_commands(registry, services);
     register_pki_commands(registry, services);
     register_mail_commands(registry, services);
+    register_tr_commands(registry, services);
 }
 
 Reply from_outcome(const store::Outcome& out) {

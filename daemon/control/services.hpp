@@ -14,6 +14,7 @@
 #include "daemon/core/config.hpp"
 #include "daemon/core/verdict_stats.hpp"
 #include "daemon/store/store.hpp"
+#include "daemon/tr/tr_service.hpp"
 
 namespace warden::control {
 
@@ -89,6 +90,11 @@ struct Services {
     std::function<core::VerdictStats()> verdict_stats = [] { return core::VerdictStats{}; };
 
     std::optional<MailOutbox> mail = std::nullopt;
+    // Time-restricted access (daemon/tr): tokens, their mail and confirms. Null: the
+    // `tr` commands that need it answer an error. tr_changed: settings or a release
+    // changed; the daemon re-arms its release-end timer (app/release_watch).
+    tr::TrService* tr = nullptr;
+    std::function<void()> tr_changed = [] {};
 
     std::int64_t now() const { return clock.now(); }
 
@@ -109,6 +115,7 @@ void register_testing_commands(Registry& registry, Services& services);
 void register_group_commands(Registry& registry, Services& services);
 void register_pki_commands(Registry& registry, Services& services);
 void register_mail_commands(Registry& registry, Services& services);
+void register_tr_commands(Registry& registry, Services& services);
 void register_all_commands(Registry& registry, Services& services);
 
 // Helpers shared by the command families.

@@ -7,6 +7,7 @@
 #include "common/log.hpp"
 #include "daemon/core/credential_rules.hpp"
 #include "daemon/core/routing.hpp"
+#include "daemon/core/time_restriction.hpp"
 #include "daemon/core/traffic.hpp"
 
 namespace warden::core {
@@ -142,6 +143,7 @@ VerdictReply AuthService::reply_for(const ClientRequest& request, Verdict v, std
         e.reason = v.reason;
         record(std::move(e));
         if (connect) remember_refused(instance, address, now);
+        if (v.reason == kNotReleased && v.device && not_released_) not_released_(v.device->id);
         return reply;
     }
     if (!connect) return reply;

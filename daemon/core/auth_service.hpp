@@ -38,6 +38,12 @@ class AuthService final : public PluginRequests {
         std::function<void(std::int64_t device_id, store::DeviceState state, std::int64_t at)>;
     void on_state_change(StateChanged listener) { state_changed_ = std::move(listener); }
 
+    // Called when a time-restricted device is refused for want of a release (not for a
+    // prefetch): its attempt mails a token. Runs on the verdict path, so it must only
+    // hand the work on (the daemon posts it to run after the reply).
+    using NotReleased = std::function<void(std::int64_t device_id)>;
+    void on_not_released(NotReleased notice) { not_released_ = std::move(notice); }
+
     // Reads `parts` of the verdict index from the store again: called after every
     // committed change of what verdicts depend on, before the change is reported done.
     // Until the first call the index is built at the first verdict.
@@ -94,6 +100,7 @@ class AuthService final : public PluginRequests {
     std::map<std::pair<std::string, std::string>, std::int64_t> refused_connects_;  // -> when
     EndAdmitted end_admitted_;
     StateChanged state_changed_;
+    NotReleased not_released_;
 };
 
 }  // namespace warden::core

@@ -255,6 +255,16 @@ void read_monitor(TableReader& top, MonitorConfig& m, std::string& error) {
     r.reject_unknown();
 }
 
+void read_tr(TableReader& top, TrConfig& tr, std::string& error) {
+    const toml::node* node = top.take("tr");
+    if (!node) return;
+    const toml::table* t = node->as_table();
+    if (!t) return top.fail("tr", "expected a table");
+    TableReader r(*t, "tr.", error);
+    r.duration("resend_interval", tr.resend_interval, 7 * 86400);
+    r.reject_unknown();
+}
+
 // [devices] and [pki]: small tables of device-management settings.
 void read_device_settings(TableReader& top, Config& c, std::string& error) {
     if (const toml::node* node = top.take("devices"); node && error.empty()) {
@@ -324,6 +334,7 @@ ConfigResult parse_config(std::string_view text) {
     read_http(r, c.http, error);
     read_mail(r, c.mail, error);
     read_monitor(r, c.monitor, error);
+    read_tr(r, c.tr, error);
     if (const toml::node* testing = r.take("testing"); testing && error.empty()) {
         if (const toml::table* t = testing->as_table()) {
             TableReader tr(*t, "testing.", error);

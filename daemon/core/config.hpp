@@ -69,6 +69,11 @@ struct MonitorConfig {
     std::int64_t offline_after = 300;  // seconds, at least 1
 };
 
+// [tr]: time-restricted access (issue 10, SPEC §4).
+struct TrConfig {
+    std::int64_t resend_interval = 300;  // seconds between token mails a device's attempts send
+};
+
 struct Config {
     std::string state_dir = "/var/lib/warden";  // warden.db and pki/
     std::string plugin_socket = "/run/warden/plugin.sock";
@@ -107,6 +112,7 @@ struct Config {
     HttpConfig http;
     MailConfig mail;
     MonitorConfig monitor;
+    TrConfig tr;
 
     int testing_verdict_delay_ms = 0;    // tests only: delay every verdict (deferred path)
     bool testing_clock_control = false;  // tests only: `testing.clock` may move the clock

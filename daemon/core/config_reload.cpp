@@ -87,6 +87,7 @@ const std::vector<Key>& keys() {
                     h.trusted_proxy;
          },
          {}},
+        {"tr.resend_interval", [](const Config& c) { return num(c.tr.resend_interval); }, {}},
         {"monitor.offline_after", [](const Config& c) { return num(c.monitor.offline_after); }, {}},
         {"testing",
          [](const Config& c) {

@@ -2,6 +2,7 @@
 
 #include "common/text.hpp"
 #include "daemon/core/licensing.hpp"
+#include "daemon/core/time_restriction.hpp"
 
 namespace warden::core {
 namespace {
@@ -32,6 +33,8 @@ Verdict decide(std::string_view serial, const std::optional<store::CertBinding>&
     const store::Device& device = *binding->device;
     if (!device.active) return refuse("device deactivated", device);
     if (!seat_valid(binding->license, now)) return refuse("no license", device);
+    if (binding->time_restriction && !released(binding->time_restriction->released_until, now))
+        return refuse(kNotReleased, device);
     if (!pool.network.contains(device.vpn_ip))
         return refuse("device address outside the VPN pool", device);
 

@@ -27,6 +27,7 @@ struct Verdict {
 // `serial` is the client certificate's serial as OpenVPN reports it (any case, colons).
 // `binding` is what the store holds for that serial (nullopt: unknown certificate), with
 // the device's license seat: a device without a valid one is refused with "no license".
+// A time-restricted device without a current release is refused with kNotReleased.
 Verdict decide(std::string_view serial, const std::optional<store::CertBinding>& binding,
                const VpnPool& pool, std::int64_t now, bool with_config);
 

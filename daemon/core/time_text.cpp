@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <ctime>
+#include <string>
 
 namespace warden::core {
 namespace {
@@ -116,6 +117,18 @@ std::optional<std::int64_t> parse_iso_time(std::string_view s, const LocalResolv
     if (!offset || pos != s.size()) return std::nullopt;
     return days_from_civil(c.year, c.month, c.day) * 86400 + c.hour * 3600 + c.minute * 60 +
            c.second - *offset;
+}
+
+std::optional<std::int64_t> utc_civil_time(const CivilTime& c) {
+    return days_from_civil(c.year, c.month, c.day) * 86400 + c.hour * 3600 + c.minute * 60 +
+           c.second;
+}
+
+std::optional<std::int64_t> parse_utc_instant(std::string_view text) {
+    const bool digits = !text.empty() && text.size() <= 12 &&
+                        text.find_first_not_of("0123456789") == std::string_view::npos;
+    if (digits) return std::stoll(std::string(text));
+    return parse_iso_time(text, utc_civil_time);
 }
 
 std::optional<std::int64_t> parse_since(std::string_view text, std::int64_t now,

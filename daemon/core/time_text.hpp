@@ -29,6 +29,13 @@ std::optional<std::int64_t> parse_iso_time(std::string_view text, const LocalRes
 std::optional<std::int64_t> parse_since(std::string_view text, std::int64_t now,
                                         const LocalResolver& local);
 
+// Civil time read as UTC: the resolver for commands whose zone-less times mean UTC.
+std::optional<std::int64_t> utc_civil_time(const CivilTime& civil);
+
+// An instant where UTC is the default: ISO 8601 as parse_iso_time reads it (no zone: UTC)
+// or Unix seconds (digits only).
+std::optional<std::int64_t> parse_utc_instant(std::string_view text);
+
 // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
 std::int64_t days_from_civil(int year, int month, int day);
 

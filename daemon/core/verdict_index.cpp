@@ -21,7 +21,7 @@ unsigned VerdictIndex::parts_changed_by(std::string_view command) {
     };
     // Commands that write none of what the index holds, or only some of it. Anything
     // not listed (device.*, cert.*, and commands added later) reloads everything.
-    static constexpr std::array<Family, 14> kFamilies = {{
+    static constexpr std::array<Family, 16> kFamilies = {{
         {"cert.", kCertificates},
         // The active flag (and the state beside it); inactive routers route nothing.
         {"device.activate", kDevices | kRoutes},
@@ -37,6 +37,8 @@ unsigned VerdictIndex::parts_changed_by(std::string_view command) {
         {"vpn.", 0},
         {"testing.", 0},  // the clock: verdicts compare with the time they are asked at
         {"backup", 0},
+        {"tr.send", 0},  // a mail and its token: read at confirm, from the store
+        {"tr.", kTimeRestriction},
     }};
     for (const auto& f : kFamilies)
         if (starts_with(command, f.prefix)) return f.parts;
@@ -50,6 +52,14 @@ void VerdictIndex::reload(store::Store& store, unsigned parts) {
     if (parts & (kDevices | kLicenses)) load_seats(store);
     if (parts & (kDevices | kLogins)) load_logins(store);
     if (parts & (kDevices | kRoutes)) load_routes(store);
+    if (parts & kTimeRestriction) load_time_restrictions(store);
+}
+
+void VerdictIndex::load_time_restrictions(store::Store& store) {
+    std::unordered_map<std::int64_t, store::TrGate> restricted;
+    for (const auto& t : store.all_tr_settings())
+        restricted.emplace(t.device_id, store::TrGate{t.released_until});
+    time_restricted_ = std::move(restricted);
 }
 
 void VerdictIndex::load_devices(store::Store& store) {
@@ -153,6 +163,8 @@ std::optional<store::CertBinding> VerdictIndex::binding(std::string_view serial)
         if (auto license = licenses_.find(id); license != licenses_.end())
             out.license = license->second;
     }
+    if (auto tr = time_restricted_.find(device->first); tr != time_restricted_.end())
+        out.time_restriction = tr->second;
     return out;
 }
 

@@ -26,12 +26,13 @@ class VerdictIndex {
     // Parts of the index, reloaded separately (a rule change need not read 100 000
     // devices again).
     enum Part : unsigned {
-        kDevices = 1u << 0,       // device rows (and with them seats and login requirements)
-        kCertificates = 1u << 1,  // serial -> device, validity, revocation
-        kLicenses = 1u << 2,      // license rows and seats
-        kLogins = 1u << 3,        // who needs credentials (TOTP, passwords, group rule)
-        kRoutes = 1u << 4,        // routers' networks and the rules
-        kAll = kDevices | kCertificates | kLicenses | kLogins | kRoutes,
+        kDevices = 1u << 0,          // device rows (and with them seats and login requirements)
+        kCertificates = 1u << 1,     // serial -> device, validity, revocation
+        kLicenses = 1u << 2,         // license rows and seats
+        kLogins = 1u << 3,           // who needs credentials (TOTP, passwords, group rule)
+        kRoutes = 1u << 4,           // routers' networks and the rules
+        kTimeRestriction = 1u << 5,  // TR devices and their releases (tr.*)
+        kAll = kDevices | kCertificates | kLicenses | kLogins | kRoutes | kTimeRestriction,
     };
 
     // Which parts a successful admin write command can change (every part when unsure).
@@ -81,6 +82,7 @@ class VerdictIndex {
     void load_seats(store::Store& store);
     void load_logins(store::Store& store);
     void load_routes(store::Store& store);
+    void load_time_restrictions(store::Store& store);
 
     std::unordered_map<std::string, CertFacts> certs_;
     std::unordered_map<std::int64_t, DeviceFacts> devices_;
@@ -89,6 +91,8 @@ class VerdictIndex {
     std::unordered_map<std::string, std::uint16_t> name_ids_;
     std::vector<store::RoutedNetworkRow> routed_;
     std::vector<store::Rule> rules_;
+    // Time-restricted devices only (few among many): device id -> its release's end.
+    std::unordered_map<std::int64_t, store::TrGate> time_restricted_;
     mutable std::unordered_map<std::string, std::vector<RoutedNetwork>> reachable_;  // by group
 };
 

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "daemon/model/tr.hpp"
+
 namespace warden::model {
 
 enum class DeviceType { Router, Pc };
@@ -94,6 +96,8 @@ struct CertBinding {
     Certificate cert;
     std::optional<Device> device;
     std::optional<License> license;
+    // Set for a time-restricted device (model/tr.hpp): connects only while released.
+    std::optional<TrGate> time_restriction;
 };
 
 // A router's accessible network as stored (CIDR text), for routing.

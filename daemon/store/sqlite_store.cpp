@@ -11,6 +11,7 @@
 #include "daemon/store/sqlite_store_groups.hpp"
 #include "daemon/store/sqlite_store_mail.hpp"
 #include "daemon/store/sqlite_store_parts.hpp"
+#include "daemon/store/sqlite_store_tr.hpp"
 #include "daemon/store/sqlite_store_two_factor.hpp"
 #include "daemon/store/store.hpp"
 
@@ -338,6 +339,9 @@ class SqliteStore final : public Store {
         }
         if (binding.cert.device_id) binding.device = find_device(*binding.cert.device_id);
         if (binding.device) binding.license = licenses_.seat_of(binding.device->id).license;
+        if (binding.device)
+            if (auto tr = sqlite_tr::settings(db_.get(), binding.device->id))
+                binding.time_restriction = TrGate{tr->released_until};
         return binding;
     }
 
@@ -495,6 +499,39 @@ class SqliteStore final : public Store {
     }
     void drop_token_sessions(std::int64_t id) override {
         sqlite_two_factor::drop_token_sessions(db_.get(), id);
+    }
+
+    // Time-restricted access: the SQL is in sqlite_store_tr.cpp.
+    Outcome put_tr_settings(const TrSettings& t) override {
+        return sqlite_tr::put_settings(db_.get(), t);
+    }
+    bool delete_tr_settings(std::int64_t id) override {
+        return sqlite_tr::delete_settings(db_.get(), id);
+    }
+    std::optional<TrSettings> tr_settings(std::int64_t id) override {
+        return sqlite_tr::settings(db_.get(), id);
+    }
+    std::vector<TrSettings> all_tr_settings() override {
+        return sqlite_tr::all_settings(db_.get());
+    }
+    void set_tr_release(std::int64_t id, std::int64_t until) override {
+        sqlite_tr::set_release(db_.get(), id, until);
+    }
+    void note_tr_release_end(std::int64_t id) override {
+        sqlite_tr::note_release_end(db_.get(), id);
+    }
+    void set_tr_token_sent(std::int64_t id, std::int64_t at) override {
+        sqlite_tr::set_token_sent(db_.get(), id, at);
+    }
+    void add_tr_token(TrToken& t) override { sqlite_tr::add_token(db_.get(), t); }
+    std::optional<TrToken> find_tr_token(std::string_view hash) override {
+        return sqlite_tr::find_token(db_.get(), hash);
+    }
+    bool use_tr_token(std::int64_t id, std::int64_t now) override {
+        return sqlite_tr::use_token(db_.get(), id, now);
+    }
+    std::vector<TrToken> tr_tokens(std::int64_t id) override {
+        return sqlite_tr::tokens(db_.get(), id);
     }
     // Licenses and usage: see sqlite_store_licenses.cpp, sqlite_store_usage.cpp.
     Outcome add_license(License& l) override { return licenses_.add(l); }

@@ -55,6 +55,10 @@ using model::Rule;
 using model::to_string;
 using model::Totp;
 using model::Traffic;
+using model::TrGate;
+using model::TrMode;
+using model::TrSettings;
+using model::TrToken;
 
 enum class Status { Ok, NotFound, Duplicate, Invalid };
 
@@ -163,6 +167,25 @@ class Store {
                                    std::int64_t now, std::int64_t expire_before) = 0;
     virtual std::optional<std::int64_t> token_session_device(std::string_view session_id) = 0;
     virtual void drop_token_sessions(std::int64_t device_id) = 0;
+
+    // Time-restricted access (sqlite_store_tr.cpp). put_tr_settings stores a device's
+    // mode and window, withdrawing any release (a new setting starts unreleased);
+    // delete_tr_settings lifts the restriction and drops the device's tokens.
+    virtual Outcome put_tr_settings(const TrSettings& settings) = 0;
+    virtual bool delete_tr_settings(std::int64_t device_id) = 0;
+    virtual std::optional<TrSettings> tr_settings(std::int64_t device_id) = 0;
+    virtual std::vector<TrSettings> all_tr_settings() = 0;  // by device id
+    // A release until `until` (not yet noted as ended).
+    virtual void set_tr_release(std::int64_t device_id, std::int64_t until) = 0;
+    // The release's end was handled (session ended, logged): not handled again.
+    virtual void note_tr_release_end(std::int64_t device_id) = 0;
+    virtual void set_tr_token_sent(std::int64_t device_id, std::int64_t at) = 0;
+    virtual void add_tr_token(TrToken& token) = 0;  // fills in token.id
+    virtual std::optional<TrToken> find_tr_token(std::string_view token_hash) = 0;
+    // Marks the token used if it is unused and not expired at `now`; false otherwise.
+    // Atomic, so two confirms cannot both use one token.
+    virtual bool use_tr_token(std::int64_t id, std::int64_t now) = 0;
+    virtual std::vector<TrToken> tr_tokens(std::int64_t device_id) = 0;  // newest first
     // Licenses (sqlite_store_licenses.cpp). A new device takes a seat of `default` while
     // one is free (schema 003 trigger). Seats are checked by the database: assigning a
     // full license is Invalid "license: ...".

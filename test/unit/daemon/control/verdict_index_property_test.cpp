@@ -64,7 +64,7 @@ struct Harness {
 
     // One random write command; its reply may be an error (a refused change is a case too).
     std::string step() {
-        switch (pick(17)) {
+        switch (pick(18)) {
             case 0:
             case 1: {
                 const bool router = pick(3) == 0;
@@ -124,6 +124,11 @@ struct Harness {
                 return pick(2) ? run("device.password",
                                      {{"name", a_device()}, {"password", "correct horse 1"}})
                                : run("device.password", {{"name", a_device()}, {"clear", true}});
+            case 16:  // time-restricted access: never released here, so refused while set
+                return pick(2) ? run("tr.set", {{"device", a_device()},
+                                                {"start", std::to_string(f.clock - 60)},
+                                                {"end", std::to_string(f.clock + 3600)}})
+                               : run("tr.off", {{"device", a_device()}});
             default:
                 return totp_step();
         }
@@ -217,6 +222,7 @@ TEST_CASE("verdict index: agrees with the store after each of 500 random write c
     for (const auto& [reason, count] : reasons) UNSCOPED_INFO(reason << ": " << count);
     CHECK(compared > 1000);
     CHECK(allowed > 100);
+    CHECK(reasons["deny time-restricted: not released"] > 0);  // the TR part was exercised
 }
 
 namespace {

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "daemon/core/auth_service.hpp"
+#include "daemon/core/time_restriction.hpp"
 #include "plugin_answer.hpp"
 #include "support/unix_client.hpp"
 
@@ -341,4 +342,34 @@ TEST_CASE("an Auth's allow carries the Connect verdict that will follow, a refus
     CHECK(reply->get("result") == "deny");
     CHECK_FALSE(reply->get("prefetched"));
     CHECK_FALSE(reply->get("config"));
+}
+
+TEST_CASE("a time-restricted device is refused until released, its refusal is noticed") {
+    Fixture f;
+    std::vector<std::int64_t> noticed;
+    f.auth.on_not_released([&](std::int64_t id) { noticed.push_back(id); });
+    store::TrSettings t;
+    t.device_id = f.device_id;
+    t.start = 4000;
+    t.end = 6000;
+    REQUIRE(f.store->put_tr_settings(t).ok());
+    f.auth.refresh(core::VerdictIndex::kTimeRestriction);
+
+    auto prefetch = handle(f.auth, f.request(wire::Type::Prefetch, "abc123"), "main");
+    REQUIRE(prefetch);
+    CHECK(prefetch->get("result") != "allow");
+    CHECK(noticed.empty());  // a prefetch is no attempt: no mail
+
+    auto reply = handle(f.auth, f.request(wire::Type::Connect, "abc123"), "main");
+    REQUIRE(reply);
+    CHECK(reply->get("result") == "deny");
+    CHECK(reply->get("reason") == core::kNotReleased);
+    CHECK(noticed == std::vector<std::int64_t>{f.device_id});
+
+    f.store->set_tr_release(f.device_id, 6000);
+    f.auth.refresh(core::VerdictIndex::kTimeRestriction);
+    reply = handle(f.auth, f.request(wire::Type::Connect, "abc123"), "main");
+    REQUIRE(reply);
+    CHECK(reply->get("result") == "allow");
+    CHECK(noticed.size() == 1);
 }

@@ -1,4 +1,4 @@
-// [mail] in wardend.conf (issue 10): defaults, port by security, checks when enabled.
+// [mail] in wardend.conf (issue 10): defaults, port by security, checks when enabled; and [tr].
 #include <catch2/catch.hpp>
 
 #include "daemon/core/config.hpp"
@@ -88,4 +88,20 @@ TEST_CASE("config: a disabled [mail] may be incomplete") {
     auto r = parse_mail("enabled = false\nserver = \"smtp.example.org\"\n");
     REQUIRE(r.config);
     CHECK_FALSE(r.config->mail.enabled);
+}
+
+TEST_CASE("config: [tr] resend_interval defaults to 5 min and takes a duration") {
+    auto none = parse_config("[vpn]\nremote = \"vpn.example.com\"\n");
+    REQUIRE(none.config);
+    CHECK(none.config->tr.resend_interval == 300);
+    auto set =
+        parse_config("[vpn]\nremote = \"vpn.example.com\"\n[tr]\nresend_interval = \"2m\"\n");
+    REQUIRE(set.config);
+    CHECK(set.config->tr.resend_interval == 120);
+    auto bad =
+        parse_config("[vpn]\nremote = \"vpn.example.com\"\n[tr]\nresend_interval = \"soon\"\n");
+    CHECK_FALSE(bad.config);
+    CHECK(bad.error.find("tr.resend_interval") != std::string::npos);
+    auto unknown = parse_config("[vpn]\nremote = \"vpn.example.com\"\n[tr]\nresend = \"2m\"\n");
+    CHECK_FALSE(unknown.config);
 }

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "daemon/core/decision.hpp"
+#include "daemon/core/time_restriction.hpp"
 
 using namespace warden;
 
@@ -85,4 +86,22 @@ TEST_CASE("everything else is refused with a reason") {
             CHECK(v.config.empty());
         }
     }
+}
+
+TEST_CASE("a time-restricted device connects only while released") {
+    auto b = active_binding();
+    b.time_restriction = store::TrGate{};  // never released
+    auto v = core::decide("a1b2", b, kPool, 2000, true);
+    CHECK_FALSE(v.allow);
+    CHECK(v.reason == core::kNotReleased);
+    REQUIRE(v.device);  // the refusal names the device: its attempt mails a token
+    CHECK(v.device->id == 7);
+
+    b.time_restriction->released_until = 2001;
+    CHECK(core::decide("a1b2", b, kPool, 2000, true).allow);
+    CHECK(core::decide("a1b2", b, kPool, 2001, true).reason == core::kNotReleased);  // ended
+
+    // Other refusals come first: a released device with a revoked certificate stays out.
+    b.cert.revoked_at = 1500;
+    CHECK(core::decide("a1b2", b, kPool, 2000, true).reason == "certificate revoked");
 }

@@ -128,4 +128,40 @@ TEST_CASE("verdict index: command families reload what they can change, unknown 
     CHECK(V::parts_changed_by("cert.revoke") == V::kCertificates);
     CHECK(V::parts_changed_by("device.deactivate") == (V::kDevices | V::kRoutes));
     CHECK(V::parts_changed_by("something.new") == V::kAll);
+    CHECK(V::parts_changed_by("tr.set") == V::kTimeRestriction);
+    CHECK(V::parts_changed_by("tr.off") == V::kTimeRestriction);
+    CHECK(V::parts_changed_by("tr.confirm") == V::kTimeRestriction);
+    CHECK(V::parts_changed_by("tr.send") == 0);
+    CHECK((V::kAll & V::kTimeRestriction) != 0);
+}
+
+TEST_CASE("verdict index: a TR device's gate and release come from the TR part") {
+    Fixture f;
+    const auto id = f.add("laptop", "abc1", 0x0a080007);
+    f.add("other", "abc2", 0x0a080008);
+    f.index.reload(*f.store);
+    CHECK_FALSE(f.index.binding("abc1")->time_restriction);
+
+    store::TrSettings t;
+    t.device_id = id;
+    t.start = 100;
+    t.end = 200;
+    REQUIRE(f.store->put_tr_settings(t).ok());
+    CHECK_FALSE(f.index.binding("abc1")->time_restriction);  // until the part reloads
+    f.index.reload(*f.store, VerdictIndex::kTimeRestriction);
+    auto gate = f.index.binding("abc1")->time_restriction;
+    REQUIRE(gate);
+    CHECK_FALSE(gate->released_until);
+    CHECK_FALSE(f.index.binding("abc2")->time_restriction);
+
+    f.store->set_tr_release(id, 200);
+    f.index.reload(*f.store, VerdictIndex::kTimeRestriction);
+    CHECK(f.index.binding("abc1")->time_restriction->released_until ==
+          std::optional<std::int64_t>(200));
+    CHECK(f.index.binding("abc1")->time_restriction ==
+          f.store->find_by_serial("abc1")->time_restriction);
+
+    REQUIRE(f.store->delete_tr_settings(id));
+    f.index.reload(*f.store, VerdictIndex::kTimeRestriction);
+    CHECK_FALSE(f.index.binding("abc1")->time_restriction);
 }

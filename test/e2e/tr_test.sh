@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# Time-restricted access end to end (SPEC §4) with real OpenVPN clients and a real SMTP
+# server (smtp_server.py: aiosmtpd with STARTTLS and login) in the server namespace:
+#  1. window mode: the TR device is refused with "time-restricted: not released"; its
+#     attempt mails a token (one mail per resend interval, not one per attempt);
+#  2. a guessed token is refused; `wardenctl tr confirm TOKEN` (from the mail) releases;
+#     the token works once; the client connects;
+#  3. the window's end (daemon clock moved by `testing clock --advance`) ends the live
+#     session within 1 s; the reconnect is refused; the end is in the activity log;
+#  4. duration mode: `tr send` mails a token; confirming releases for the duration;
+#     the client connects; the duration's end ends the session within 1 s, the reconnect
+#     is refused; a token mailed in the activation window has expired after it.
+set -euo pipefail
+# shellcheck source=SCRIPTDIR/lib.sh
+source "$(dirname "$0")/lib.sh"
+# shellcheck source=SCRIPTDIR/warden_lib.sh
+source "$(dirname "$0")/warden_lib.sh"
+
+e2e_require_root_netns --tun
+smtp_py="$(cd "$(dirname "$0")/../unit/daemon/mail" && pwd)/smtp_server.py"
+python=/usr/bin/python3
+[ -x "$python" ] || python=python3
+"$python" -c 'import aiosmtpd' 2>/dev/null || e2e_skip "python3-aiosmtpd is not installed"
+e2e_tmpdir >/dev/null
+w_topology tr 54
+w_init "$W_SRV_IP_A" 10.246.0.0/24
+ctl() { "$WARDENCTL" "$@"; }
+
+# The SMTP server runs in the server namespace (wardend's loopback), stdin held open by
+# a FIFO: it stops when the test's end closes it (or is stopped with the test).
+smtp_dir="$E2E_DIR/smtp"
+mkdir -p "$smtp_dir"
+mkfifo "$E2E_DIR/smtp.in"
+ip netns exec "$W_NS_SRV" "$python" "$smtp_py" "$smtp_dir" warden s3cret starttls \
+  <"$E2E_DIR/smtp.in" >"$E2E_DIR/smtp.out" 2>&1 &
+smtp_pid=$!
+exec {smtp_hold}>"$E2E_DIR/smtp.in"
+e2e_on_exit "e2e_stop $smtp_pid 5"
+e2e_show_log_on_fail "$E2E_DIR/smtp.out"
+e2e_wait_for "grep -q '^READY [0-9]*' '$E2E_DIR/smtp.out'" 30 || e2e_fail "smtp_server.py did not start"
+smtp_port=$(sed -n 's/^READY \([0-9]*\)$/\1/p' "$E2E_DIR/smtp.out")
+printf 's3cret\n' >"$W_STATE/smtp.password"
+chmod 600 "$W_STATE/smtp.password"
+cat >>"$W_STATE/wardend.conf" <<CONF
+
+[mail]
+enabled = true
+server = "127.0.0.1"
+port = $smtp_port
+security = "starttls"
+user = "warden"
+password_file = "$W_STATE/smtp.password"
+ca_file = "$smtp_dir/cert.pem"
+from = "warden@example.net"
+
+[tr]
+resend_interval = "5m"
+
+[testing]
+clock_control = true
+CONF
+w_start_wardend
+w_start_server "$W_NS_SRV"
+log="$E2E_DIR/wardend.log"
+
+offset=0  # seconds the daemon's clock runs ahead of the real one
+advance() {
+  ctl testing clock --advance "$1" >/dev/null || e2e_fail "testing clock --advance $1 failed"
+  offset=$((offset + $1))
+}
+daemon_now() { printf '%s\n' "$(($(date +%s) + offset))"; }
+mails() { find "$smtp_dir/mail" -name '*.eml' | wc -l; }
+# token_of N: the token in the N-th mail (the code line: two spaces and 32 base32 chars).
+token_of() { tr -d '\r' <"$smtp_dir/mail/$1.eml" | sed -n 's/^  \([A-Z2-7]\{32\}\)$/\1/p' | head -1; }
+count() { grep -cE -- "$1" "$log" || true; }
+
+# attempt TAG: a client of laptop in namespace A; sets CLIENT_PID and CLIENT_LOG.
+attempt() {
+  CLIENT_LOG="$E2E_DIR/$1.log"
+  w_start_client "$W_NS_A" "$E2E_DIR/laptop.ovpn" "$CLIENT_LOG"
+  CLIENT_PID=$E2E_PID
+}
+# refused_count: how many connects of laptop wardend refused for want of a release.
+refused_count() { count 'client refused .*common_name=laptop .*reason="time-restricted: not released"'; }
+# ended_within_1s WHAT SECONDS: advancing the clock SECONDS ends the live session within 1 s.
+ended_within_1s() {
+  local before start elapsed
+  before=$(count 'client disconnected.*device=laptop')
+  start=$(_e2e_now_ms)
+  advance "$2"
+  e2e_wait_for "[ \$(count 'client disconnected.*device=laptop') -gt $before ]" 1 ||
+    e2e_fail "$1: the live session was not ended within 1 s"
+  elapsed=$(($(_e2e_now_ms) - start))
+  e2e_wait_for_log "$log" 'tr release ended device=laptop .*sessions_ended=1' 5 ||
+    e2e_fail "$1: the release's end is not in the daemon log"
+  e2e_pass "$1: the live session ended ${elapsed} ms after the clock passed the end"
+}
+
+ctl device add laptop --type pc --email user@example.org >/dev/null || e2e_fail "device add failed"
+ctl device export laptop -o "$E2E_DIR/laptop.ovpn" || e2e_fail "export failed"
+
+# 1. Window mode: refused, and the attempt mails a token.
+now=$(daemon_now)
+ctl tr set laptop --window "$((now - 60))" "$((now + 600))" >/dev/null || e2e_fail "tr set --window failed"
+ctl --json tr status laptop | grep -q '"mode":"window"' || e2e_fail "tr status: $(ctl --json tr status laptop)"
+attempt refused1
+e2e_wait_for '[ "$(refused_count)" -ge 1 ]' 20 || e2e_fail "the TR device was not refused for want of a release"
+e2e_wait_for_log "$CLIENT_LOG" 'AUTH_FAILED' 15 || e2e_fail "the refused client was not told AUTH_FAILED"
+e2e_stop "$CLIENT_PID"
+e2e_wait_for '[ "$(mails)" -ge 1 ]' 20 || e2e_fail "no token mail arrived: $(ctl --json mail queue)"
+head -1 "$smtp_dir/mail/1.eml" | grep -q '^X-Rcpt-To: user@example.org' ||
+  e2e_fail "the token mail went to $(head -1 "$smtp_dir/mail/1.eml")"
+grep -q '^Subject: VPN access for laptop' "$smtp_dir/mail/1.eml" || e2e_fail "unexpected subject"
+token1=$(token_of 1)
+[ ${#token1} -eq 32 ] || e2e_fail "no token in the mail"
+# A second attempt within the resend interval: refused again, no second mail.
+refusals=$(refused_count)
+attempt refused2
+e2e_wait_for "[ \$(refused_count) -gt $refusals ]" 20 || e2e_fail "second attempt not refused"
+e2e_stop "$CLIENT_PID"
+ctl --json log activity --device laptop | grep -q '"action":"tr.sent"' || e2e_fail "tr.sent not in the activity log"
+[ "$(mails)" -eq 1 ] || e2e_fail "a second attempt within resend_interval mailed again"
+e2e_pass "window mode: refused with the reason; one token mail to user@example.org"
+
+# 2. A guess is refused; the mailed token releases, once; the client connects.
+guess="${token1:0:31}$([ "${token1:31:1}" = A ] && echo B || echo A)"
+if out=$(ctl tr confirm "$guess" 2>&1); then e2e_fail "a guessed token was accepted"; fi
+grep -q 'token: unknown' <<<"$out" || e2e_fail "guessed token: $out"
+ctl tr confirm "$token1" >/dev/null || e2e_fail "tr confirm with the mailed token failed"
+if out=$(ctl tr confirm "$token1" 2>&1); then e2e_fail "a token worked twice"; fi
+grep -q 'already used' <<<"$out" || e2e_fail "second confirm: $out"
+ctl --json tr status laptop | grep -q '"released":true' || e2e_fail "not released: $(ctl --json tr status laptop)"
+attempt released1
+e2e_wait_for_log "$CLIENT_LOG" 'Initialization Sequence Completed' 20 "$CLIENT_PID" ||
+  e2e_fail "the released client did not connect"
+e2e_ping "$W_NS_A" 10.246.0.1 || e2e_fail "released client cannot ping the server"
+e2e_pass "guessed token refused; mailed token released once; client connected"
+
+# 3. The window's end ends the session within 1 s; the reconnect is refused.
+refusals=$(refused_count)
+ended_within_1s "window end" 601
+e2e_wait_for "[ \$(refused_count) -gt $refusals ]" 20 || e2e_fail "the reconnect after the window was not refused"
+e2e_stop "$CLIENT_PID"
+activity=$(ctl --json log activity --device laptop)
+for action in tr.confirmed tr.released tr.ended; do
+  grep -q "\"action\":\"$action\"" <<<"$activity" || e2e_fail "$action not in the activity log"
+done
+e2e_pass "window end: reconnect refused; confirm, release and end in the activity log"
+
+# 4. Duration mode: an admin's `tr send`, a confirm for 1 h, the duration's end.
+now=$(daemon_now)
+ctl tr set laptop --duration 1h --activation "$((now - 60))" "$((now + 7200))" >/dev/null ||
+  e2e_fail "tr set --duration failed"
+ctl tr send laptop >/dev/null || e2e_fail "tr send failed"
+e2e_wait_for '[ "$(mails)" -ge 2 ]' 20 || e2e_fail "tr send: no mail arrived"
+token2=$(token_of 2)
+[ -n "$token2" ] && [ "$token2" != "$token1" ] || e2e_fail "no new token in the second mail"
+ctl tr confirm "$token2" >/dev/null || e2e_fail "duration mode: confirm failed"
+until=$(ctl --json tr status laptop | sed -n 's/.*"released_until":"\([^"]*\)".*/\1/p')
+expected=$(date -u -d "@$(($(daemon_now) + 3600))" +%Y-%m-%dT%H:%M)
+[ "${until:0:16}" = "$expected" ] || [ "$(date -u -d "$until" +%s)" -ge "$(($(daemon_now) + 3590))" ] ||
+  e2e_fail "duration mode released until $until, expected about $expected"
+attempt released2
+e2e_wait_for_log "$CLIENT_LOG" 'Initialization Sequence Completed' 20 "$CLIENT_PID" ||
+  e2e_fail "duration mode: the released client did not connect"
+e2e_pass "duration mode: tr send mailed a token; confirm released until $until; client connected"
+ctl tr send laptop >/dev/null || e2e_fail "second tr send failed"
+e2e_wait_for '[ "$(mails)" -ge 3 ]' 20 || e2e_fail "second tr send: no mail arrived"
+token3=$(token_of 3)
+refusals=$(refused_count)
+ended_within_1s "duration end" 3601
+e2e_wait_for "[ \$(refused_count) -gt $refusals ]" 20 || e2e_fail "the reconnect after the duration was not refused"
+e2e_stop "$CLIENT_PID"
+advance 3600  # past the activation window: the unused token expired with it
+if out=$(ctl tr confirm "$token3" 2>&1); then e2e_fail "an expired token was accepted"; fi
+grep -q 'token: expired' <<<"$out" || e2e_fail "expired token: $out"
+e2e_pass "duration end: reconnect refused; a token past its activation window is expired"
+exec {smtp_hold}>&-
