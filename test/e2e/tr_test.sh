@@ -3,11 +3,13 @@
 # server (smtp_server.py: aiosmtpd with STARTTLS and login) in the server namespace:
 #  1. window mode: the TR device is refused with "time-restricted: not released"; its
 #     attempt mails a token (one mail per resend interval, not one per attempt);
-#  2. a guessed token is refused; `wardenctl tr confirm TOKEN` (from the mail) releases;
-#     the token works once; the client connects;
+#  2. the mail's link, opened in headless Chromium (tr_page_browser.py) in the server
+#     namespace, shows the device; its button releases; the token works once (the link
+#     then says "already used", `wardenctl tr confirm` refuses it); a guessed token is
+#     refused (page and command); the client connects;
 #  3. the window's end (daemon clock moved by `testing clock --advance`) ends the live
 #     session within 1 s; the reconnect is refused; the end is in the activity log;
-#  4. duration mode: `tr send` mails a token; confirming releases for the duration;
+#  4. duration mode: `tr send` mails a token; confirming (browser) releases for the duration;
 #     the client connects; the duration's end ends the session within 1 s, the reconnect
 #     is refused; a token mailed in the activation window has expired after it.
 set -euo pipefail
@@ -17,6 +19,11 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/warden_lib.sh"
 
 e2e_require_root_netns --tun
+: "${ARTIFACTS:?ARTIFACTS must name the screenshot folder}"
+BROWSER="$(dirname "$0")/tr_page_browser.py"
+command -v chromium >/dev/null 2>&1 || e2e_skip "chromium is not installed"
+command -v chromedriver >/dev/null 2>&1 || e2e_skip "chromedriver (chromium-driver) is not installed"
+/usr/bin/python3 -c 'import selenium' 2>/dev/null || e2e_skip "python3-selenium is not installed"
 smtp_py="$(cd "$(dirname "$0")/../unit/daemon/mail" && pwd)/smtp_server.py"
 python=/usr/bin/python3
 [ -x "$python" ] || python=python3
@@ -72,6 +79,14 @@ daemon_now() { printf '%s\n' "$(($(date +%s) + offset))"; }
 mails() { find "$smtp_dir/mail" -name '*.eml' | wc -l; }
 # token_of N: the token in the N-th mail (the code line: two spaces and 32 base32 chars).
 token_of() { tr -d '\r' <"$smtp_dir/mail/$1.eml" | sed -n 's/^  \([A-Z2-7]\{32\}\)$/\1/p' | head -1; }
+# link_of N: the confirmation link in the N-th mail ([http] public_url + /tr/TOKEN).
+link_of() { tr -d '\r' <"$smtp_dir/mail/$1.eml" | grep -o 'http://[^ ]*/tr/[A-Z2-7]\{32\}' | head -1; }
+# browse URL ARGS...: tr_page_browser.py in the server namespace, where wardend listens.
+browse() {
+  local rc=0
+  ip netns exec "$W_NS_SRV" env HOME="$E2E_DIR" "$BROWSER" "$@" >>"$E2E_DIR/browser.log" 2>&1 || rc=$?
+  [ "$rc" -eq 0 ] || e2e_fail "browser check failed ($rc): $* -- $(tail -3 "$E2E_DIR/browser.log")"
+}
 count() { grep -cE -- "$1" "$log" || true; }
 
 # attempt TAG: a client of laptop in namespace A; sets CLIENT_PID and CLIENT_LOG.
@@ -122,11 +137,18 @@ ctl --json log activity --device laptop | grep -q '"action":"tr.sent"' || e2e_fa
 [ "$(mails)" -eq 1 ] || e2e_fail "a second attempt within resend_interval mailed again"
 e2e_pass "window mode: refused with the reason; one token mail to user@example.org"
 
-# 2. A guess is refused; the mailed token releases, once; the client connects.
+# 2. A guess is refused; the mailed link releases in a browser, once; the client connects.
+link1=$(link_of 1)
+[ "${link1##*/}" = "$token1" ] || e2e_fail "the mail's link is not <public_url>/tr/<token>: '$link1'"
 guess="${token1:0:31}$([ "${token1:31:1}" = A ] && echo B || echo A)"
 if out=$(ctl tr confirm "$guess" 2>&1); then e2e_fail "a guessed token was accepted"; fi
 grep -q 'token: unknown' <<<"$out" || e2e_fail "guessed token: $out"
-ctl tr confirm "$token1" >/dev/null || e2e_fail "tr confirm with the mailed token failed"
+browse "${link1%/*}/$guess" --screenshot "$E2E_DIR/guessed.png" --expect "Link not valid" --reject laptop
+mkdir -p "$ARTIFACTS"
+browse "$link1" --screenshot "$ARTIFACTS/tr_e2e_window.png" --expect-device laptop --confirm \
+  --answer-screenshot "$ARTIFACTS/tr_e2e_window_released.png" --expect "Access released"
+grep -q 'http tr request method=POST .*status=200' "$log" || e2e_fail "wardend logged no confirming POST"
+browse "$link1" --screenshot "$E2E_DIR/used.png" --expect "Link already used" --reject laptop
 if out=$(ctl tr confirm "$token1" 2>&1); then e2e_fail "a token worked twice"; fi
 grep -q 'already used' <<<"$out" || e2e_fail "second confirm: $out"
 ctl --json tr status laptop | grep -q '"released":true' || e2e_fail "not released: $(ctl --json tr status laptop)"
@@ -134,7 +156,7 @@ attempt released1
 e2e_wait_for_log "$CLIENT_LOG" 'Initialization Sequence Completed' 20 "$CLIENT_PID" ||
   e2e_fail "the released client did not connect"
 e2e_ping "$W_NS_A" 10.246.0.1 || e2e_fail "released client cannot ping the server"
-e2e_pass "guessed token refused; mailed token released once; client connected"
+e2e_pass "guessed token refused; the mail's link released once in a browser; client connected"
 
 # 3. The window's end ends the session within 1 s; the reconnect is refused.
 refusals=$(refused_count)
@@ -155,7 +177,8 @@ ctl tr send laptop >/dev/null || e2e_fail "tr send failed"
 e2e_wait_for '[ "$(mails)" -ge 2 ]' 20 || e2e_fail "tr send: no mail arrived"
 token2=$(token_of 2)
 [ -n "$token2" ] && [ "$token2" != "$token1" ] || e2e_fail "no new token in the second mail"
-ctl tr confirm "$token2" >/dev/null || e2e_fail "duration mode: confirm failed"
+browse "$(link_of 2)" --screenshot "$ARTIFACTS/tr_e2e_duration.png" --expect-device laptop \
+  --confirm --expect "Access released"
 until=$(ctl --json tr status laptop | sed -n 's/.*"released_until":"\([^"]*\)".*/\1/p')
 expected=$(date -u -d "@$(($(daemon_now) + 3600))" +%Y-%m-%dT%H:%M)
 [ "${until:0:16}" = "$expected" ] || [ "$(date -u -d "$until" +%s)" -ge "$(($(daemon_now) + 3590))" ] ||
@@ -163,7 +186,7 @@ expected=$(date -u -d "@$(($(daemon_now) + 3600))" +%Y-%m-%dT%H:%M)
 attempt released2
 e2e_wait_for_log "$CLIENT_LOG" 'Initialization Sequence Completed' 20 "$CLIENT_PID" ||
   e2e_fail "duration mode: the released client did not connect"
-e2e_pass "duration mode: tr send mailed a token; confirm released until $until; client connected"
+e2e_pass "duration mode: tr send mailed a token; the browser's confirm released until $until; client connected"
 ctl tr send laptop >/dev/null || e2e_fail "second tr send failed"
 e2e_wait_for '[ "$(mails)" -ge 3 ]' 20 || e2e_fail "second tr send: no mail arrived"
 token3=$(token_of 3)
