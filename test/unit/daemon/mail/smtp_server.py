@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """Throwaway SMTP server for unit_mail: STARTTLS required, AUTH LOGIN/PLAIN required.
 
-Usage: smtp_server.py DIR USER PASSWORD [starttls|tls|plain]
+Usage: smtp_server.py DIR USER PASSWORD [starttls|tls|plain [PORT]]
 starttls (default): STARTTLS and AUTH required; tls: implicit TLS (smtps); plain: no TLS
 offered at all, AUTH accepted in clear (to prove the client never sends it there).
 Every AUTH attempt appends the mechanism to DIR/auth-attempts.
 Makes a self-signed certificate for 127.0.0.1 in DIR (cert.pem, key.pem), listens on
-127.0.0.1:<free port>, writes each accepted message to DIR/mail/<n>.eml (first line
+127.0.0.1:<free port> (or PORT: a restarted server where the last one was), writes each accepted message to DIR/mail/<n>.eml (first line
 "X-Rcpt-To: <addrs>", then the message as received) and prints "READY <port>" on stdout.
 Stops when stdin reaches EOF, so it never outlives the test that started it.
 Exits 77 with "SKIP: ..." when python3-aiosmtpd is not installed.
@@ -44,7 +44,9 @@ def make_cert(folder):
 
 class SaveToFolder:
     def __init__(self, folder):
-        self.folder, self.count = folder, 0
+        # A restarted server numbers on after the messages already in the folder.
+        self.folder = folder
+        self.count = len([n for n in os.listdir(folder) if n.endswith(".eml")])
 
     async def handle_DATA(self, server, session, envelope):
         self.count += 1
@@ -73,7 +75,7 @@ def main():
               and auth_data.login == user and auth_data.password == password)
         return AuthResult(success=ok, handled=False)  # handled=False: send 535 on failure
 
-    port = free_port()
+    port = int(sys.argv[5]) if len(sys.argv) > 5 else free_port()
     tls = {"starttls": dict(tls_context=context, require_starttls=True, auth_require_tls=True),
            # aiosmtpd 1.4 counts only STARTTLS as TLS for auth_require_tls; smtps is TLS
            # from the first byte, so AUTH is offered there without it.
