@@ -1,6 +1,7 @@
 #include "daemon/core/device_input.hpp"
 
 #include "daemon/core/device_rules.hpp"
+#include "daemon/mail/message.hpp"
 
 namespace warden::core {
 namespace {
@@ -25,12 +26,14 @@ Problem check_token(const char* field, const std::string& value, std::size_t min
     return std::nullopt;
 }
 
+// The rule mail uses (mail::valid_address: one strict addr-spec), so every stored address
+// can be mailed and none can carry a header line or a second recipient into a message.
 Problem check_email(const std::string& email) {
     if (email.empty()) return std::nullopt;
     if (auto problem = check_token("email", email, 3, kMaxEmailLength)) return problem;
-    const auto at = email.find('@');
-    if (at == 0 || at == std::string::npos || at != email.rfind('@') || at + 1 == email.size())
-        return "email: not an e-mail address such as user@example.com";
+    std::string why;
+    if (!mail::valid_address(email, why))
+        return "email: not an e-mail address such as user@example.com (" + why + ")";
     return std::nullopt;
 }
 
