@@ -19,10 +19,6 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/warden_lib.sh"
 
 e2e_require_root_netns --tun
-python=/usr/bin/python3
-[ -x "$python" ] || python=python3
-"$python" -c 'import aiosmtpd' 2>/dev/null || e2e_skip "python3-aiosmtpd is not installed"
-smtp_script="$(cd "$(dirname "$0")/../unit/daemon/mail" && pwd)/smtp_server.py"
 e2e_tmpdir >/dev/null
 w_topology av 36
 ns_a="$W_NS_A"
@@ -30,33 +26,11 @@ w_init "$W_SRV_IP_A" 10.253.6.0/24
 ctl() { "$WARDENCTL" "$@"; }
 
 # --- the SMTP server, in the server namespace (wardend's loopback) ------------------------
-smtp_dir="$E2E_DIR/smtp"
-mkdir -p "$smtp_dir"
-mkfifo "$E2E_DIR/smtp.in"
-ip netns exec "$W_NS_SRV" "$python" "$smtp_script" "$smtp_dir" warden-mailer 'smtp secret' starttls \
-  <"$E2E_DIR/smtp.in" >"$E2E_DIR/smtp.log" 2>&1 &
-smtp_pid=$!
-exec 9>"$E2E_DIR/smtp.in" # its stdin stays open until the test ends (EOF stops it)
-e2e_on_exit "exec 9>&-; e2e_stop $smtp_pid 5"
-e2e_show_log_on_fail "$E2E_DIR/smtp.log"
-e2e_wait_for "grep -q '^READY ' '$E2E_DIR/smtp.log'" 15 || e2e_fail "the SMTP server did not start"
-smtp_port=$(sed -n 's/^READY \([0-9]*\)$/\1/p' "$E2E_DIR/smtp.log")
+w_start_smtp
 
 grep -q "^offline_after = '5m'$" "$W_STATE/wardend.conf" || e2e_fail "wardend init did not write [monitor]"
-umask 077
-printf 'smtp secret\n' >"$W_STATE/smtp.pass"
+w_mail_config 'operator = "ops@example.org"'
 cat >>"$W_STATE/wardend.conf" <<CONF
-
-[mail]
-enabled = true
-server = "127.0.0.1"
-port = $smtp_port
-security = "starttls"
-user = "warden-mailer"
-password_file = "$W_STATE/smtp.pass"
-ca_file = "$smtp_dir/cert.pem"
-from = "warden@vpn.example.org"
-operator = "ops@example.org"
 
 [testing]
 clock_control = true
@@ -65,7 +39,7 @@ CONF
 # mails_to RCPT SUBJECT: how many received mails went to RCPT with exactly SUBJECT.
 mails_to() {
   local n=0 f
-  for f in "$smtp_dir"/mail/*.eml; do
+  for f in "$W_SMTP_DIR"/mail/*.eml; do
     [ -f "$f" ] || continue
     grep -q "^X-Rcpt-To: $1"$'\r'"\$" "$f" && grep -q "^Subject: $2"$'\r'"\$" "$f" && n=$((n + 1))
   done

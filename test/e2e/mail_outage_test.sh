@@ -14,73 +14,28 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/warden_lib.sh"
 
 e2e_require_root_netns --no-tun
-smtp_py="$(cd "$(dirname "$0")/../unit/daemon/mail" && pwd)/smtp_server.py"
-python=/usr/bin/python3
-[ -x "$python" ] || python=python3
-"$python" -c 'import aiosmtpd' 2>/dev/null || e2e_skip "python3-aiosmtpd is not installed"
 e2e_tmpdir >/dev/null
 W_NS_SRV="e2e-mailq-$$"
 e2e_make_ns "$W_NS_SRV"
 w_init 10.245.0.1 10.245.0.0/24
 ctl() { "$WARDENCTL" "$@"; }
 
-smtp_dir="$E2E_DIR/smtp"
-mkdir -p "$smtp_dir"
-# start_smtp [PORT]: the SMTP server in wardend's namespace. It runs until its stdin
-# (a FIFO) reaches EOF: a `sleep` of ours holds the FIFO's write end, so killing it stops
-# the server, and no other process (wardend) inherits that end. Sets smtp_pid, smtp_port.
-start_smtp() {
-  rm -f "$E2E_DIR/smtp.in" && mkfifo "$E2E_DIR/smtp.in"
-  : >"$E2E_DIR/smtp.out"
-  ip netns exec "$W_NS_SRV" "$python" "$smtp_py" "$smtp_dir" warden s3cret starttls ${1:+"$1"} \
-    <"$E2E_DIR/smtp.in" >"$E2E_DIR/smtp.out" 2>&1 &
-  smtp_pid=$!
-  sleep infinity >"$E2E_DIR/smtp.in" 2>/dev/null &
-  holder_pid=$!
-  e2e_wait_for "grep -q '^READY [0-9]*' '$E2E_DIR/smtp.out'" 30 ||
-    e2e_fail "smtp_server.py did not start: $(cat "$E2E_DIR/smtp.out")"
-  smtp_port=$(sed -n 's/^READY \([0-9]*\)$/\1/p' "$E2E_DIR/smtp.out")
-}
-stop_smtp() {
-  kill "$holder_pid" 2>/dev/null || true
-  e2e_wait_for "! kill -0 $smtp_pid 2>/dev/null" 10 || e2e_fail "the SMTP server did not stop"
-}
-e2e_on_exit 'kill $holder_pid $smtp_pid 2>/dev/null || true'
-e2e_show_log_on_fail "$E2E_DIR/smtp.out"
-start_smtp
-
-printf 's3cret\n' >"$W_STATE/smtp.password"
-chmod 600 "$W_STATE/smtp.password"
-cat >>"$W_STATE/wardend.conf" <<CONF
-
-[mail]
-enabled = true
-server = "127.0.0.1"
-port = $smtp_port
-security = "starttls"
-user = "warden"
-password_file = "$W_STATE/smtp.password"
-ca_file = "$smtp_dir/cert.pem"
-from = "warden@example.net"
-timeout = "5s"
-
-[testing]
-clock_control = true
-CONF
+w_start_smtp
+w_mail_config 'timeout = "5s"'
+printf '\n[testing]\nclock_control = true\n' >>"$W_STATE/wardend.conf"
 w_start_wardend
 log="$E2E_DIR/wardend.log"
-mails() { find "$smtp_dir/mail" -name '*.eml' | wc -l; }
 state_of() { ctl --json mail queue | grep -o "\"id\":$1,[^}]*" | grep -o '"state":"[a-z]*"' || true; }
 
 # 1. Delivered.
 ctl mail test ops@example.org >/dev/null || e2e_fail "mail test failed"
-e2e_wait_for '[ "$(mails)" -ge 1 ]' 20 || e2e_fail "the first test mail did not arrive: $(ctl --json mail queue)"
-head -1 "$smtp_dir/mail/1.eml" | grep -q '^X-Rcpt-To: ops@example.org' || e2e_fail "wrong recipient: $(head -1 "$smtp_dir/mail/1.eml")"
-grep -q '^Subject: warden test mail' "$smtp_dir/mail/1.eml" || e2e_fail "wrong subject"
+e2e_wait_for '[ "$(w_mails)" -ge 1 ]' 20 || e2e_fail "the first test mail did not arrive: $(ctl --json mail queue)"
+head -1 "$W_SMTP_DIR/mail/1.eml" | grep -q '^X-Rcpt-To: ops@example.org' || e2e_fail "wrong recipient: $(head -1 "$W_SMTP_DIR/mail/1.eml")"
+grep -q '^Subject: warden test mail' "$W_SMTP_DIR/mail/1.eml" || e2e_fail "wrong subject"
 e2e_pass "mail test delivered through STARTTLS and login"
 
 # 2. Server down: the mail queues; the command does not wait for SMTP.
-stop_smtp
+w_stop_smtp
 start=$(_e2e_now_ms)
 id=$(ctl --json mail test second@example.org | sed -n 's/.*"id":\([0-9]*\).*/\1/p')
 elapsed=$(($(_e2e_now_ms) - start))
@@ -94,15 +49,15 @@ e2e_pass "server down: mail $id queued and pending ($elapsed ms for the command)
 e2e_stop "$W_WARDEND_PID" 10
 w_start_wardend
 [ "$(state_of "$id")" = '"state":"pending"' ] || e2e_fail "mail $id lost in the restart: $(ctl --json mail queue)"
-[ "$(mails)" -eq 1 ] || e2e_fail "a mail arrived while the server was down"
+[ "$(w_mails)" -eq 1 ] || e2e_fail "a mail arrived while the server was down"
 
 # 4. The server is back; the retry (due in a minute) comes when the clock passes it.
-start_smtp "$smtp_port"
+w_start_smtp "$W_SMTP_PORT"
 ctl testing clock --advance 600 >/dev/null || e2e_fail "testing clock failed"
-e2e_wait_for '[ "$(mails)" -ge 2 ]' 20 || e2e_fail "the queued mail did not arrive after the server came back"
-head -1 "$smtp_dir/mail/2.eml" | grep -q '^X-Rcpt-To: second@example.org' || e2e_fail "wrong recipient of the queued mail"
+e2e_wait_for '[ "$(w_mails)" -ge 2 ]' 20 || e2e_fail "the queued mail did not arrive after the server came back"
+head -1 "$W_SMTP_DIR/mail/2.eml" | grep -q '^X-Rcpt-To: second@example.org' || e2e_fail "wrong recipient of the queued mail"
 e2e_wait_for_log "$log" "mail sent id=$id " 10 || e2e_fail "no 'mail sent' for $id"
 [ -z "$(state_of "$id")" ] || e2e_fail "mail $id still listed after it was sent: $(ctl --json mail queue)"
-[ "$(mails)" -eq 2 ] || e2e_fail "expected 2 mails in all, the server has $(mails)"
+[ "$(w_mails)" -eq 2 ] || e2e_fail "expected 2 mails in all, the server has $(w_mails)"
 e2e_pass "after a wardend restart and the server's return, mail $id arrived once"
-stop_smtp
+w_stop_smtp

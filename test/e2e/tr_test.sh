@@ -24,41 +24,15 @@ BROWSER="$(dirname "$0")/tr_page_browser.py"
 command -v chromium >/dev/null 2>&1 || e2e_skip "chromium is not installed"
 command -v chromedriver >/dev/null 2>&1 || e2e_skip "chromedriver (chromium-driver) is not installed"
 /usr/bin/python3 -c 'import selenium' 2>/dev/null || e2e_skip "python3-selenium is not installed"
-smtp_py="$(cd "$(dirname "$0")/../unit/daemon/mail" && pwd)/smtp_server.py"
-python=/usr/bin/python3
-[ -x "$python" ] || python=python3
-"$python" -c 'import aiosmtpd' 2>/dev/null || e2e_skip "python3-aiosmtpd is not installed"
 e2e_tmpdir >/dev/null
 w_topology tr 54
 w_init "$W_SRV_IP_A" 10.246.0.0/24
 ctl() { "$WARDENCTL" "$@"; }
 
-# The SMTP server runs in the server namespace (wardend's loopback), stdin held open by
-# a FIFO: it stops when the test's end closes it (or is stopped with the test).
-smtp_dir="$E2E_DIR/smtp"
-mkdir -p "$smtp_dir"
-mkfifo "$E2E_DIR/smtp.in"
-ip netns exec "$W_NS_SRV" "$python" "$smtp_py" "$smtp_dir" warden s3cret starttls \
-  <"$E2E_DIR/smtp.in" >"$E2E_DIR/smtp.out" 2>&1 &
-smtp_pid=$!
-exec {smtp_hold}>"$E2E_DIR/smtp.in"
-e2e_on_exit "e2e_stop $smtp_pid 5"
-e2e_show_log_on_fail "$E2E_DIR/smtp.out"
-e2e_wait_for "grep -q '^READY [0-9]*' '$E2E_DIR/smtp.out'" 30 || e2e_fail "smtp_server.py did not start"
-smtp_port=$(sed -n 's/^READY \([0-9]*\)$/\1/p' "$E2E_DIR/smtp.out")
-printf 's3cret\n' >"$W_STATE/smtp.password"
-chmod 600 "$W_STATE/smtp.password"
+# The SMTP server runs in the server namespace (wardend's loopback).
+w_start_smtp
+w_mail_config
 cat >>"$W_STATE/wardend.conf" <<CONF
-
-[mail]
-enabled = true
-server = "127.0.0.1"
-port = $smtp_port
-security = "starttls"
-user = "warden"
-password_file = "$W_STATE/smtp.password"
-ca_file = "$smtp_dir/cert.pem"
-from = "warden@example.net"
 
 [tr]
 resend_interval = "5m"
@@ -76,11 +50,10 @@ advance() {
   offset=$((offset + $1))
 }
 daemon_now() { printf '%s\n' "$(($(date +%s) + offset))"; }
-mails() { find "$smtp_dir/mail" -name '*.eml' | wc -l; }
 # token_of N: the token in the N-th mail (the code line: two spaces and 32 base32 chars).
-token_of() { tr -d '\r' <"$smtp_dir/mail/$1.eml" | sed -n 's/^  \([A-Z2-7]\{32\}\)$/\1/p' | head -1; }
+token_of() { tr -d '\r' <"$W_SMTP_DIR/mail/$1.eml" | sed -n 's/^  \([A-Z2-7]\{32\}\)$/\1/p' | head -1; }
 # link_of N: the confirmation link in the N-th mail ([http] public_url + /tr/TOKEN).
-link_of() { tr -d '\r' <"$smtp_dir/mail/$1.eml" | grep -o 'http://[^ ]*/tr/[A-Z2-7]\{32\}' | head -1; }
+link_of() { tr -d '\r' <"$W_SMTP_DIR/mail/$1.eml" | grep -o 'http://[^ ]*/tr/[A-Z2-7]\{32\}' | head -1; }
 # browse URL ARGS...: tr_page_browser.py in the server namespace, where wardend listens.
 browse() {
   local rc=0
@@ -122,10 +95,10 @@ attempt refused1
 e2e_wait_for '[ "$(refused_count)" -ge 1 ]' 20 || e2e_fail "the TR device was not refused for want of a release"
 e2e_wait_for_log "$CLIENT_LOG" 'AUTH_FAILED' 15 || e2e_fail "the refused client was not told AUTH_FAILED"
 e2e_stop "$CLIENT_PID"
-e2e_wait_for '[ "$(mails)" -ge 1 ]' 20 || e2e_fail "no token mail arrived: $(ctl --json mail queue)"
-head -1 "$smtp_dir/mail/1.eml" | grep -q '^X-Rcpt-To: user@example.org' ||
-  e2e_fail "the token mail went to $(head -1 "$smtp_dir/mail/1.eml")"
-grep -q '^Subject: VPN access for laptop' "$smtp_dir/mail/1.eml" || e2e_fail "unexpected subject"
+e2e_wait_for '[ "$(w_mails)" -ge 1 ]' 20 || e2e_fail "no token mail arrived: $(ctl --json mail queue)"
+head -1 "$W_SMTP_DIR/mail/1.eml" | grep -q '^X-Rcpt-To: user@example.org' ||
+  e2e_fail "the token mail went to $(head -1 "$W_SMTP_DIR/mail/1.eml")"
+grep -q '^Subject: VPN access for laptop' "$W_SMTP_DIR/mail/1.eml" || e2e_fail "unexpected subject"
 token1=$(token_of 1)
 [ ${#token1} -eq 32 ] || e2e_fail "no token in the mail"
 # A second attempt within the resend interval: refused again, no second mail.
@@ -134,7 +107,7 @@ attempt refused2
 e2e_wait_for "[ \$(refused_count) -gt $refusals ]" 20 || e2e_fail "second attempt not refused"
 e2e_stop "$CLIENT_PID"
 ctl --json log activity --device laptop | grep -q '"action":"tr.sent"' || e2e_fail "tr.sent not in the activity log"
-[ "$(mails)" -eq 1 ] || e2e_fail "a second attempt within resend_interval mailed again"
+[ "$(w_mails)" -eq 1 ] || e2e_fail "a second attempt within resend_interval mailed again"
 e2e_pass "window mode: refused with the reason; one token mail to user@example.org"
 
 # 2. A guess is refused; the mailed link releases in a browser, once; the client connects.
@@ -174,7 +147,7 @@ now=$(daemon_now)
 ctl tr set laptop --duration 1h --activation "$((now - 60))" "$((now + 7200))" >/dev/null ||
   e2e_fail "tr set --duration failed"
 ctl tr send laptop >/dev/null || e2e_fail "tr send failed"
-e2e_wait_for '[ "$(mails)" -ge 2 ]' 20 || e2e_fail "tr send: no mail arrived"
+e2e_wait_for '[ "$(w_mails)" -ge 2 ]' 20 || e2e_fail "tr send: no mail arrived"
 token2=$(token_of 2)
 [ -n "$token2" ] && [ "$token2" != "$token1" ] || e2e_fail "no new token in the second mail"
 browse "$(link_of 2)" --screenshot "$ARTIFACTS/tr_e2e_duration.png" --expect-device laptop \
@@ -188,7 +161,7 @@ e2e_wait_for_log "$CLIENT_LOG" 'Initialization Sequence Completed' 20 "$CLIENT_P
   e2e_fail "duration mode: the released client did not connect"
 e2e_pass "duration mode: tr send mailed a token; the browser's confirm released until $until; client connected"
 ctl tr send laptop >/dev/null || e2e_fail "second tr send failed"
-e2e_wait_for '[ "$(mails)" -ge 3 ]' 20 || e2e_fail "second tr send: no mail arrived"
+e2e_wait_for '[ "$(w_mails)" -ge 3 ]' 20 || e2e_fail "second tr send: no mail arrived"
 token3=$(token_of 3)
 refusals=$(refused_count)
 ended_within_1s "duration end" 3601
@@ -198,4 +171,4 @@ advance 3600  # past the activation window: the unused token expired with it
 if out=$(ctl tr confirm "$token3" 2>&1); then e2e_fail "an expired token was accepted"; fi
 grep -q 'token: expired' <<<"$out" || e2e_fail "expired token: $out"
 e2e_pass "duration end: reconnect refused; a token past its activation window is expired"
-exec {smtp_hold}>&-
+w_stop_smtp

@@ -91,3 +91,52 @@ w_vpn_ip() {
 w_serial() {
   "$WARDENCTL" --json cert list "$1" | sed -n 's/^\[{"serial":"\([0-9a-f]*\)".*/\1/p'
 }
+
+# --- a real SMTP server for mail tests (issue 10) -----------------------------------------
+# w_start_smtp [PORT]: test/unit/daemon/mail/smtp_server.py (aiosmtpd: STARTTLS and login
+# required, user "warden", password in $W_STATE/smtp.password) in wardend's namespace
+# W_NS_SRV, on PORT (a restart where it was) or a free port. Mail lands in
+# $W_SMTP_DIR/mail/N.eml (first line "X-Rcpt-To: ..."). It runs until its stdin, a FIFO
+# whose write end only a `sleep` of ours holds, reaches EOF: w_stop_smtp kills the sleep,
+# and no other process (wardend) inherits that end. Sets W_SMTP_PID and W_SMTP_PORT; skips
+# the test when aiosmtpd is missing.
+w_start_smtp() {
+  local python=/usr/bin/python3 script
+  [ -x "$python" ] || python=python3
+  "$python" -c 'import aiosmtpd' 2>/dev/null || e2e_skip "python3-aiosmtpd is not installed"
+  script="$(cd "$(dirname "${BASH_SOURCE[0]}")/../unit/daemon/mail" && pwd)/smtp_server.py"
+  W_SMTP_DIR="$E2E_DIR/smtp"
+  mkdir -p "$W_SMTP_DIR"
+  rm -f "$E2E_DIR/smtp.in" && mkfifo "$E2E_DIR/smtp.in"
+  : >"$E2E_DIR/smtp.out"
+  ip netns exec "$W_NS_SRV" "$python" "$script" "$W_SMTP_DIR" warden s3cret starttls ${1:+"$1"} \
+    <"$E2E_DIR/smtp.in" >>"$E2E_DIR/smtp.out" 2>&1 &
+  W_SMTP_PID=$!
+  sleep infinity >"$E2E_DIR/smtp.in" 2>/dev/null &
+  _W_SMTP_HOLDER=$!
+  e2e_on_exit "kill $_W_SMTP_HOLDER $W_SMTP_PID 2>/dev/null || true"
+  e2e_show_log_on_fail "$E2E_DIR/smtp.out"
+  e2e_wait_for "grep -q '^READY [0-9]*' '$E2E_DIR/smtp.out'" 30 ||
+    e2e_fail "smtp_server.py did not start: $(cat "$E2E_DIR/smtp.out")"
+  W_SMTP_PORT=$(sed -n 's/^READY \([0-9]*\)$/\1/p' "$E2E_DIR/smtp.out" | tail -1)
+}
+
+w_stop_smtp() {
+  kill "$_W_SMTP_HOLDER" 2>/dev/null || true
+  e2e_wait_for "! kill -0 $W_SMTP_PID 2>/dev/null" 10 || e2e_fail "the SMTP server did not stop"
+}
+
+# w_mail_config [KEY = VALUE...]: [mail] in wardend.conf for the server w_start_smtp started
+# (and its password file, 0600), plus the given lines (e.g. 'operator = "ops@example.org"').
+w_mail_config() {
+  (umask 077 && printf 's3cret\n' >"$W_STATE/smtp.password")
+  {
+    printf '\n[mail]\nenabled = true\nserver = "127.0.0.1"\nport = %s\n' "$W_SMTP_PORT"
+    printf 'security = "starttls"\nuser = "warden"\npassword_file = "%s"\n' "$W_STATE/smtp.password"
+    printf 'ca_file = "%s"\nfrom = "warden@vpn.example.org"\n' "$W_SMTP_DIR/cert.pem"
+    [ $# -eq 0 ] || printf '%s\n' "$@"
+  } >>"$W_STATE/wardend.conf"
+}
+
+# w_mails: how many messages the SMTP server has received.
+w_mails() { find "$W_SMTP_DIR/mail" -name '*.eml' | wc -l; }
