@@ -5,6 +5,7 @@
 #include <set>
 
 #include "common/log.hpp"
+#include "daemon/core/time_text.hpp"
 
 namespace warden::app {
 
@@ -244,12 +245,7 @@ void ManagedSessions::remember_log(const std::string& instance, std::string_view
     auto parsed = mgmt::parse_log_line(line);
     if (!parsed) return;
     auto& lines = logs_[instance];
-    std::time_t t = static_cast<std::time_t>(parsed->time);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char stamp[32];
-    std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    lines.push_back(std::string(stamp) + " " + parsed->flags + " " + parsed->text);
+    lines.push_back(core::iso_utc(parsed->time) + " " + parsed->flags + " " + parsed->text);
     while (lines.size() > kLogLines) lines.pop_front();
 }
 

@@ -4,6 +4,7 @@
 
 #include "common/log.hpp"
 #include "daemon/core/time_restriction.hpp"
+#include "daemon/core/time_text.hpp"
 #include "daemon/tr/tr_mail.hpp"
 
 namespace warden::app {
@@ -76,11 +77,11 @@ void ReleaseWatch::end_release(const store::TrSettings& t, std::int64_t now) {
     store_.transaction([&] {
         store_.note_tr_release_end(t.device_id);
         store_.log_activity({0, now, "wardend", "tr.ended", name,
-                             "released_until=" + tr::iso_utc(*t.released_until) +
+                             "released_until=" + core::iso_utc(*t.released_until) +
                                  " sessions_ended=" + std::to_string(ended)});
     });
     log::info("tr release ended", {{"device", name},
-                                   {"released_until", tr::iso_utc(*t.released_until)},
+                                   {"released_until", core::iso_utc(*t.released_until)},
                                    {"sessions_ended", std::to_string(ended)}});
 }
 

@@ -5,6 +5,7 @@
 #include "common/log.hpp"
 #include "daemon/control/two_factor.hpp"
 #include "daemon/core/net.hpp"
+#include "daemon/core/time_text.hpp"
 
 namespace warden::control {
 
@@ -47,12 +48,7 @@ Reply from_outcome(const store::Outcome& out) {
 }
 
 std::string iso_time(std::int64_t t) {
-    const std::time_t tt = static_cast<std::time_t>(t);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
+    return core::iso_utc(t);
 }
 
 json::object device_to_json(const store::Device& d) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "daemon/core/duration.hpp"  // parse_duration
@@ -35,6 +36,9 @@ std::optional<std::int64_t> utc_civil_time(const CivilTime& civil);
 // An instant where UTC is the default: ISO 8601 as parse_iso_time reads it (no zone: UTC)
 // or Unix seconds (digits only).
 std::optional<std::int64_t> parse_utc_instant(std::string_view text);
+
+// "2026-11-22T14:00:00Z": how times appear in JSON, logs and the activity log.
+std::string iso_utc(std::int64_t unix_seconds);
 
 // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
 std::int64_t days_from_civil(int year, int month, int day);

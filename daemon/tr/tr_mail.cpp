@@ -16,15 +16,6 @@ std::string utc_text(std::int64_t unix_seconds) {
     return out;
 }
 
-std::string iso_utc(std::int64_t unix_seconds) {
-    const std::time_t t = static_cast<std::time_t>(unix_seconds);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char out[32];
-    std::strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return out;
-}
-
 std::string release_effect(const model::TrSettings& s) {
     if (s.mode == model::TrMode::Duration)
         return core::format_duration(s.duration) + " of access from the moment of confirming";

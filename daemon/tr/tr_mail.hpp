@@ -20,8 +20,6 @@ struct TokenMail {
 
 // "2026-12-02 17:00 UTC" (seconds only when not zero).
 std::string utc_text(std::int64_t unix_seconds);
-// "2026-12-02T17:00:00Z", for the activity log (as control::iso_time writes it).
-std::string iso_utc(std::int64_t unix_seconds);
 
 // What confirming releases: "access until 2026-12-02 17:00 UTC" (window) or "2h of
 // access from the moment of confirming" (duration).

@@ -2,6 +2,7 @@
 
 #include "common/log.hpp"
 #include "daemon/core/secrets.hpp"
+#include "daemon/core/time_text.hpp"
 #include "daemon/tr/tr_token.hpp"
 
 namespace warden::tr {
@@ -59,7 +60,7 @@ TrService::Sent TrService::send(const store::Device& device, const std::string& 
     if (!out.mail_id) return out;
     out.expires_at = row.expires_at;
     const std::string details = "to=" + device.email + " mail=" + std::to_string(*out.mail_id) +
-                                " expires=" + iso_utc(row.expires_at) +
+                                " expires=" + core::iso_utc(row.expires_at) +
                                 " trigger=" + (trigger == Trigger::Attempt ? "attempt" : "admin");
     store_.log_activity({0, now, actor, "tr.sent", device.name, details});
     log::info("tr token sent", {{"device", device.name},
@@ -149,11 +150,12 @@ http::TokenView TrService::confirm(std::string_view token, const std::string& ac
         store_.log_activity(
             {0, now, actor, "tr.confirmed", f.device.name, "token=" + std::to_string(f.token.id)});
         store_.log_activity(
-            {0, now, actor, "tr.released", f.device.name, "until=" + iso_utc(*result.until)});
+            {0, now, actor, "tr.released", f.device.name, "until=" + core::iso_utc(*result.until)});
     });
     if (!used) return {http::TokenState::Used, {}, {}, 0, {}};  // a concurrent confirm won
-    log::info("tr released",
-              {{"device", f.device.name}, {"until", iso_utc(*result.until)}, {"actor", actor}});
+    log::info(
+        "tr released",
+        {{"device", f.device.name}, {"until", core::iso_utc(*result.until)}, {"actor", actor}});
     changed_();
     v.state = http::TokenState::Released;
     v.until = *result.until;

@@ -2,6 +2,7 @@
 // the link (when [http] public_url is set) and the token.
 #include <catch2/catch.hpp>
 
+#include "daemon/core/time_text.hpp"
 #include "daemon/tr/tr_mail.hpp"
 
 using namespace warden;
@@ -38,6 +39,6 @@ TEST_CASE("tr mail: duration mode says how long, without public_url no link") {
     CHECK(m.body.find("an administrator sent you") != std::string::npos);
     CHECK(m.body.find("/tr/") == std::string::npos);
     CHECK(m.body.find("\n  TOKEN32\n") != std::string::npos);
-    CHECK(tr::iso_utc(1764608400) == "2025-12-01T17:00:00Z");
+    CHECK(core::iso_utc(1764608400) == "2025-12-01T17:00:00Z");
     CHECK(tr::utc_text(1764608401) == "2025-12-01 17:00:01 UTC");
 }
