@@ -94,6 +94,10 @@ inline constexpr std::string_view trusted_ip6 = "trusted_ip6";
 inline constexpr std::string_view trusted_port = "trusted_port";
 inline constexpr std::string_view tls_serial = "tls_serial_hex_0";
 inline constexpr std::string_view tls_digest = "tls_digest_sha256_0";
+// The certificate's subject and its issuer's (the next certificate up the chain), in
+// OpenVPN's "C=DE, O=Example, CN=name" form.
+inline constexpr std::string_view tls_subject = "tls_id_0";
+inline constexpr std::string_view tls_issuer = "tls_id_1";
 inline constexpr std::string_view session_state = "session_state";
 inline constexpr std::string_view session_id = "session_id";
 inline constexpr std::string_view iv_ver = "IV_VER";
@@ -117,7 +121,8 @@ struct ForwardedField {
 inline constexpr auto kForwardedEnv = std::to_array<ForwardedField>({
     {env::common_name},    {env::username},       {env::password, true}, {env::untrusted_ip},
     {env::untrusted_ip6},  {env::untrusted_port}, {env::trusted_ip},     {env::trusted_ip6},
-    {env::trusted_port},   {env::tls_serial},     {env::tls_digest},     {env::session_state},
+    {env::trusted_port},   {env::tls_serial},     {env::tls_digest},     {env::tls_subject},
+    {env::tls_issuer},     {env::session_state},
     {env::session_id},     {env::iv_ver},         {env::iv_plat},        {env::pool_remote_ip},
     {env::bytes_received}, {env::bytes_sent},     {env::time_duration},  {env::time_unix},
     {env::proto},

@@ -31,6 +31,27 @@ std::string normalize_serial(std::string_view serial) {
     return out.substr(first);
 }
 
+std::string normalize_fingerprint(std::string_view fingerprint) {
+    constexpr std::size_t kBytes = 32;
+    std::string hex;
+    hex.reserve(kBytes * 2);
+    for (char c : fingerprint) {
+        if (c == ':') continue;
+        if (c >= 'a' && c <= 'f') c = static_cast<char>(c - 'a' + 'A');
+        const bool digit = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F');
+        if (!digit || hex.size() == kBytes * 2) return {};
+        hex.push_back(c);
+    }
+    if (hex.size() != kBytes * 2) return {};
+    std::string out;
+    out.reserve(kBytes * 3 - 1);
+    for (std::size_t i = 0; i < hex.size(); i += 2) {
+        if (i != 0) out.push_back(':');
+        out.append(hex, i, 2);
+    }
+    return out;
+}
+
 bool starts_with(std::string_view s, std::string_view prefix) {
     return s.substr(0, prefix.size()) == prefix;
 }

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -39,6 +40,10 @@ struct ClientRequest {
     std::string instance;       // the OpenVPN instance (plugin Hello)
     std::string serial;         // certificate serial, normalized hex; "": none sent
     std::string common_name;    // certificate CN
+    std::string fingerprint;    // SHA-256, text::normalize_fingerprint form; "": none sent
+    std::string cert_subject;   // "C=DE, O=Example, CN=name" (OpenVPN's tls_id_0)
+    std::string cert_issuer;    // the issuer's subject, same form (tls_id_1)
+    std::optional<std::int64_t> cert_not_after;  // Unix seconds; unknown when not sent
     std::string real_address;   // common/endpoint.hpp form: "ip:port", "[ip6]:port"
     std::string username;       // credentials (Auth; "" when none)
     SecretString password;      //

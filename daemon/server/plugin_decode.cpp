@@ -38,6 +38,16 @@ std::optional<DecodeError> serial_field(const wire::Message& msg, std::string& o
     return std::nullopt;
 }
 
+// OpenVPN's tls_digest_sha256_0 ("ab:01:..."): absent is allowed (old plugins and tests
+// send none; such a client can never be an enrolled one), malformed is not.
+std::optional<DecodeError> fingerprint_field(const wire::Message& msg, std::string& out) {
+    const auto value = msg.get(env::tls_digest);
+    if (!value || value->empty()) return std::nullopt;
+    out = text::normalize_fingerprint(*value);
+    if (out.empty()) return DecodeError{std::string(env::tls_digest), "not a SHA-256 digest"};
+    return std::nullopt;
+}
+
 // OpenVPN sets untrusted_* before the client is authenticated and trusted_* after; an
 // IPv6 client has *_ip6 instead of *_ip (an IPv4 client on a dual-stack socket has *_ip).
 std::optional<DecodeError> address_field(const wire::Message& msg, std::string& out) {
@@ -92,6 +102,7 @@ std::optional<DecodeError> client_fields(const wire::Message& msg, const std::st
     out.instance = instance;
     if (auto e = serial_field(msg, out.serial)) return e;
     if (auto e = address_field(msg, out.real_address)) return e;
+    if (auto e = fingerprint_field(msg, out.fingerprint)) return e;
     for (auto [name, field] : {std::pair{env::common_name, &out.common_name},
                                {env::username, &out.username},
                                {env::session_state, &out.session_state},
@@ -99,6 +110,10 @@ std::optional<DecodeError> client_fields(const wire::Message& msg, const std::st
                                {env::iv_ver, &out.peer_version},
                                {env::iv_plat, &out.peer_platform}}) {
         if (auto e = text_field(msg, name, *field)) return e;
+    }
+    for (auto [name, field] : {std::pair{env::tls_subject, &out.cert_subject},
+                               {env::tls_issuer, &out.cert_issuer}}) {
+        if (auto e = text_field(msg, name, *field, kMaxNameBytes)) return e;
     }
     std::string password;
     auto e = text_field(msg, env::password, password, kMaxPasswordBytes);

@@ -18,6 +18,8 @@ namespace warden::server {
 // Longest value accepted for a field (bytes). OpenVPN's own limits are below these.
 inline constexpr std::size_t kMaxFieldBytes = 256;
 inline constexpr std::size_t kMaxPasswordBytes = 4096;  // SCRV1: password and code, base64
+// Distinguished names (tls_id_N): a vendor's CA may well use long ones.
+inline constexpr std::size_t kMaxNameBytes = 1024;
 
 // Why a message could not be decoded: "<field>: <what is wrong>".
 struct DecodeError {

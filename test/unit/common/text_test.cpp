@@ -1,12 +1,14 @@
 #include <catch2/catch.hpp>
 
 #include <sys/stat.h>
+#include <cctype>
 #include <fstream>
 #include <sstream>
 
 #include "common/text.hpp"
 
 using warden::text::normalize_serial;
+using warden::text::normalize_fingerprint;
 
 TEST_CASE("serials normalize to lowercase hex without separators or leading zeros") {
     CHECK(normalize_serial("0A:1b:FF") == "a1bff");
@@ -34,4 +36,22 @@ TEST_CASE("write_file_atomic writes the content with the mode") {
     CHECK_FALSE(warden::text::write_file_atomic(dir + "/missing/x", "x", 0600).empty());
     std::remove(path.c_str());
     ::rmdir(dir.c_str());
+}
+
+TEST_CASE("normalize_fingerprint: openssl's form from any case, with or without colons") {
+    std::string colons, plain;
+    for (int i = 0; i < 32; ++i) {
+        colons += (i ? ":" : "") + std::string(i % 2 ? "a0" : "0B");
+        plain += i % 2 ? "A0" : "0b";
+    }
+    std::string upper = colons;
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    CHECK(normalize_fingerprint(colons) == upper);
+    CHECK(normalize_fingerprint(plain) == upper);
+    CHECK(upper.size() == 95);
+    CHECK(normalize_fingerprint(plain + "00").empty());     // 33 bytes
+    CHECK(normalize_fingerprint(plain.substr(2)).empty());  // 31 bytes
+    CHECK(normalize_fingerprint(plain.substr(1)).empty());  // odd
+    CHECK(normalize_fingerprint("g" + plain.substr(1)).empty());
+    CHECK(normalize_fingerprint("").empty());
 }

@@ -16,6 +16,10 @@ wire::Message client(wire::Type type = wire::Type::Auth) {
     m.set("username", "laptop").set("password", "123456");
     m.set("session_state", "Initial").set("session_id", "S1");
     m.set("IV_VER", "2.6.14").set("IV_PLAT", "linux");
+    std::string digest;  // OpenVPN's form: lowercase pairs and colons
+    for (int i = 0; i < 31; ++i) digest += "aa:";
+    m.set("tls_digest_sha256_0", digest + "0f");
+    m.set("tls_id_0", "C=DE, O=Vendor, CN=laptop").set("tls_id_1", "O=Vendor, CN=Vendor CA");
     return m;
 }
 
@@ -64,6 +68,10 @@ TEST_CASE("plugin decode: every forwarded field lands in its typed place") {
     CHECK(r.session_id == "S1");
     CHECK(r.peer_version == "2.6.14");
     CHECK(r.peer_platform == "linux");
+    CHECK(r.cert_subject == "C=DE, O=Vendor, CN=laptop");
+    CHECK(r.cert_issuer == "O=Vendor, CN=Vendor CA");
+    CHECK(r.fingerprint.size() == 95);
+    CHECK(r.fingerprint.substr(r.fingerprint.size() - 5) == "AA:0F");
 }
 
 TEST_CASE("plugin decode: IPv6 and trusted_* addresses take endpoint.hpp's form") {
@@ -96,6 +104,12 @@ TEST_CASE("plugin decode: malformed fields are refused by name") {
           "time_duration: not a non-negative decimal number");
     CHECK(error_of(with(client(), "bytes_received", "18446744073709551616")) ==
           "bytes_received: not a non-negative decimal number");
+    CHECK(error_of(with(client(), "tls_digest_sha256_0", "ab:cd")) ==
+          "tls_digest_sha256_0: not a SHA-256 digest");
+    CHECK(error_of(with(client(), "tls_id_0", std::string(1025, 'a'))) ==
+          "tls_id_0: longer than 1024 bytes");
+    CHECK(error_of(with(client(), "tls_id_1", std::string(900, 'a'))).empty());
+    CHECK(error_of(with(client(), "tls_digest_sha256_0", "")).empty());
     // Absent serial and counters are not malformed: no certificate / nothing counted.
     CHECK(error_of(with(client(), "tls_serial_hex_0", "")).empty());
     CHECK(error_of(with(client(), "tls_serial_hex_0", "00")).empty());
