@@ -7,8 +7,8 @@
 
 #include "common/text.hpp"
 
-using warden::text::normalize_serial;
 using warden::text::normalize_fingerprint;
+using warden::text::normalize_serial;
 
 TEST_CASE("serials normalize to lowercase hex without separators or leading zeros") {
     CHECK(normalize_serial("0A:1b:FF") == "a1bff");
