@@ -34,6 +34,7 @@ struct Options {
     char separator = ',';
     std::string key_password_file;  // read here, sent as args.key_password
     std::string nft_file;           // device export: the router's NETMAP rules
+    std::string pem_file;           // enroll ca add: read here, sent as args.pem
 };
 
 using Printer = std::function<int(const json::value&)>;
@@ -77,9 +78,18 @@ void define_totp_commands(CLI::App& app, Invocation& inv, Options& o);
 void define_otp_commands(CLI::App& app, Invocation& inv, Options& o);
 void define_mail_commands(CLI::App& app, Invocation& inv, Options& o);
 void define_tr_commands(CLI::App& app, Invocation& inv, Options& o);
+// enroll ca, pending, rejected, device reset-auth (SPEC §5).
+void define_enroll_commands(CLI::App& app, Invocation& inv, Options& o);
+
+// The options device add, edit, copy and pending accept share (edit: an empty value
+// clears a field): --type, --group, --serial, --code, --network, --netmap, --email,
+// --key-password-file, --monitor.
+void device_options(CLI::App* sub, Invocation& inv, Options& o);
 
 // device add/edit/copy --key-password-file: the key password travels in the request
 // only. False (and a message on stderr) when the file cannot be read.
 bool read_key_password(const std::string& path, json::object& args);
+// enroll ca add FILE: the PEM travels in the request (the daemon reads no admin's files).
+bool read_pem_file(const std::string& path, json::object& args);
 
 }  // namespace warden::cli

@@ -50,21 +50,6 @@ int print_device_csv(const json::value& v, const Options& o, std::vector<Column>
     return kDone;
 }
 
-// The options device add, edit and copy share (edit: an empty value clears a field).
-void device_options(CLI::App* sub, Invocation& inv, Options& o) {
-    arg(sub, "--type", "type", inv, "router or pc");
-    arg(sub, "--group", "group", inv, "group (default: default)");
-    arg(sub, "--serial", "serial", inv, "router serial number");
-    arg(sub, "--code", "code", inv, "device code (default: [devices] default_code)");
-    arg(sub, "--network", "network", inv, "routers: accessible network (CIDR or address/netmask)");
-    arg(sub, "--netmap", "netmap", inv, "real LAN behind the router, mapped to --network");
-    arg(sub, "--email", "email", inv, "e-mail address");
-    sub->add_option("--key-password-file", o.key_password_file,
-                    "pcs: file whose first line encrypts the key in the exported profile");
-    sub->add_flag_callback(
-        "--monitor", [&inv] { inv.args["monitor"] = true; }, "watch availability");
-}
-
 void define_device_changes(CLI::App* device, Invocation& inv, Options& o, const Printer& any) {
     auto* edit = leaf(*device, "edit", "change a device (an empty value clears a field)", inv,
                       "device.edit", any);
@@ -97,6 +82,20 @@ void define_device_changes(CLI::App* device, Invocation& inv, Options& o, const 
 }
 
 }  // namespace
+
+void device_options(CLI::App* sub, Invocation& inv, Options& o) {
+    arg(sub, "--type", "type", inv, "router or pc");
+    arg(sub, "--group", "group", inv, "group (default: default)");
+    arg(sub, "--serial", "serial", inv, "router serial number");
+    arg(sub, "--code", "code", inv, "device code (default: [devices] default_code)");
+    arg(sub, "--network", "network", inv, "routers: accessible network (CIDR or address/netmask)");
+    arg(sub, "--netmap", "netmap", inv, "real LAN behind the router, mapped to --network");
+    arg(sub, "--email", "email", inv, "e-mail address");
+    sub->add_option("--key-password-file", o.key_password_file,
+                    "pcs: file whose first line encrypts the key in the exported profile");
+    sub->add_flag_callback(
+        "--monitor", [&inv] { inv.args["monitor"] = true; }, "watch availability");
+}
 
 // The key password travels in the request only; it is never given on the command line
 // (other users could read it from the process list).

@@ -31,6 +31,7 @@ void define_commands(CLI::App& app, Invocation& inv, Options& o) {
     define_otp_commands(app, inv, o);
     define_mail_commands(app, inv, o);
     define_tr_commands(app, inv, o);
+    define_enroll_commands(app, inv, o);
 }
 
 int run(int argc, char** argv) {
@@ -57,6 +58,7 @@ int run(int argc, char** argv) {
     }
     if (!o.key_password_file.empty() && !read_key_password(o.key_password_file, inv.args))
         return kRefused;
+    if (!o.pem_file.empty() && !read_pem_file(o.pem_file, inv.args)) return kRefused;
     // backup: wardenctl opens the file as the caller and sends the descriptor.
     Response r = inv.command == "backup"
                      ? backup_to_file(o.socket, std::string(inv.args.at("file").as_string()),

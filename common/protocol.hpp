@@ -98,6 +98,10 @@ inline constexpr std::string_view tls_digest = "tls_digest_sha256_0";
 // OpenVPN's "C=DE, O=Example, CN=name" form.
 inline constexpr std::string_view tls_subject = "tls_id_0";
 inline constexpr std::string_view tls_issuer = "tls_id_1";
+// SHA-256 of the certificates above the client's (its CA, and the CA's CA ...).
+inline constexpr std::string_view tls_digest_1 = "tls_digest_sha256_1";
+inline constexpr std::string_view tls_digest_2 = "tls_digest_sha256_2";
+inline constexpr std::string_view tls_digest_3 = "tls_digest_sha256_3";
 inline constexpr std::string_view session_state = "session_state";
 inline constexpr std::string_view session_id = "session_id";
 inline constexpr std::string_view iv_ver = "IV_VER";
@@ -122,10 +126,10 @@ inline constexpr auto kForwardedEnv = std::to_array<ForwardedField>({
     {env::common_name},    {env::username},       {env::password, true}, {env::untrusted_ip},
     {env::untrusted_ip6},  {env::untrusted_port}, {env::trusted_ip},     {env::trusted_ip6},
     {env::trusted_port},   {env::tls_serial},     {env::tls_digest},     {env::tls_subject},
-    {env::tls_issuer},     {env::session_state},
-    {env::session_id},     {env::iv_ver},         {env::iv_plat},        {env::pool_remote_ip},
-    {env::bytes_received}, {env::bytes_sent},     {env::time_duration},  {env::time_unix},
-    {env::proto},
+    {env::tls_issuer},     {env::tls_digest_1},   {env::tls_digest_2},   {env::tls_digest_3},
+    {env::session_state},  {env::session_id},     {env::iv_ver},         {env::iv_plat},
+    {env::pool_remote_ip}, {env::bytes_received}, {env::bytes_sent},     {env::time_duration},
+    {env::time_unix},      {env::proto},
 });
 
 // Whether `name` is a forwarded field that holds a secret.

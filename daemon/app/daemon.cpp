@@ -19,6 +19,7 @@
 #include "daemon/app/route_worker.hpp"
 #include "daemon/app/systemd_notifier.hpp"
 #include "daemon/control/authority.hpp"
+#include "daemon/control/enrollment.hpp"
 #include "daemon/control/registry.hpp"
 #include "daemon/control/services.hpp"
 #include "daemon/core/auth_service.hpp"
@@ -87,6 +88,7 @@ class Daemon {
         services_.crl_status = [this] { return crl_watch_.status(); };
         clock_.on_jump([this] { crl_watch_.check(); });
         wire_time_restriction();
+        wire_enrollment();
         control::register_all_commands(registry_, services_);
         if (config.firewall.enabled) {
             nft_ = std::make_unique<firewall::NftApplier>();
@@ -147,6 +149,14 @@ class Daemon {
                         {"hint", "run as root, or set [firewall] enabled = false"}});
             return 1;
         }
+        // OpenVPN's `ca`: warden's CA and the enrollment CAs, as the store lists them.
+        try {
+            control::write_ca_bundle(services_);
+        } catch (const std::exception& e) {
+            log::error("wardend not started: the CA bundle could not be written",
+                       {{"path", authority_.ca_bundle_path()}, {"error", e.what()}});
+            return 1;
+        }
         if (config_.mail.enabled && !start_mail()) return 1;
         if (!start_http(io_, config_.http, tr_.port(), http_)) return 1;
         auth_.refresh();  // the verdict index, before the first verdict
@@ -201,6 +211,16 @@ class Daemon {
         clock_.on_jump([this] { releases_.rearm(); });
         auth_.on_not_released([this](std::int64_t device_id) {
             asio::post(io_, [this, device_id] { tr_.attempt_refused(device_id); });
+        });
+    }
+
+    // Enrollment: a refused certificate of a listed CA is recorded after the reply (the
+    // verdict path never writes), and OpenVPN's CA bundle matches the store from the start.
+    void wire_enrollment() {
+        auth_.set_enroll_policy(config_.enroll);
+        auth_.on_sighting([this](core::Sighting what, const store::CertSighting& cert) {
+            asio::post(io_,
+                       [this, what, cert] { control::record_sighting(services_, what, cert); });
         });
     }
 

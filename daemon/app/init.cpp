@@ -84,7 +84,9 @@ std::string render_server_conf(const core::Config& config, const std::string& pl
     c += "server " + net::format_ipv4(config.pool.address) + " " +
          net::format_ipv4(config.pool.netmask()) + " nopool\n";
     c += "keepalive 10 60\n";
-    c += "ca " + dir + "/pki/ca.crt\ncert " + dir + "/pki/server.crt\nkey " + dir +
+    c += "# warden's CA and the CAs trusted for enrollment (wardenctl enroll ca): wardend\n";
+    c += "# rewrites this file, OpenVPN reads it when it starts.\n";
+    c += "ca " + dir + "/pki/ca-bundle.pem\ncert " + dir + "/pki/server.crt\nkey " + dir +
          "/pki/server.key\n";
     c += "dh none\ntls-crypt " + dir + "/pki/tls-crypt.key\ncrl-verify " + dir + "/pki/crl.pem\n";
     c += "remote-cert-tls client\n";

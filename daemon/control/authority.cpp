@@ -78,6 +78,7 @@ void Authority::create(const std::string& pki_dir, const std::string& ca_name, i
     write_file(pki_dir + "/server.key", server.key_pem, 0600);
     write_file(pki_dir + "/tls-crypt.key", pki::generate_tls_crypt_key(), 0600);
     write_file(pki_dir + "/crl.pem", pki::make_crl(ca, {}, now, crl_days), 0644);
+    write_file(pki_dir + "/ca-bundle.pem", ca.cert_pem, 0644);
 }
 
 store::Certificate Authority::issue_client(const std::string& common_name, std::int64_t now) const {
@@ -115,6 +116,15 @@ std::optional<pki::CertInfo> Authority::server_cert() const {
 void Authority::write_crl(const std::vector<store::RevokedSerial>& revoked,
                           std::int64_t now) const {
     write_file(crl_path(), pki::make_crl(ca_, to_pki(revoked), now, crl_days_), 0644);
+}
+
+void Authority::write_ca_bundle(const std::vector<std::string>& extra) const {
+    std::string bundle = ca_.cert_pem;
+    for (const auto& pem : extra) {
+        if (!bundle.empty() && bundle.back() != '\n') bundle += '\n';
+        bundle += pem;
+    }
+    write_file(ca_bundle_path(), bundle, 0644);
 }
 
 }  // namespace warden::control

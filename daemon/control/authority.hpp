@@ -26,6 +26,9 @@ class Authority {
     // A new client certificate for `common_name`, ready to store (device_id unset).
     store::Certificate issue_client(const std::string& common_name, std::int64_t now) const;
     void write_crl(const std::vector<store::RevokedSerial>& revoked, std::int64_t now) const;
+    // pki/ca-bundle.pem, OpenVPN's `ca`: warden's CA, then `extra` (enrollment CAs' PEMs).
+    // Replaced by rename, so OpenVPN never reads half of it.
+    void write_ca_bundle(const std::vector<std::string>& extra) const;
 
     // A new server certificate and key from the same CA, replacing server.crt and
     // server.key (0600) by rename, so a reader sees the old pair or the new one. OpenVPN
@@ -38,6 +41,7 @@ class Authority {
     const std::string& ca_pem() const { return ca_.cert_pem; }
     const std::string& tls_crypt_key() const { return tls_crypt_; }
     std::string crl_path() const { return dir_ + "/crl.pem"; }
+    std::string ca_bundle_path() const { return dir_ + "/ca-bundle.pem"; }
     std::string server_cert_path() const { return dir_ + "/server.crt"; }
     std::string server_key_path() const { return dir_ + "/server.key"; }
 

@@ -71,7 +71,8 @@ Reply no_device(const std::string& field, const std::string& name) {
 }
 
 Reply create_device(core::DeviceDraft draft, const Caller& caller, Services& s,
-                    const std::string& action, std::string details) {
+                    const std::string& action, std::string details,
+                    std::optional<GivenCertificate> given) {
     store::Device& d = draft.device;
     if (auto problem =
             draft.license.empty() ? std::nullopt : check_license_choice(s, draft.license))
@@ -86,7 +87,7 @@ Reply create_device(core::DeviceDraft draft, const Caller& caller, Services& s,
     d.active = true;
     d.state = store::DeviceState::Offline;
     d.state_since = d.created_at = s.now();
-    store::Certificate cert = issue_certificate(s, d.name, s.now());
+    store::Certificate cert = given ? given->cert : issue_certificate(s, d.name, s.now());
     details += (details.empty() ? "" : " ") + std::string("type=") +
                std::string(store::to_string(d.type)) + " vpn_ip=" + net::format_ipv4(d.vpn_ip);
     store::Outcome out;
@@ -99,6 +100,7 @@ Reply create_device(core::DeviceDraft draft, const Caller& caller, Services& s,
         // Without a license the device holds a seat of `default` (schema 003), if one is free.
         if (out.ok() && !draft.license.empty())
             out = s.store.assign_license(d.id, draft.license, d.created_at);
+        if (out.ok() && given && given->also) out = given->also(d);
         if (!out.ok()) throw std::runtime_error("device insert failed: " + out.message);
         s.audit(caller, action, d.name, details);
         queue_operator_notice(s, caller, d, "added", action + " " + details);

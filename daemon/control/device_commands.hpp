@@ -3,6 +3,7 @@
 // (deactivate, activate).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,10 +24,19 @@ core::DeviceFields device_fields(const Args& args);
 std::optional<std::string> apply_fields(const core::DeviceFields& fields, Services& s,
                                         core::DeviceDraft& draft);
 
-// Gives `draft` a free VPN address and a first certificate and stores it all in one
-// transaction with an activity entry. Shared by add and copy.
+// A device's first certificate when warden does not issue it (`pending accept`: the
+// device brought its own), and what else belongs in the device's transaction.
+struct GivenCertificate {
+    store::Certificate cert;
+    std::function<store::Outcome(const store::Device& device)> also;
+};
+
+// Gives `draft` a free VPN address and a first certificate (issued, or `given`) and
+// stores it all in one transaction with an activity entry. Shared by add, copy and
+// pending accept.
 Reply create_device(core::DeviceDraft draft, const Caller& caller, Services& s,
-                    const std::string& action, std::string details);
+                    const std::string& action, std::string details,
+                    std::optional<GivenCertificate> given = std::nullopt);
 
 // Whether a certificate valid until `not_after` is flagged ([pki] expiry_warning_days).
 bool expiring_soon(std::int64_t not_after, std::int64_t now, const core::Config& config);

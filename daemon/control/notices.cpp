@@ -39,6 +39,24 @@ Notice device_change_notice(const store::Device& d, std::string_view what, const
                 iso_time(now) + ".\n\n" + describe(d) + "  command: " + how + "\n"};
 }
 
+Notice pending_notice(const store::CertSighting& c, std::int64_t now) {
+    const std::string name = c.common_name.empty() ? c.fingerprint.substr(0, 11) : c.common_name;
+    return {"warden: new device " + name + " waits for authorization",
+            "A device with a certificate of the enrollment CA " + c.enroll_ca +
+                " tried to connect at " + iso_time(now) +
+                " and waits for authorization.\n\n"
+                "  fingerprint: " +
+                c.fingerprint + "\n  subject:     " + c.subject + "\n  serial:      " + c.serial +
+                "\n  address:     " + c.address + "\n  client:      " + c.peer_version + " " +
+                c.peer_platform +
+                "\n\nCompare the fingerprint with the one the device shows, then:\n"
+                "  wardenctl pending accept " +
+                c.fingerprint +
+                " --name NAME\n"
+                "  wardenctl pending reject " +
+                c.fingerprint + "\n"};
+}
+
 std::optional<std::string> alert_recipient(const store::Device& device,
                                            const core::Config& config) {
     if (!device.email.empty()) return device.email;

@@ -24,6 +24,9 @@ Notice recovered_notice(const store::Device& device, std::int64_t offline_since,
 Notice device_change_notice(const store::Device& device, std::string_view what,
                             const std::string& user, const std::string& how, std::int64_t now);
 
+// A certificate of an enrollment CA waits for an admin's decision (SPEC §5).
+Notice pending_notice(const store::CertSighting& cert, std::int64_t now);
+
 // Where an alert about `device` goes: its own address, else [mail] operator; nullopt
 // when there is neither.
 std::optional<std::string> alert_recipient(const store::Device& device, const core::Config& config);

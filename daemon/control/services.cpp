@@ -3,6 +3,7 @@
 #include <ctime>
 
 #include "common/log.hpp"
+#include "daemon/control/enrollment.hpp"
 #include "daemon/control/two_factor.hpp"
 #include "daemon/core/net.hpp"
 #include "daemon/core/time_text.hpp"
@@ -32,6 +33,8 @@ void register_all_commands(Registry& registry, Services& services) {
     register_pki_commands(registry, services);
     register_mail_commands(registry, services);
     register_tr_commands(registry, services);
+    register_enroll_commands(registry, services);
+    register_pending_commands(registry, services);
 }
 
 Reply from_outcome(const store::Outcome& out) {

@@ -46,12 +46,13 @@ const VerdictIndex& AuthService::current_index() {
 
 VerdictReply AuthService::auth(const AuthRequest& request) {
     const std::int64_t now = clock_.now();
-    Verdict v = login_.check_auth(request, verdict_of(request.serial, now, false), now);
-    VerdictReply reply = reply_for(request, std::move(v), now, false);
+    Admission a = admission_of(request, now, false);
+    Verdict v = login_.check_auth(request, std::move(a.verdict), now);
+    VerdictReply reply = reply_for(request, std::move(v), now, false, a.quiet());
     if (!reply.allow) return reply;
     // The login was just checked: the Connect that follows is known, and goes with the
     // Auth's allow (the Connect itself records the session).
-    if (VerdictReply ahead = connect_ahead(request.serial, now, true); ahead.allow) {
+    if (VerdictReply ahead = connect_ahead(request, now, true); ahead.allow) {
         reply.config = std::move(ahead.config);
         reply.connect_ready = true;
     }
@@ -60,22 +61,23 @@ VerdictReply AuthService::auth(const AuthRequest& request) {
 
 VerdictReply AuthService::connect(const ConnectRequest& request) {
     const std::int64_t now = clock_.now();
-    Verdict v = login_.check_connect(request, verdict_of(request.serial, now, true), now);
-    VerdictReply reply = reply_for(request, std::move(v), now, true);
+    Admission a = admission_of(request, now, true);
+    Verdict v = login_.check_connect(request, std::move(a.verdict), now);
+    VerdictReply reply = reply_for(request, std::move(v), now, true, a.quiet());
     if (request.admitted_early && !reply.allow) withdraw_admission(request, reply.reason);
     return reply;
 }
 
 VerdictReply AuthService::prefetch(const ConnectRequest& request) {
-    return connect_ahead(request.serial, clock_.now(), false);
+    return connect_ahead(request, clock_.now(), false);
 }
 
 // The verdict a Connect of this certificate would get at `now`, with no effect (no
 // session, no log). Unless the credentials were just checked (a login's Auth), a device
 // that needs them gets no allow: its Connect must find the login.
-VerdictReply AuthService::connect_ahead(const std::string& serial, std::int64_t now,
+VerdictReply AuthService::connect_ahead(const ClientRequest& request, std::int64_t now,
                                         bool credentials_checked) {
-    Verdict v = verdict_of(serial, now, true);
+    Verdict v = verdict_of(request, now, true).verdict;
     if (!v.allow || !v.device) return {false, "no prefetch: " + v.reason, {}};
     if (!credentials_checked &&
         needs_credentials(*v.device, current_index().login_requirements(v.device->id)))
@@ -104,13 +106,22 @@ void AuthService::withdraw_admission(const ConnectRequest& request, const std::s
     end_admitted_(client, why);
 }
 
-Verdict AuthService::verdict_of(const std::string& serial, std::int64_t now, bool connect) {
-    const auto binding = serial.empty() ? std::nullopt : current_index().binding(serial);
-    return decide(serial, binding, pool_, now, connect);
+Admission AuthService::verdict_of(const ClientRequest& request, std::int64_t now, bool connect) {
+    const VerdictIndex& index = current_index();
+    const auto binding = request.serial.empty() ? std::nullopt : index.binding(request.serial);
+    return admit(request, binding, index, enroll_, pool_, now, connect);
+}
+
+// verdict_of, and what it says to record about an enrollment candidate handed on (it
+// must not write here: the daemon posts it to run after the reply).
+Admission AuthService::admission_of(const ClientRequest& request, std::int64_t now, bool connect) {
+    Admission a = verdict_of(request, now, connect);
+    if (a.sighting != Sighting::None && sighted_) sighted_(a.sighting, a.cert);
+    return a;
 }
 
 VerdictReply AuthService::reply_for(const ClientRequest& request, Verdict v, std::int64_t now,
-                                    bool connect) {
+                                    bool connect, bool quiet) {
     const std::string& instance = request.instance;
     const std::string& address = request.real_address;
     std::string config;
@@ -124,6 +135,11 @@ VerdictReply AuthService::reply_for(const ClientRequest& request, Verdict v, std
 
     VerdictReply reply;
     reply.allow = v.allow;
+    if (!v.allow && quiet) {
+        reply.reason = v.reason;
+        if (connect) remember_refused(instance, address, now);
+        return reply;
+    }
     if (!v.allow) {
         reply.reason = v.reason;
         log::info("client refused", {{"instance", instance},

@@ -10,6 +10,7 @@
 
 #include "daemon/core/clock.hpp"
 #include "daemon/core/decision.hpp"
+#include "daemon/core/enrollment.hpp"
 #include "daemon/core/login_service.hpp"
 #include "daemon/core/plugin_requests.hpp"
 #include "daemon/core/sessions.hpp"
@@ -44,6 +45,13 @@ class AuthService final : public PluginRequests {
     using NotReleased = std::function<void(std::int64_t device_id)>;
     void on_not_released(NotReleased notice) { not_released_ = std::move(notice); }
 
+    // Enrollment candidates (core/enrollment.hpp): what was seen of a refused certificate
+    // of a listed CA, to record. Runs on the verdict path, so it must only hand the work
+    // on. Not for a prefetch.
+    using Sighted = std::function<void(Sighting what, const model::CertSighting& cert)>;
+    void on_sighting(Sighted listener) { sighted_ = std::move(listener); }
+    void set_enroll_policy(EnrollPolicy policy) { enroll_ = policy; }
+
     // Reads `parts` of the verdict index from the store again: called after every
     // committed change of what verdicts depend on, before the change is reported done.
     // Until the first call the index is built at the first verdict.
@@ -67,16 +75,19 @@ class AuthService final : public PluginRequests {
     static void write_batch(store::Store& store, const Batch& batch);
 
   private:
-    // What the certificate alone says (decide()).
-    Verdict verdict_of(const std::string& serial, std::int64_t now, bool connect);
-    // Logs, records and answers the verdict after the login checks.
-    VerdictReply reply_for(const ClientRequest& request, Verdict v, std::int64_t now, bool connect);
+    // What the certificate alone says (core::admit: decide() or an enrollment case).
+    Admission verdict_of(const ClientRequest& request, std::int64_t now, bool connect);
+    Admission admission_of(const ClientRequest& request, std::int64_t now, bool connect);
+    // Logs, records and answers the verdict after the login checks; `quiet`: neither
+    // (a rejected certificate).
+    VerdictReply reply_for(const ClientRequest& request, Verdict v, std::int64_t now, bool connect,
+                           bool quiet = false);
     std::string client_config_for(const store::Device& device, std::string base);
     // Why a Verdict carrying `config` cannot be sent (over the frame limit), if it cannot.
     std::optional<std::string> oversized_reply(const std::string& config) const;
     std::optional<store::Device> device_of(const std::string& serial);
     void withdraw_admission(const ConnectRequest& request, const std::string& why);
-    VerdictReply connect_ahead(const std::string& serial, std::int64_t now,
+    VerdictReply connect_ahead(const ClientRequest& request, std::int64_t now,
                                bool credentials_checked);
     void record(store::ConnectionEntry entry);
     void set_state(std::int64_t device_id, store::DeviceState state);
@@ -101,6 +112,8 @@ class AuthService final : public PluginRequests {
     EndAdmitted end_admitted_;
     StateChanged state_changed_;
     NotReleased not_released_;
+    Sighted sighted_;
+    EnrollPolicy enroll_;
 };
 
 }  // namespace warden::core

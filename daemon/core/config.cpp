@@ -255,6 +255,23 @@ void read_monitor(TableReader& top, MonitorConfig& m, std::string& error) {
     r.reject_unknown();
 }
 
+void read_enroll(TableReader& top, EnrollConfig& e, std::string& error) {
+    const toml::node* node = top.take("enroll");
+    if (!node) return;
+    const toml::table* t = node->as_table();
+    if (!t) return top.fail("enroll", "expected a table");
+    TableReader r(*t, "enroll.", error);
+    std::string version;
+    r.text("min_client_version", version);
+    int max_pending = static_cast<int>(e.max_pending);
+    r.integer("max_pending", max_pending, 1, 1000000);
+    e.max_pending = static_cast<std::size_t>(max_pending);
+    r.reject_unknown();
+    if (!error.empty() || version.empty()) return;
+    e.min_client_version = parse_version_setting(version);
+    if (!e.min_client_version) r.fail("min_client_version", "expected a version like 2.5 or 2.6.8");
+}
+
 void read_tr(TableReader& top, TrConfig& tr, std::string& error) {
     const toml::node* node = top.take("tr");
     if (!node) return;
@@ -334,6 +351,7 @@ ConfigResult parse_config(std::string_view text) {
     read_http(r, c.http, error);
     read_mail(r, c.mail, error);
     read_monitor(r, c.monitor, error);
+    read_enroll(r, c.enroll, error);
     read_tr(r, c.tr, error);
     if (const toml::node* testing = r.take("testing"); testing && error.empty()) {
         if (const toml::table* t = testing->as_table()) {
@@ -407,7 +425,11 @@ std::string render_config(const Config& c) {
         << "table = " << quoted(c.firewall.table) << "\n"
         << "remove_on_stop = " << (c.firewall.remove_on_stop ? "true" : "false") << "\n"
         << "\n# Availability alerts: a monitored device offline this long is reported by mail.\n"
-        << "[monitor]\noffline_after = " << quoted(exact_duration(c.monitor.offline_after)) << "\n";
+        << "[monitor]\noffline_after = " << quoted(exact_duration(c.monitor.offline_after)) << "\n"
+        << "\n# Devices that bring their own certificate (wardenctl enroll/pending): clients\n"
+        << "# older than min_client_version (their IV_VER) are refused with \"update required\".\n"
+        << "[enroll]\n# min_client_version = \"2.5\"\nmax_pending = " << c.enroll.max_pending
+        << "\n";
     render_http(out, c.http, quoted);
     for (const auto& inst : c.instances) {
         out << "\n[[instance]]\nname = " << quoted(inst.name)

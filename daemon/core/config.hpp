@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/core/client_version.hpp"
 #include "daemon/core/net.hpp"
 
 namespace warden::core {
@@ -74,6 +75,13 @@ struct TrConfig {
     std::int64_t resend_interval = 300;  // seconds between token mails a device's attempts send
 };
 
+// [enroll]: devices that bring their own certificate (SPEC §5, core/enrollment.hpp).
+struct EnrollConfig {
+    // Clients reporting an older IV_VER are refused with "update required".
+    std::optional<ClientVersion> min_client_version;  // unset: any version
+    std::size_t max_pending = 1000;                   // pending certificates kept
+};
+
 struct Config {
     std::string state_dir = "/var/lib/warden";  // warden.db and pki/
     std::string plugin_socket = "/run/warden/plugin.sock";
@@ -113,6 +121,7 @@ struct Config {
     MailConfig mail;
     MonitorConfig monitor;
     TrConfig tr;
+    EnrollConfig enroll;
 
     int testing_verdict_delay_ms = 0;    // tests only: delay every verdict (deferred path)
     bool testing_clock_control = false;  // tests only: `testing.clock` may move the clock

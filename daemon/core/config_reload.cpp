@@ -89,6 +89,13 @@ const std::vector<Key>& keys() {
          {}},
         {"tr.resend_interval", [](const Config& c) { return num(c.tr.resend_interval); }, {}},
         {"monitor.offline_after", [](const Config& c) { return num(c.monitor.offline_after); }, {}},
+        {"enroll",
+         [](const Config& c) {
+             const auto& v = c.enroll.min_client_version;
+             return (v ? v->text() : std::string("-")) + "|" +
+                    num(static_cast<std::int64_t>(c.enroll.max_pending));
+         },
+         {}},
         {"testing",
          [](const Config& c) {
              return num(c.testing_verdict_delay_ms) + "|" + flag(c.testing_clock_control);

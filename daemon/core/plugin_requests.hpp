@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace warden::core {
 
@@ -36,14 +37,17 @@ void wipe(std::string& s);
 
 // What OpenVPN told about a client, for Auth, Connect and Disconnect alike.
 struct ClientRequest {
-    std::uint32_t id = 0;       // pairs the reply with the request
-    std::string instance;       // the OpenVPN instance (plugin Hello)
-    std::string serial;         // certificate serial, normalized hex; "": none sent
-    std::string common_name;    // certificate CN
-    std::string fingerprint;    // SHA-256, text::normalize_fingerprint form; "": none sent
-    std::string cert_subject;   // "C=DE, O=Example, CN=name" (OpenVPN's tls_id_0)
-    std::string cert_issuer;    // the issuer's subject, same form (tls_id_1)
+    std::uint32_t id = 0;      // pairs the reply with the request
+    std::string instance;      // the OpenVPN instance (plugin Hello)
+    std::string serial;        // certificate serial, normalized hex; "": none sent
+    std::string common_name;   // certificate CN
+    std::string fingerprint;   // SHA-256, text::normalize_fingerprint form; "": none sent
+    std::string cert_subject;  // "C=DE, O=Example, CN=name" (OpenVPN's tls_id_0)
+    std::string cert_issuer;   // the issuer's subject, same form (tls_id_1)
     std::optional<std::int64_t> cert_not_after;  // Unix seconds; unknown when not sent
+    // SHA-256 of the certificates above it in the chain (tls_digest_sha256_1..3), nearest
+    // first: which CA it chains to.
+    std::vector<std::string> issuer_fingerprints;
     std::string real_address;   // common/endpoint.hpp form: "ip:port", "[ip6]:port"
     std::string username;       // credentials (Auth; "" when none)
     SecretString password;      //

@@ -1,8 +1,10 @@
 #include "daemon/core/verdict_index.hpp"
 
+#include <algorithm>
 #include <array>
 #include <stdexcept>
 
+#include "common/text.hpp"
 #include "daemon/core/reach.hpp"
 
 namespace warden::core {
@@ -10,6 +12,36 @@ namespace {
 
 bool starts_with(std::string_view s, std::string_view prefix) {
     return s.substr(0, prefix.size()) == prefix;
+}
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// Zeros when `text` is no SHA-256 fingerprint (then it matches no client's).
+std::array<std::uint8_t, 32> digest_of(std::string_view text) {
+    std::array<std::uint8_t, 32> out{};
+    const std::string normalized = text::normalize_fingerprint(text);
+    if (normalized.empty()) return out;
+    for (std::size_t i = 0; i < out.size(); ++i)
+        out[i] = static_cast<std::uint8_t>(hex_value(normalized[i * 3]) * 16 +
+                                           hex_value(normalized[i * 3 + 1]));
+    return out;
+}
+
+std::string text_of(const std::array<std::uint8_t, 32>& digest) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    if (digest == std::array<std::uint8_t, 32>{}) return {};
+    std::string out;
+    out.reserve(digest.size() * 3);
+    for (std::uint8_t b : digest) {
+        if (!out.empty()) out.push_back(':');
+        out.push_back(kHex[b >> 4]);
+        out.push_back(kHex[b & 15]);
+    }
+    return out;
 }
 
 }  // namespace
@@ -21,8 +53,12 @@ unsigned VerdictIndex::parts_changed_by(std::string_view command) {
     };
     // Commands that write none of what the index holds, or only some of it. Anything
     // not listed (device.*, cert.*, and commands added later) reloads everything.
-    static constexpr std::array<Family, 16> kFamilies = {{
+    static constexpr std::array<Family, 20> kFamilies = {{
         {"cert.", kCertificates},
+        {"enroll.", kEnrollment | kCertificates},  // a CA's accepted devices
+        {"pending.reject", kEnrollment},
+        {"rejected.", kEnrollment},
+        {"device.reset-auth", kCertificates},
         // The active flag (and the state beside it); inactive routers route nothing.
         {"device.activate", kDevices | kRoutes},
         {"device.deactivate", kDevices | kRoutes},
@@ -53,6 +89,34 @@ void VerdictIndex::reload(store::Store& store, unsigned parts) {
     if (parts & (kDevices | kLogins)) load_logins(store);
     if (parts & (kDevices | kRoutes)) load_routes(store);
     if (parts & kTimeRestriction) load_time_restrictions(store);
+    if (parts & kEnrollment) load_enrollment(store);
+}
+
+void VerdictIndex::load_enrollment(store::Store& store) {
+    std::unordered_map<std::string, std::string> cas;
+    for (auto& ca : store.enroll_cas())
+        cas.emplace(text::normalize_fingerprint(ca.fingerprint), std::move(ca.name));
+    std::unordered_set<std::string> rejected;
+    for (auto& r : store.rejected_certs()) rejected.insert(std::move(r.cert.fingerprint));
+    listed_cas_ = std::move(cas);
+    rejected_ = std::move(rejected);
+}
+
+std::optional<std::string> VerdictIndex::listed_ca(
+    const std::vector<std::string>& chain_fingerprints) const {
+    for (const auto& fingerprint : chain_fingerprints)
+        if (auto it = listed_cas_.find(fingerprint); it != listed_cas_.end()) return it->second;
+    return std::nullopt;
+}
+
+bool VerdictIndex::ca_listed(std::string_view name) const {
+    for (const auto& [fingerprint, listed] : listed_cas_)
+        if (listed == name) return true;
+    return false;
+}
+
+bool VerdictIndex::rejected(std::string_view fingerprint) const {
+    return rejected_.count(std::string(fingerprint)) > 0;
 }
 
 void VerdictIndex::load_time_restrictions(store::Store& store) {
@@ -111,12 +175,21 @@ store::Device VerdictIndex::device_of(std::int64_t id, const DeviceFacts& f) con
 
 void VerdictIndex::load_certificates(store::Store& store) {
     std::unordered_map<std::string, CertFacts> certs;
+    std::vector<std::string> ca_names;
     auto summaries = store.certificate_summaries();
     certs.reserve(summaries.size());
-    for (auto& c : summaries)
-        certs.emplace(std::move(c.serial),
-                      CertFacts{c.device_id, c.not_before, c.not_after, c.revoked_at});
+    for (auto& c : summaries) {
+        std::uint16_t ca = 0;
+        if (!c.enroll_ca.empty()) {
+            auto it = std::find(ca_names.begin(), ca_names.end(), c.enroll_ca);
+            if (it == ca_names.end()) it = ca_names.insert(ca_names.end(), c.enroll_ca);
+            ca = static_cast<std::uint16_t>(it - ca_names.begin() + 1);
+        }
+        certs.emplace(std::move(c.serial), CertFacts{digest_of(c.fingerprint), ca, c.device_id,
+                                                     c.not_before, c.not_after, c.revoked_at});
+    }
     certs_ = std::move(certs);
+    enroll_ca_names_ = std::move(ca_names);
 }
 
 void VerdictIndex::load_seats(store::Store& store) {
@@ -155,6 +228,9 @@ std::optional<store::CertBinding> VerdictIndex::binding(std::string_view serial)
     out.cert.not_before = cert->second.not_before;
     out.cert.not_after = cert->second.not_after;
     out.cert.revoked_at = cert->second.revoked_at;
+    out.cert.fingerprint = text_of(cert->second.fingerprint);
+    if (cert->second.enroll_ca != 0)
+        out.cert.enroll_ca = enroll_ca_names_[cert->second.enroll_ca - 1];
     if (!cert->second.device_id) return out;
     const auto device = devices_.find(*cert->second.device_id);
     if (device == devices_.end()) return out;

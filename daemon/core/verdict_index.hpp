@@ -9,19 +9,22 @@
 // e-mail or device codes, licenses held once and referenced by id.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
+#include "daemon/core/enrollment.hpp"
 #include "daemon/core/routing.hpp"
 #include "daemon/store/store.hpp"
 
 namespace warden::core {
 
-class VerdictIndex {
+class VerdictIndex final : public EnrollmentView {
   public:
     // Parts of the index, reloaded separately (a rule change need not read 100 000
     // devices again).
@@ -32,7 +35,9 @@ class VerdictIndex {
         kLogins = 1u << 3,           // who needs credentials (TOTP, passwords, group rule)
         kRoutes = 1u << 4,           // routers' networks and the rules
         kTimeRestriction = 1u << 5,  // TR devices and their releases (tr.*)
-        kAll = kDevices | kCertificates | kLicenses | kLogins | kRoutes | kTimeRestriction,
+        kEnrollment = 1u << 6,       // enrollment CAs, rejected fingerprints
+        kAll = kDevices | kCertificates | kLicenses | kLogins | kRoutes | kTimeRestriction |
+               kEnrollment,
     };
 
     // Which parts a successful admin write command can change (every part when unsure).
@@ -48,11 +53,20 @@ class VerdictIndex {
     // The networks routes are pushed for to devices of `group` (the rules decide).
     const std::vector<RoutedNetwork>& reachable(const std::string& group) const;
 
+    // EnrollmentView
+    std::optional<std::string> listed_ca(
+        const std::vector<std::string>& chain_fingerprints) const override;
+    bool ca_listed(std::string_view name) const override;
+    bool rejected(std::string_view fingerprint) const override;
+
     std::size_t device_count() const { return devices_.size(); }
     std::size_t certificate_count() const { return certs_.size(); }
 
   private:
+    using Digest = std::array<std::uint8_t, 32>;  // SHA-256 (a hex string is 3x larger)
     struct CertFacts {
+        Digest fingerprint{};
+        std::uint16_t enroll_ca = 0;  // index into enroll_ca_names_ + 1; 0: warden's own
         std::optional<std::int64_t> device_id;
         std::int64_t not_before = 0;
         std::int64_t not_after = 0;
@@ -83,6 +97,7 @@ class VerdictIndex {
     void load_logins(store::Store& store);
     void load_routes(store::Store& store);
     void load_time_restrictions(store::Store& store);
+    void load_enrollment(store::Store& store);
 
     std::unordered_map<std::string, CertFacts> certs_;
     std::unordered_map<std::int64_t, DeviceFacts> devices_;
@@ -94,6 +109,9 @@ class VerdictIndex {
     // Time-restricted devices only (few among many): device id -> its release's end.
     std::unordered_map<std::int64_t, store::TrGate> time_restricted_;
     mutable std::unordered_map<std::string, std::vector<RoutedNetwork>> reachable_;  // by group
+    std::vector<std::string> enroll_ca_names_;  // CertFacts::enroll_ca, as seen in certificates
+    std::unordered_map<std::string, std::string> listed_cas_;  // CA fingerprint -> name
+    std::unordered_set<std::string> rejected_;                 // fingerprints
 };
 
 }  // namespace warden::core

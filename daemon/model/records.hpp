@@ -63,6 +63,9 @@ struct Certificate {
     std::string key_pem;
     std::optional<std::int64_t> revoked_at;
     std::int64_t created_at = 0;
+    // The enrollment CA of a certificate a device brought (model/enroll.hpp; no PEMs
+    // then); "" for a certificate warden issued.
+    std::string enroll_ca;
 };
 
 // A number of seats with an optional expiry (SPEC §6).

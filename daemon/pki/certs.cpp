@@ -7,6 +7,7 @@
 
 #include <ctime>
 #include <stdexcept>
+#include <variant>
 
 #include "common/text.hpp"
 #include "daemon/pki/pki.hpp"
@@ -220,6 +221,19 @@ std::optional<CertInfo> inspect(std::string_view cert_pem) {
     // Bad input is an expected outcome here: leave no errors for the next OpenSSL caller.
     if (!info) ERR_clear_error();
     return info;
+}
+
+std::variant<CertInfo, std::string> inspect_ca(std::string_view pem) {
+    const detail::Cert cert = detail::load_cert(pem);
+    if (!cert) return std::string("not a PEM certificate");
+    // X509_check_ca: 1 for basicConstraints CA:TRUE (and v1 roots, which OpenSSL trusts as
+    // CAs too); 0 for a leaf.
+    const bool ca = X509_check_ca(cert.get()) != 0;
+    auto info = describe(cert.get());
+    ERR_clear_error();
+    if (!info) return std::string("the certificate could not be read");
+    if (!ca) return std::string("not a CA certificate (no basicConstraints CA:TRUE)");
+    return *info;
 }
 
 }  // namespace warden::pki

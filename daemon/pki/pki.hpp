@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 namespace warden::pki {
@@ -49,6 +50,9 @@ Material issue(const Material& ca, const std::string& common_name, CertKind kind
 
 // Reads the first certificate in `cert_pem`; nullopt when there is none or it is malformed.
 std::optional<CertInfo> inspect(std::string_view cert_pem);
+
+// The first certificate in `pem` when it is a CA's (an enrollment CA); else why not.
+std::variant<CertInfo, std::string> inspect_ca(std::string_view pem);
 
 // A v2 CRL signed by `ca`: lastUpdate = now, nextUpdate = now + days_valid days.
 std::string make_crl(const Material& ca, const std::vector<Revoked>& revoked, std::int64_t now,

@@ -40,11 +40,23 @@ std::optional<DecodeError> serial_field(const wire::Message& msg, std::string& o
 
 // OpenVPN's tls_digest_sha256_0 ("ab:01:..."): absent is allowed (old plugins and tests
 // send none; such a client can never be an enrolled one), malformed is not.
-std::optional<DecodeError> fingerprint_field(const wire::Message& msg, std::string& out) {
-    const auto value = msg.get(env::tls_digest);
+std::optional<DecodeError> fingerprint_field(const wire::Message& msg, std::string_view name,
+                                             std::string& out) {
+    const auto value = msg.get(name);
     if (!value || value->empty()) return std::nullopt;
     out = text::normalize_fingerprint(*value);
-    if (out.empty()) return DecodeError{std::string(env::tls_digest), "not a SHA-256 digest"};
+    if (out.empty()) return DecodeError{std::string(name), "not a SHA-256 digest"};
+    return std::nullopt;
+}
+
+// The chain above the client's certificate, nearest first, up to the first gap.
+std::optional<DecodeError> chain_fields(const wire::Message& msg, std::vector<std::string>& out) {
+    for (auto name : {env::tls_digest_1, env::tls_digest_2, env::tls_digest_3}) {
+        std::string digest;
+        if (auto e = fingerprint_field(msg, name, digest)) return e;
+        if (digest.empty()) break;
+        out.push_back(std::move(digest));
+    }
     return std::nullopt;
 }
 
@@ -102,7 +114,8 @@ std::optional<DecodeError> client_fields(const wire::Message& msg, const std::st
     out.instance = instance;
     if (auto e = serial_field(msg, out.serial)) return e;
     if (auto e = address_field(msg, out.real_address)) return e;
-    if (auto e = fingerprint_field(msg, out.fingerprint)) return e;
+    if (auto e = fingerprint_field(msg, env::tls_digest, out.fingerprint)) return e;
+    if (auto e = chain_fields(msg, out.issuer_fingerprints)) return e;
     for (auto [name, field] : {std::pair{env::common_name, &out.common_name},
                                {env::username, &out.username},
                                {env::session_state, &out.session_state},
@@ -111,8 +124,8 @@ std::optional<DecodeError> client_fields(const wire::Message& msg, const std::st
                                {env::iv_plat, &out.peer_platform}}) {
         if (auto e = text_field(msg, name, *field)) return e;
     }
-    for (auto [name, field] : {std::pair{env::tls_subject, &out.cert_subject},
-                               {env::tls_issuer, &out.cert_issuer}}) {
+    for (auto [name, field] :
+         {std::pair{env::tls_subject, &out.cert_subject}, {env::tls_issuer, &out.cert_issuer}}) {
         if (auto e = text_field(msg, name, *field, kMaxNameBytes)) return e;
     }
     std::string password;

@@ -8,6 +8,7 @@
 #include "daemon/store/sqlite_handles.hpp"
 #include "daemon/store/sqlite_store_availability.hpp"
 #include "daemon/store/sqlite_store_devices.hpp"
+#include "daemon/store/sqlite_store_enroll.hpp"
 #include "daemon/store/sqlite_store_groups.hpp"
 #include "daemon/store/sqlite_store_mail.hpp"
 #include "daemon/store/sqlite_store_parts.hpp"
@@ -26,7 +27,7 @@ constexpr std::string_view kDeviceFrom = " FROM devices d JOIN groups g ON g.id 
 
 constexpr std::string_view kCertColumns =
     "c.serial, c.device_id, c.common_name, c.fingerprint, c.not_before, c.not_after, "
-    "c.cert_pem, c.key_pem, c.revoked_at, c.created_at";
+    "c.cert_pem, c.key_pem, c.revoked_at, c.created_at, IFNULL(c.enroll_ca, '')";
 
 // Resets a cached statement however the scope is left.
 struct ResetGuard {
@@ -68,6 +69,7 @@ Certificate read_cert(const Statement& s, int base = 0) {
     c.key_pem = s.text(base + 7);
     c.revoked_at = s.optional_int64(base + 8);
     c.created_at = s.int64(base + 9);
+    c.enroll_ca = s.text(base + 10);
     return c;
 }
 
@@ -296,11 +298,11 @@ class SqliteStore final : public Store {
         Statement s(
             db_.get(),
             "INSERT INTO certificates (serial, device_id, common_name, fingerprint, not_before, "
-            "not_after, cert_pem, key_pem, revoked_at, created_at) "
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+            "not_after, cert_pem, key_pem, revoked_at, created_at, enroll_ca) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULLIF(?11, ''))");
         s.bind(1, c.serial).bind(2, c.device_id).bind(3, c.common_name).bind(4, c.fingerprint);
         s.bind(5, c.not_before).bind(6, c.not_after).bind(7, c.cert_pem).bind(8, c.key_pem);
-        s.bind(9, c.revoked_at).bind(10, c.created_at);
+        s.bind(9, c.revoked_at).bind(10, c.created_at).bind(11, c.enroll_ca);
         try {
             s.run();
         } catch (const SqliteError& e) {
@@ -347,8 +349,8 @@ class SqliteStore final : public Store {
 
     std::vector<Certificate> certificate_summaries() override {
         Statement s(db_.get(),
-                    "SELECT serial, device_id, not_before, not_after, revoked_at "
-                    "FROM certificates");
+                    "SELECT serial, device_id, not_before, not_after, revoked_at, fingerprint, "
+                    "IFNULL(enroll_ca, '') FROM certificates");
         std::vector<Certificate> out;
         while (s.step()) {
             Certificate& c = out.emplace_back();
@@ -357,6 +359,8 @@ class SqliteStore final : public Store {
             c.not_before = s.int64(2);
             c.not_after = s.int64(3);
             c.revoked_at = s.optional_int64(4);
+            c.fingerprint = s.text(5);
+            c.enroll_ca = s.text(6);
         }
         return out;
     }
@@ -502,6 +506,40 @@ class SqliteStore final : public Store {
     }
 
     // Time-restricted access: the SQL is in sqlite_store_tr.cpp.
+    Outcome add_enroll_ca(const EnrollCa& ca) override {
+        return sqlite_enroll::add_ca(db_.get(), ca);
+    }
+    std::vector<EnrollCa> enroll_cas() override { return sqlite_enroll::cas(db_.get()); }
+    Outcome delete_enroll_ca(std::string_view name) override {
+        return sqlite_enroll::delete_ca(db_.get(), name);
+    }
+    bool note_pending(const CertSighting& cert, PendingState state, std::int64_t now,
+                      std::size_t max_pending) override {
+        return sqlite_enroll::note_pending(db_.get(), cert, state, now, max_pending);
+    }
+    std::vector<PendingCert> pending_certs() override { return sqlite_enroll::pending(db_.get()); }
+    std::optional<PendingCert> find_pending(std::string_view fingerprint) override {
+        return sqlite_enroll::find_pending(db_.get(), fingerprint);
+    }
+    bool delete_pending(std::string_view fingerprint) override {
+        return sqlite_enroll::delete_pending(db_.get(), fingerprint);
+    }
+    Outcome reject_cert(const RejectedCert& rejected) override {
+        return sqlite_enroll::reject(db_.get(), rejected);
+    }
+    std::vector<RejectedCert> rejected_certs() override {
+        return sqlite_enroll::rejected(db_.get());
+    }
+    void note_rejected_attempt(std::string_view fingerprint, std::int64_t now) override {
+        sqlite_enroll::note_rejected_attempt(db_.get(), fingerprint, now);
+    }
+    std::size_t clear_rejected(std::optional<std::string_view> fingerprint) override {
+        return sqlite_enroll::clear_rejected(db_.get(), fingerprint);
+    }
+    std::size_t unbind_enrolled(std::int64_t device_id) override {
+        return sqlite_enroll::unbind_enrolled(db_.get(), device_id);
+    }
+
     Outcome put_tr_settings(const TrSettings& t) override {
         return sqlite_tr::put_settings(db_.get(), t);
     }

@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "daemon/model/enroll.hpp"
 #include "daemon/model/mail.hpp"
 #include "daemon/model/records.hpp"
 #include "daemon/model/two_factor.hpp"
@@ -29,12 +30,14 @@ using model::Addressing;
 using model::CertBinding;
 using model::CertExpiry;
 using model::Certificate;
+using model::CertSighting;
 using model::ConnectionEntry;
 using model::ConnectionEvent;
 using model::Device;
 using model::DeviceSeat;
 using model::DeviceState;
 using model::DeviceType;
+using model::EnrollCa;
 using model::Group;
 using model::GroupMember;
 using model::License;
@@ -48,7 +51,10 @@ using model::parse_connection_event;
 using model::parse_device_state;
 using model::parse_device_type;
 using model::parse_mail_state;
+using model::PendingCert;
+using model::PendingState;
 using model::QueuedMail;
+using model::RejectedCert;
 using model::RevokedSerial;
 using model::RoutedNetworkRow;
 using model::Rule;
@@ -112,7 +118,7 @@ class Store {
     virtual Outcome add_certificate(const Certificate& cert) = 0;
     virtual std::vector<Certificate> certificates_of(std::int64_t device_id) = 0;
     virtual std::optional<CertBinding> find_by_serial(std::string_view serial) = 0;
-    // Every certificate without its PEMs, common name and fingerprint (the verdict index).
+    // Every certificate without its PEMs and common name (the verdict index).
     virtual std::vector<Certificate> certificate_summaries() = 0;
     // Whether an unrevoked certificate valid at `now` has this common name.
     virtual bool common_name_in_use(std::string_view common_name, std::int64_t now) = 0;
@@ -231,6 +237,30 @@ class Store {
     virtual std::vector<OfflineAlert> offline_alerts() = 0;         // by device id
     virtual void put_offline_alert(const OfflineAlert& alert) = 0;  // insert or replace
     virtual bool clear_offline_alert(std::int64_t device_id) = 0;   // false: there was none
+
+    // Enrollment by fingerprint (sqlite_store_enroll.cpp, schema/011). Fingerprints are
+    // in text::normalize_fingerprint form.
+    virtual Outcome add_enroll_ca(const EnrollCa& ca) = 0;  // Duplicate: name or fingerprint
+    virtual std::vector<EnrollCa> enroll_cas() = 0;         // by name
+    // Also drops the CA's pending certificates; accepted devices stay (refused until the
+    // CA is listed again).
+    virtual Outcome delete_enroll_ca(std::string_view name) = 0;
+    // Records an attempt of a pending certificate: a new row (attempts 1) or the row's
+    // last_seen, address, versions and state updated and attempts + 1. Past `max_pending`
+    // rows the oldest first_seen go. True when the row is new.
+    virtual bool note_pending(const CertSighting& cert, PendingState state, std::int64_t now,
+                              std::size_t max_pending) = 0;
+    virtual std::vector<PendingCert> pending_certs() = 0;  // by first_seen
+    virtual std::optional<PendingCert> find_pending(std::string_view fingerprint) = 0;
+    virtual bool delete_pending(std::string_view fingerprint) = 0;
+    // Rejects (replacing the pending row, if any). Duplicate when already rejected.
+    virtual Outcome reject_cert(const RejectedCert& rejected) = 0;
+    virtual std::vector<RejectedCert> rejected_certs() = 0;  // by rejected_at
+    virtual void note_rejected_attempt(std::string_view fingerprint, std::int64_t now) = 0;
+    // One (or, nullopt, every) rejected fingerprint forgotten; how many were.
+    virtual std::size_t clear_rejected(std::optional<std::string_view> fingerprint) = 0;
+    // Deletes a device's unrevoked enrolled certificates (`device reset-auth`); how many.
+    virtual std::size_t unbind_enrolled(std::int64_t device_id) = 0;
 
     virtual int schema_version() = 0;
     virtual std::string integrity_check() = 0;
