@@ -2,22 +2,26 @@
 //
 // plugin -> daemon
 //   Hello       id 0   instance, plugin_version, pid
-//   Auth        id N   instance + the OpenVPN env vars in kForwardedEnv that are set
+//   Auth        id N   instance + the OpenVPN env vars in kForwardedEnv that are set, and
+//                      cert_not_after: the client certificate's notAfter in Unix seconds
+//                      (decimal), which the plugin read at its TLS verification (OpenVPN
+//                      exports no env var for it); absent when unknown (another TLS
+//                      library, a plugin older than this field)
 //   Connect     id N   same as Auth; id 0 with prefetched = "1": the plugin already
 //                      admitted the client on a prefetched verdict (see Prefetch) and
 //                      waits for no answer; the daemon records the session as for any
 //                      connect and ends it at once if its verdict is no longer allow
 //   Prefetch    id N   at TLS verification of a client certificate (depth 0): instance,
 //                      tls_serial_hex_0, untrusted_ip(6)/untrusted_port, common_name (the
-//                      certificate's CN). Answered by a Verdict like a Connect's but with
-//                      no effect at all (no session, no log); "allow" only for a client
-//                      that needs no credentials. The plugin keeps an allow for a few
-//                      seconds and answers that client's CLIENT_CONNECT from it without a
-//                      round trip, unless an Invalidate came in between. Sent only after
-//                      the daemon sent Invalidate on this connection (its "I can").
-//   Disconnect  id 0   same, plus bytes_received, bytes_sent, time_duration
-//   Ping        id N   (answered by Pong with the same id)
-//   Report      id 0   event = "deferred": the plugin answered OpenVPN DEFERRED for a
+//                      certificate's CN), cert_not_after. Answered by a Verdict like a
+//                      Connect's but with no effect at all (no session, no log); "allow"
+//                      only for a client that needs no credentials. The plugin keeps an allow for a
+//                      few seconds and answers that client's CLIENT_CONNECT from it without a round
+//                      trip, unless an Invalidate came in between. Sent only after the daemon sent
+//                      Invalidate on this connection (its "I can").
+//   Disconnect  id 0   the env vars as Auth (no cert_not_after), plus bytes_received, bytes_sent,
+//   time_duration Ping        id N   (answered by Pong with the same id) Report      id 0   event =
+//   "deferred": the plugin answered OpenVPN DEFERRED for a
 //                      request (kind = auth | connect, common_name, why = budget | queued,
 //                      waited_ms: how long OpenVPN's thread waited for the verdict first);
 //                      event = "late": a deferred request's verdict was written (kind,
@@ -67,6 +71,8 @@ inline constexpr std::string_view waited_ms = "waited_ms";
 inline constexpr std::string_view late_ms = "late_ms";
 // Connect
 inline constexpr std::string_view prefetched = "prefetched";
+// Auth, Connect, Prefetch: the client certificate's notAfter (Unix seconds, decimal)
+inline constexpr std::string_view cert_not_after = "cert_not_after";
 }  // namespace field
 
 namespace report {

@@ -52,10 +52,20 @@ std::string client_key(const char* const* envp, std::string_view ip_name, std::s
     return ip + ' ' + port + ' ' + serial;
 }
 
+// Auth, Connect and Prefetch tell what the client's TLS verification learned.
+void add_cert_fields(wire::Message& msg, const ClientContext* client) {
+    if (client != nullptr && client->cert_not_after)
+        msg.set(std::string(protocol::field::cert_not_after),
+                std::to_string(*client->cert_not_after));
+}
+
 }  // namespace
 
-Handlers::Handlers(Config config, plugin_log_t log_callback)
-    : config_(std::move(config)), log_(log_callback), link_(link_options(config_), log_) {}
+Handlers::Handlers(Config config, plugin_log_t log_callback, bool openssl_certs)
+    : config_(std::move(config)),
+      openssl_certs_(openssl_certs),
+      log_(log_callback),
+      link_(link_options(config_), log_) {}
 
 std::string Handlers::start() {
     return link_.start();
@@ -66,7 +76,7 @@ void Handlers::stop() {
     log_.flush();
 }
 
-int Handlers::auth_user_pass_verify(const char* const* envp) {
+int Handlers::auth_user_pass_verify(const char* const* envp, const ClientContext* client) {
     const std::string cn = env_or_empty(envp, "common_name");
     // A certificate-only client (auth-user-pass-optional, no credentials sent) has nothing
     // to verify here: its certificate is judged at CLIENT_CONNECT, which every client
@@ -82,6 +92,7 @@ int Handlers::auth_user_pass_verify(const char* const* envp) {
     target.reason_file = env_or_empty(envp, "auth_failed_reason_file");
 
     wire::Message request = build_message(wire::Type::Auth, config_.instance, envp);
+    add_cert_fields(request, client);
     const auto asked_at = DaemonLink::Clock::now();
     // A login's allow also carries the client's Connect verdict (a device that needs
     // credentials cannot be prefetched at TLS verification): kept like a prefetch.
@@ -103,13 +114,16 @@ int Handlers::auth_user_pass_verify(const char* const* envp) {
     return OPENVPN_PLUGIN_FUNC_ERROR;
 }
 
-int Handlers::tls_verify(const char* const* argv, const char* const* envp) {
-    const bool leaf = argv != nullptr && argv[0] != nullptr && argv[1] != nullptr &&
-                      std::string_view(argv[1]) == "0";
-    if (!config_.prefetch || !leaf) return OPENVPN_PLUGIN_FUNC_SUCCESS;
+int Handlers::tls_verify(const char* const* argv, const char* const* envp, ClientContext* client,
+                         const X509* leaf) {
+    if (client != nullptr && leaf != nullptr) client->cert_not_after = cert_not_after(leaf);
+    const bool depth0 = argv != nullptr && argv[0] != nullptr && argv[1] != nullptr &&
+                        std::string_view(argv[1]) == "0";
+    if (!config_.prefetch || !depth0) return OPENVPN_PLUGIN_FUNC_SUCCESS;
     const std::string key = client_key(envp, "untrusted_ip", "untrusted_ip6", "untrusted_port");
     if (key.empty()) return OPENVPN_PLUGIN_FUNC_SUCCESS;
     wire::Message request = build_message(wire::Type::Prefetch, config_.instance, envp);
+    add_cert_fields(request, client);
     // common_name is set once the handshake is done; here the certificate's CN is known.
     if (!request.get(protocol::env::common_name))
         request.set(std::string(protocol::env::common_name),
@@ -121,9 +135,10 @@ int Handlers::tls_verify(const char* const* argv, const char* const* envp) {
 // A client admitted on its prefetched verdict: the daemon still hears the Connect (it
 // records the session, and ends it at once should its verdict no longer allow it).
 // False when the daemon cannot be told now: then the client is asked for as usual.
-bool Handlers::admit_prefetched(const char* const* envp, const std::string& config,
-                                const std::string& config_file) {
+bool Handlers::admit_prefetched(const char* const* envp, const ClientContext* client,
+                                const std::string& config, const std::string& config_file) {
     wire::Message notice = build_message(wire::Type::Connect, config_.instance, envp);
+    add_cert_fields(notice, client);
     notice.set(std::string(protocol::field::prefetched), "1");
     if (!config.empty()) {
         if (config_file.empty() || !write_existing(config_file, config).empty()) return false;
@@ -131,7 +146,8 @@ bool Handlers::admit_prefetched(const char* const* envp, const std::string& conf
     return link_.notify(notice);
 }
 
-int Handlers::client_connect(const char* const* argv, const char* const* envp) {
+int Handlers::client_connect(const char* const* argv, const char* const* envp,
+                             const ClientContext* client) {
     const std::string cn = env_or_empty(envp, "common_name");
     DeferredTarget target;
     target.kind = DeferredTarget::Kind::Connect;
@@ -141,7 +157,7 @@ int Handlers::client_connect(const char* const* argv, const char* const* envp) {
     if (config_.prefetch) {
         const std::string key = client_key(envp, "trusted_ip", "trusted_ip6", "trusted_port");
         const auto config = key.empty() ? std::nullopt : link_.take_prefetched(key);
-        if (config && admit_prefetched(envp, *config, target.config_file)) {
+        if (config && admit_prefetched(envp, client, *config, target.config_file)) {
             log_.now(log::Level::Info, "connect allowed",
                      {{"common_name", cn}, {"prefetched", "1"}});
             return OPENVPN_PLUGIN_FUNC_SUCCESS;
@@ -149,6 +165,7 @@ int Handlers::client_connect(const char* const* argv, const char* const* envp) {
     }
 
     wire::Message request = build_message(wire::Type::Connect, config_.instance, envp);
+    add_cert_fields(request, client);
     const auto asked_at = DaemonLink::Clock::now();
     const auto r = link_.call(request, config_.budget, &target);
     if (r.state == State::Deferred) {

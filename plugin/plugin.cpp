@@ -9,6 +9,13 @@
 //   CLIENT_CONNECT_DEFER   OpenVPN's poll of a deferred CLIENT_CONNECT; required, see
 //                          Handlers::client_connect_defer
 //   CLIENT_DISCONNECT      tell the daemon (no waiting)
+//   TLS_VERIFY             never refuses: keeps the client certificate's not-after in the
+//                          client's context (sent with its Auth / Connect) and prefetches
+//                          its connect verdict (prefetch=1)
+//
+// Per-client context (client_constructor/destructor_v1): a ClientContext per OpenVPN
+// client instance, the same one at TLS_VERIFY and at that client's later hooks
+// (plugin/client_context.hpp).
 #include <openvpn/openvpn-plugin.h>
 
 #include <exception>
@@ -16,9 +23,11 @@
 #include <new>
 #include <string>
 
+#include "plugin/client_context.hpp"
 #include "plugin/config.hpp"
 #include "plugin/handlers.hpp"
 
+using warden::plugin::ClientContext;
 using warden::plugin::Config;
 using warden::plugin::Handlers;
 namespace log = warden::log;
@@ -28,7 +37,8 @@ namespace {
 constexpr int kTypeMask = OPENVPN_PLUGIN_MASK(OPENVPN_PLUGIN_AUTH_USER_PASS_VERIFY) |
                           OPENVPN_PLUGIN_MASK(OPENVPN_PLUGIN_CLIENT_CONNECT) |
                           OPENVPN_PLUGIN_MASK(OPENVPN_PLUGIN_CLIENT_CONNECT_DEFER) |
-                          OPENVPN_PLUGIN_MASK(OPENVPN_PLUGIN_CLIENT_DISCONNECT);
+                          OPENVPN_PLUGIN_MASK(OPENVPN_PLUGIN_CLIENT_DISCONNECT) |
+                          OPENVPN_PLUGIN_MASK(OPENVPN_PLUGIN_TLS_VERIFY);
 
 // Deferred v1 client-connect (and its DEFER hook) exists since OpenVPN 2.5.
 bool version_supported(const openvpn_plugin_args_open_in* in) {
@@ -53,7 +63,8 @@ int open_plugin(const openvpn_plugin_args_open_in* in, openvpn_plugin_args_open_
         return OPENVPN_PLUGIN_FUNC_ERROR;
     }
     auto handlers = std::make_unique<Handlers>(
-        config, in->callbacks != nullptr ? in->callbacks->plugin_log : nullptr);
+        config, in->callbacks != nullptr ? in->callbacks->plugin_log : nullptr,
+        in->ssl_api == SSLAPI_OPENSSL);
     if (const auto error = handlers->start(); !error.empty()) {
         boot_log.now(log::Level::Error, "plugin not started", {{"error", error}});
         return OPENVPN_PLUGIN_FUNC_ERROR;
@@ -68,26 +79,32 @@ int open_plugin(const openvpn_plugin_args_open_in* in, openvpn_plugin_args_open_
                          {"timeout_ms", timeout_ms},
                          {"daemon_wait_ms", daemon_wait_ms},
                          {"prefetch", config.prefetch ? "1" : "0"}});
-    // TLS verification only to prefetch the connect verdict (it never refuses there).
-    out->type_mask =
-        kTypeMask | (config.prefetch ? OPENVPN_PLUGIN_MASK(OPENVPN_PLUGIN_TLS_VERIFY) : 0);
+    out->type_mask = kTypeMask;
     out->handle = handlers.release();
     return OPENVPN_PLUGIN_FUNC_SUCCESS;
 }
 
+// The certificate OpenVPN verifies, when it is the client's own (depth 0) and an X509: with
+// another TLS library current_cert is no X509 and must not be touched.
+const X509* leaf_cert(const Handlers& h, const openvpn_plugin_args_func_in* in) {
+    if (!h.openssl_certs() || in->current_cert_depth != 0) return nullptr;
+    return in->current_cert;
+}
+
 int dispatch(Handlers& h, const openvpn_plugin_args_func_in* in) {
     h.log().flush();  // lines the I/O thread queued since the last call
+    auto* client = static_cast<ClientContext*>(in->per_client_context);
     switch (in->type) {
         case OPENVPN_PLUGIN_AUTH_USER_PASS_VERIFY:
-            return h.auth_user_pass_verify(in->envp);
+            return h.auth_user_pass_verify(in->envp, client);
         case OPENVPN_PLUGIN_CLIENT_CONNECT:
-            return h.client_connect(in->argv, in->envp);
+            return h.client_connect(in->argv, in->envp, client);
         case OPENVPN_PLUGIN_CLIENT_CONNECT_DEFER:
             return h.client_connect_defer(in->envp);
         case OPENVPN_PLUGIN_CLIENT_DISCONNECT:
             return h.client_disconnect(in->envp);
         case OPENVPN_PLUGIN_TLS_VERIFY:
-            return h.tls_verify(in->argv, in->envp);
+            return h.tls_verify(in->argv, in->envp, client, leaf_cert(h, in));
         default:
             return OPENVPN_PLUGIN_FUNC_SUCCESS;
     }
@@ -134,6 +151,16 @@ int openvpn_plugin_func_v3(const int version, struct openvpn_plugin_args_func_in
     } catch (...) {
     }
     return OPENVPN_PLUGIN_FUNC_ERROR;  // fail closed
+}
+
+// One per OpenVPN client instance (and one for OpenVPN's top-level context, unused). Null
+// when out of memory: that client's requests then carry no not-after.
+void* openvpn_plugin_client_constructor_v1(openvpn_plugin_handle_t) {
+    return new (std::nothrow) ClientContext();
+}
+
+void openvpn_plugin_client_destructor_v1(openvpn_plugin_handle_t, void* per_client_context) {
+    delete static_cast<ClientContext*>(per_client_context);
 }
 
 void openvpn_plugin_close_v1(openvpn_plugin_handle_t handle) {

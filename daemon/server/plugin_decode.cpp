@@ -108,6 +108,18 @@ std::optional<DecodeError> number_field(const wire::Message& msg, std::string_vi
     return std::nullopt;
 }
 
+// The certificate's notAfter as the plugin read it at TLS verification: absent is unknown
+// (an older plugin, a TLS library the plugin cannot read), malformed is refused.
+std::optional<DecodeError> not_after_field(const wire::Message& msg,
+                                           std::optional<std::int64_t>& out) {
+    out.reset();
+    if (!msg.get(protocol::field::cert_not_after)) return std::nullopt;
+    std::int64_t seconds = 0;
+    if (auto e = number_field(msg, protocol::field::cert_not_after, seconds)) return e;
+    out = seconds;
+    return std::nullopt;
+}
+
 std::optional<DecodeError> client_fields(const wire::Message& msg, const std::string& instance,
                                          core::ClientRequest& out) {
     out.id = msg.id;
@@ -116,6 +128,7 @@ std::optional<DecodeError> client_fields(const wire::Message& msg, const std::st
     if (auto e = address_field(msg, out.real_address)) return e;
     if (auto e = fingerprint_field(msg, env::tls_digest, out.fingerprint)) return e;
     if (auto e = chain_fields(msg, out.issuer_fingerprints)) return e;
+    if (auto e = not_after_field(msg, out.cert_not_after)) return e;
     for (auto [name, field] : {std::pair{env::common_name, &out.common_name},
                                {env::username, &out.username},
                                {env::session_state, &out.session_state},

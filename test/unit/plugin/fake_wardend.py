@@ -66,7 +66,8 @@ def serve(conn, args):
             mtype, mid, fields = decode(buf[4:4 + size])
             buf = buf[4 + size:]
             cn = fields.get("common_name", "")
-            log("recv", mtype, mid, f"cn={cn}", f"instance={fields.get('instance', '')}")
+            log("recv", mtype, mid, f"cn={cn}", f"instance={fields.get('instance', '')}",
+                f"cert_not_after={fields.get('cert_not_after', '')}")
             if mtype == PING:
                 reply(encode(PONG, mid, []))
             if mtype not in (AUTH, CONNECT):

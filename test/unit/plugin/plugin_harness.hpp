@@ -90,6 +90,8 @@ class PluginUnderTest {
                            openvpn_plugin_args_func_return*);
     using CloseFn = void (*)(openvpn_plugin_handle_t);
     using IntFn = int (*)();
+    using ConstructFn = void* (*)(openvpn_plugin_handle_t);
+    using DestructFn = void (*)(openvpn_plugin_handle_t, void*);
 
     PluginUnderTest() {
         lib_ = ::dlopen(WARDEN_PLUGIN_PATH, RTLD_NOW | RTLD_LOCAL);
@@ -101,6 +103,10 @@ class PluginUnderTest {
             reinterpret_cast<IntFn>(::dlsym(lib_, "openvpn_plugin_select_initialization_point_v1"));
         min_version_ =
             reinterpret_cast<IntFn>(::dlsym(lib_, "openvpn_plugin_min_version_required_v1"));
+        construct_ =
+            reinterpret_cast<ConstructFn>(::dlsym(lib_, "openvpn_plugin_client_constructor_v1"));
+        destruct_ =
+            reinterpret_cast<DestructFn>(::dlsym(lib_, "openvpn_plugin_client_destructor_v1"));
         if (!open_ || !func_ || !close_) throw std::runtime_error("plugin entry points missing");
     }
     ~PluginUnderTest() {
@@ -109,15 +115,15 @@ class PluginUnderTest {
     }
 
     // open_v3 with argv = {path, args...}; returns the OPENVPN_PLUGIN_FUNC_* code.
-    int open(std::vector<std::string> args, unsigned major = 2, unsigned minor = 6) {
+    int open(std::vector<std::string> args, unsigned major = 2, unsigned minor = 6,
+             ovpnSSLAPI ssl_api = SSLAPI_OPENSSL) {
         args.insert(args.begin(), WARDEN_PLUGIN_PATH);
         CArray argv(args);
         CArray envp{"verb=3"};
         callbacks_.plugin_log = &LogSink::callback;
         const int all_types = (1 << OPENVPN_PLUGIN_N) - 1;
-        openvpn_plugin_args_open_in in{all_types,   argv.get(),     envp.get(),
-                                       &callbacks_, SSLAPI_OPENSSL, "2.6.14",
-                                       major,       minor,          ".14"};
+        openvpn_plugin_args_open_in in{all_types, argv.get(), envp.get(), &callbacks_, ssl_api,
+                                       "2.6.14",  major,      minor,      ".14"};
         openvpn_plugin_args_open_return out{};
         const int rc = open_(OPENVPN_PLUGINv3_STRUCTVER, &in, &out);
         if (rc == OPENVPN_PLUGIN_FUNC_SUCCESS) {
@@ -127,10 +133,14 @@ class PluginUnderTest {
         return rc;
     }
 
-    int call(int type, CArray& envp, std::vector<std::string> extra_argv = {}) {
+    // `client`: a per-client context from new_client(); `cert` at `cert_depth` as OpenVPN
+    // passes them at TLS_VERIFY (depth -1 without a certificate).
+    int call(int type, CArray& envp, std::vector<std::string> extra_argv = {},
+             void* client = nullptr, X509* cert = nullptr, int cert_depth = -1) {
         extra_argv.insert(extra_argv.begin(), WARDEN_PLUGIN_PATH);
         CArray argv(extra_argv);
-        openvpn_plugin_args_func_in in{type, argv.get(), envp.get(), handle_, nullptr, -1, nullptr};
+        openvpn_plugin_args_func_in in{type,   argv.get(), envp.get(), handle_,
+                                       client, cert_depth, cert};
         openvpn_plugin_args_func_return out{};
         return func_(OPENVPN_PLUGINv3_STRUCTVER, &in, &out);
     }
@@ -138,6 +148,12 @@ class PluginUnderTest {
     void flush_log() {
         CArray envp{"verb=3"};
         call(OPENVPN_PLUGIN_UP, envp);
+    }
+
+    // OpenVPN's per-client context of a new client instance, and its end.
+    void* new_client() { return construct_ != nullptr ? construct_(handle_) : nullptr; }
+    void delete_client(void* client) {
+        if (destruct_ != nullptr) destruct_(handle_, client);
     }
 
     void close() {
@@ -156,6 +172,8 @@ class PluginUnderTest {
     CloseFn close_ = nullptr;
     IntFn init_point_ = nullptr;
     IntFn min_version_ = nullptr;
+    ConstructFn construct_ = nullptr;
+    DestructFn destruct_ = nullptr;
     openvpn_plugin_handle_t handle_ = nullptr;
     int type_mask_ = 0;
     openvpn_plugin_callbacks callbacks_{};

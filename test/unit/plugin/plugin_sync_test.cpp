@@ -41,20 +41,21 @@ TEST_CASE("open_v3 accepts every documented argument and registers the hooks", "
     REQUIRE(f.plugin.open(f.args({"instance=site-a", "budget_ms=0.5", "timeout_s=2.5"})) ==
             OPENVPN_PLUGIN_FUNC_SUCCESS);
     const int mask = f.plugin.type_mask();
-    const int decisions = OPENVPN_PLUGIN_MASK(OPENVPN_PLUGIN_AUTH_USER_PASS_VERIFY) |
-                          OPENVPN_PLUGIN_MASK(OPENVPN_PLUGIN_CLIENT_CONNECT) |
-                          OPENVPN_PLUGIN_MASK(OPENVPN_PLUGIN_CLIENT_CONNECT_DEFER) |
-                          OPENVPN_PLUGIN_MASK(OPENVPN_PLUGIN_CLIENT_DISCONNECT);
-    CHECK(mask == (decisions | OPENVPN_PLUGIN_MASK(OPENVPN_PLUGIN_TLS_VERIFY)));
+    const int hooks = OPENVPN_PLUGIN_MASK(OPENVPN_PLUGIN_AUTH_USER_PASS_VERIFY) |
+                      OPENVPN_PLUGIN_MASK(OPENVPN_PLUGIN_CLIENT_CONNECT) |
+                      OPENVPN_PLUGIN_MASK(OPENVPN_PLUGIN_CLIENT_CONNECT_DEFER) |
+                      OPENVPN_PLUGIN_MASK(OPENVPN_PLUGIN_CLIENT_DISCONNECT) |
+                      OPENVPN_PLUGIN_MASK(OPENVPN_PLUGIN_TLS_VERIFY);
+    CHECK(mask == hooks);
     CHECK(f.plugin.init_point() == OPENVPN_PLUGIN_INIT_POST_DAEMON);
     CHECK(f.plugin.min_version() == 3);
     CHECK(LogSink::get().contains("plugin started socket="));
     CHECK(LogSink::get().contains("budget_us=500 timeout_ms=2500"));
     f.plugin.close();
 
-    // prefetch=0: no TLS verification hook (nothing to prefetch for).
+    // prefetch=0 still verifies TLS: the certificate's not-after is read there.
     REQUIRE(f.plugin.open(f.args({"prefetch=0"})) == OPENVPN_PLUGIN_FUNC_SUCCESS);
-    CHECK(f.plugin.type_mask() == decisions);
+    CHECK(f.plugin.type_mask() == hooks);
 }
 
 TEST_CASE("only openvpn_plugin_* symbols are exported", "[plugin]") {
@@ -80,6 +81,8 @@ TEST_CASE("only openvpn_plugin_* symbols are exported", "[plugin]") {
     CHECK(std::count(symbols.begin(), symbols.end(), "openvpn_plugin_open_v3") == 1);
     CHECK(std::count(symbols.begin(), symbols.end(), "openvpn_plugin_func_v3") == 1);
     CHECK(std::count(symbols.begin(), symbols.end(), "openvpn_plugin_close_v1") == 1);
+    CHECK(std::count(symbols.begin(), symbols.end(), "openvpn_plugin_client_constructor_v1") == 1);
+    CHECK(std::count(symbols.begin(), symbols.end(), "openvpn_plugin_client_destructor_v1") == 1);
 }
 
 TEST_CASE("fast verdicts are returned synchronously within the budget", "[plugin]") {

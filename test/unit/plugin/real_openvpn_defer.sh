@@ -103,6 +103,15 @@ grep -q 'PLUGIN_CALL: POST .*PLUGIN_CLIENT_CONNECT status=2' "$dir/server.log" |
   e2e_fail "client-connect was not deferred (expected status=2 in the server log)"
 e2e_pass "client-1: deferred auth and connect, got 10.252.0.77, tunnel works ($((t1 - t0)) ms to connect)"
 
+# The certificate's notAfter, read by the plugin at TLS verification into OpenVPN's
+# per-client context, reached the daemon with that client's Auth and Connect.
+not_after=$(date -u -d "$(openssl x509 -in "$dir/pki/client-1.crt" -noout -enddate | cut -d= -f2)" +%s)
+for type in 2 3; do
+  grep -q "recv $type [0-9]* cn=client-1 .* cert_not_after=$not_after\$" "$dir/daemon.log" ||
+    e2e_fail "message type $type of client-1 lacks cert_not_after=$not_after"
+done
+e2e_pass "client-1: Auth and Connect carried the certificate's not-after ($not_after)"
+
 e2e_start_openvpn "$ns_c2" "$dir/client-2.conf" "$dir/client-2.log"
 c2=$E2E_PID
 e2e_wait_for_log "$dir/client-2.log" 'AUTH_FAILED' 30 "$c2" || e2e_fail "client-2 was not refused"

@@ -74,6 +74,23 @@ TEST_CASE("plugin decode: every forwarded field lands in its typed place") {
     CHECK(r.fingerprint.substr(r.fingerprint.size() - 5) == "AA:0F");
 }
 
+TEST_CASE("plugin decode: the certificate's not-after is Unix seconds, unknown when absent") {
+    for (auto type : {wire::Type::Auth, wire::Type::Connect, wire::Type::Prefetch}) {
+        INFO(wire::type_name(type));
+        core::ConnectRequest r;
+        REQUIRE_FALSE(
+            server::decode(with(client(type), "cert_not_after", "1893456000"), "main", r));
+        CHECK(r.cert_not_after == std::optional<std::int64_t>(1893456000));
+    }
+    core::ConnectRequest r;
+    r.cert_not_after = 1;  // decoding starts from nothing
+    REQUIRE_FALSE(server::decode(client(wire::Type::Connect), "main", r));
+    CHECK_FALSE(r.cert_not_after);
+    // The largest notAfter a certificate can state: 9999-12-31T23:59:59Z.
+    REQUIRE_FALSE(server::decode(with(client(), "cert_not_after", "253402300799"), "main", r));
+    CHECK(r.cert_not_after == std::optional<std::int64_t>(253402300799));
+}
+
 TEST_CASE("plugin decode: IPv6 and trusted_* addresses take endpoint.hpp's form") {
     auto m = client();
     m.fields.erase(m.fields.begin() + 2, m.fields.begin() + 4);  // untrusted_ip, _port
@@ -108,6 +125,11 @@ TEST_CASE("plugin decode: malformed fields are refused by name") {
           "tls_digest_sha256_0: not a SHA-256 digest");
     CHECK(error_of(with(client(), "tls_id_0", std::string(1025, 'a'))) ==
           "tls_id_0: longer than 1024 bytes");
+    for (const char* bad : {"", "-1", "12a", " 5", "1e9", "9223372036854775808"}) {
+        INFO(bad);
+        CHECK(error_of(with(client(), "cert_not_after", bad)) ==
+              "cert_not_after: not a non-negative decimal number");
+    }
     CHECK(error_of(with(client(), "tls_id_1", std::string(900, 'a'))).empty());
     CHECK(error_of(with(client(), "tls_digest_sha256_0", "")).empty());
     // Absent serial and counters are not malformed: no certificate / nothing counted.
