@@ -59,6 +59,7 @@ RevokedDirPlan plan_revoked_dir(const std::vector<std::string>& revoked_hex,
     for (const auto& name : present)
         if (is_serial_name(name)) have.push_back(name);
     std::sort(have.begin(), have.end());
+    have.erase(std::unique(have.begin(), have.end()), have.end());  // a name is one file
 
     RevokedDirPlan plan;
     std::set_difference(wanted.begin(), wanted.end(), have.begin(), have.end(),

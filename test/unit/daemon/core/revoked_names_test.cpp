@@ -97,6 +97,8 @@ TEST_CASE("the plan makes the folder hold exactly the revoked serials", "[revoke
     SECTION("the same serial twice is one file; unusable serials are skipped") {
         const auto plan = core::plan_revoked_dir({"ff", "00ff", "not hex", ""}, {});
         CHECK(plan.create == std::vector<std::string>{"255"});
+        // The same name listed twice (found by fuzz_revoked_names): kept, not removed.
+        CHECK(core::plan_revoked_dir({"0"}, {"0", "0"}).remove.empty());
     }
     SECTION("a name too long for a file is never created") {
         const std::string huge(220, 'f');  // 265 decimal digits
