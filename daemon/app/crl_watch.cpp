@@ -90,7 +90,13 @@ control::CrlStatus CrlWatch::status() const {
 // Stat before reading: an entry added after the stat moves the mtime again, and the next
 // tick looks once more.
 bool CrlWatch::sync_dir(const std::vector<store::RevokedSerial>& revoked) {
+    std::vector<std::string> serials;
+    serials.reserve(revoked.size());
+    for (const auto& r : revoked) serials.push_back(r.serial);
     const Stamp before = dir_stamp();
+    if (dir_alarm_.empty() && before == last_dir_stamp_ && serials == synced_serials_ &&
+        Steady::now() < dir_full_at_)
+        return true;
     try {
         control::sync_revoked_dir(authority_.revoked_dir(), revoked);
     } catch (const std::exception& e) {
@@ -102,6 +108,8 @@ bool CrlWatch::sync_dir(const std::vector<store::RevokedSerial>& revoked) {
     }
     // Our own changes moved the mtime: the next tick reads the folder once more, cheaply.
     last_dir_stamp_ = before;
+    synced_serials_ = std::move(serials);
+    dir_full_at_ = Steady::now() + kReparseInterval;
     if (!dir_alarm_.empty()) {
         log::info("revoked folder alarm cleared", {{"path", authority_.revoked_dir()}});
         dir_alarm_.clear();

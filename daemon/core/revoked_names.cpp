@@ -17,25 +17,36 @@ int hex_value(char c) {
 
 }  // namespace
 
-// Schoolbook base conversion: the decimal digits (least significant first) are multiplied
-// by 16 and the next hex digit added, once per hex digit. Quadratic, but a serial has at
-// most a few dozen digits.
+// Schoolbook base conversion in limbs of 10^9 (least significant first), fed 7 hex digits
+// (28 bits) at a time: limb * 2^28 + carry stays below 2^64. A 128-bit serial takes 5
+// steps over at most 5 limbs; the folder sync converts every revoked serial each time.
 std::string openvpn_serial_name(std::string_view hex) {
     if (hex.empty() || (hex.size() > 1 && hex.front() == '0')) return {};
-    std::vector<std::uint8_t> digits{0};
-    for (char c : hex) {
-        int carry = hex_value(c);
-        if (carry < 0) return {};
-        for (auto& d : digits) {
-            const int v = d * 16 + carry;
-            d = static_cast<std::uint8_t>(v % 10);
-            carry = v / 10;
+    constexpr std::uint64_t kBase = 1'000'000'000;
+    constexpr std::size_t kChunk = 7;
+    std::vector<std::uint32_t> limbs{0};
+    std::size_t len = hex.size() % kChunk == 0 ? kChunk : hex.size() % kChunk;
+    for (std::size_t pos = 0; pos < hex.size(); pos += len, len = kChunk) {
+        std::uint64_t carry = 0;
+        for (char c : hex.substr(pos, len)) {
+            const int v = hex_value(c);
+            if (v < 0) return {};
+            carry = carry * 16 + static_cast<std::uint64_t>(v);
         }
-        for (; carry > 0; carry /= 10) digits.push_back(static_cast<std::uint8_t>(carry % 10));
+        const std::uint64_t factor = std::uint64_t{1} << (4 * len);
+        for (auto& limb : limbs) {
+            const std::uint64_t v = limb * factor + carry;
+            limb = static_cast<std::uint32_t>(v % kBase);
+            carry = v / kBase;
+        }
+        for (; carry > 0; carry /= kBase)
+            limbs.push_back(static_cast<std::uint32_t>(carry % kBase));
     }
-    std::string out;
-    out.reserve(digits.size());
-    for (auto it = digits.rbegin(); it != digits.rend(); ++it) out.push_back(char('0' + *it));
+    std::string out = std::to_string(limbs.back());
+    for (auto it = std::next(limbs.rbegin()); it != limbs.rend(); ++it) {
+        const std::string part = std::to_string(*it);
+        out.append(9 - part.size(), '0').append(part);
+    }
     return out;
 }
 
