@@ -7,6 +7,7 @@
 
 #include "common/log.hpp"
 #include "common/text.hpp"
+#include "daemon/control/revoked_dir.hpp"
 #include "daemon/pki/pki.hpp"
 
 namespace warden::app {
@@ -35,7 +36,7 @@ CrlWatch::CrlWatch(boost::asio::io_context& io, const control::Authority& author
     : timer_(io), authority_(authority), store_(store), clock_(clock), write_(std::move(write)) {
     if (!write_)
         write_ = [this](const auto& revoked, std::int64_t at) {
-            authority_.write_crl(revoked, at);
+            authority_.write_crl_file(revoked, at);
         };
 }
 
@@ -61,11 +62,59 @@ void CrlWatch::arm() {
     });
 }
 
-CrlWatch::Stamp CrlWatch::stamp() const {
+namespace {
+
+template <typename Stamp>
+Stamp stamp_of(const std::string& path) {
     struct stat st {};
-    if (::stat(authority_.crl_path().c_str(), &st) != 0) return {};
+    if (::stat(path.c_str(), &st) != 0) return {};
     return {true, st.st_dev, st.st_ino, st.st_size,
             std::int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec};
+}
+
+}  // namespace
+
+CrlWatch::Stamp CrlWatch::stamp() const {
+    return stamp_of<Stamp>(authority_.crl_path());
+}
+
+CrlWatch::Stamp CrlWatch::dir_stamp() const {
+    return stamp_of<Stamp>(authority_.revoked_dir());
+}
+
+control::CrlStatus CrlWatch::status() const {
+    if (alarm_.empty() || dir_alarm_.empty()) return {next_update_, alarm_ + dir_alarm_};
+    return {next_update_, alarm_ + "; " + dir_alarm_};
+}
+
+// Stat before reading: an entry added after the stat moves the mtime again, and the next
+// tick looks once more.
+bool CrlWatch::sync_dir(const std::vector<store::RevokedSerial>& revoked) {
+    std::vector<std::string> serials;
+    serials.reserve(revoked.size());
+    for (const auto& r : revoked) serials.push_back(r.serial);
+    const Stamp before = dir_stamp();
+    if (dir_alarm_.empty() && before == last_dir_stamp_ && serials == synced_serials_ &&
+        Steady::now() < dir_full_at_)
+        return true;
+    try {
+        control::sync_revoked_dir(authority_.revoked_dir(), revoked);
+    } catch (const std::exception& e) {
+        dir_alarm_ = std::string("revoked folder sync failed: ") + e.what();
+        log::error("revoked folder sync failed",
+                   {{"error", e.what()}, {"path", authority_.revoked_dir()}});
+        last_dir_stamp_ = dir_stamp();  // retried by the next check, not every tick
+        return false;
+    }
+    // Our own changes moved the mtime: the next tick reads the folder once more, cheaply.
+    last_dir_stamp_ = before;
+    synced_serials_ = std::move(serials);
+    dir_full_at_ = Steady::now() + kReparseInterval;
+    if (!dir_alarm_.empty()) {
+        log::info("revoked folder alarm cleared", {{"path", authority_.revoked_dir()}});
+        dir_alarm_.clear();
+    }
+    return true;
 }
 
 // Stat before reading: a change after the stat shows as a new stamp on the next poll.
@@ -102,7 +151,16 @@ std::optional<pki::CrlInfo> CrlWatch::parse(const Stamp& stamp, bool& present) {
 
 void CrlWatch::poll() {
     const bool due = clock_.now() >= resign_at_ || Steady::now() >= next_check_;
-    if (due || stamp() != last_stamp_) check();
+    if (due || stamp() != last_stamp_) {
+        check();
+        return;
+    }
+    if (dir_stamp() == last_dir_stamp_) return;
+    try {
+        sync_dir(store_.revoked_serials());
+    } catch (const std::exception& e) {
+        fail("check", e.what());  // the store failed
+    }
 }
 
 core::CrlVerdict CrlWatch::judge(const Reading& reading, std::int64_t now) {
@@ -124,8 +182,9 @@ bool CrlWatch::check() {
     const std::int64_t now = clock_.now();
     try {
         const Reading reading = read();
+        const bool dir_ok = sync_dir(reading.revoked);
         const core::CrlVerdict verdict = judge(reading, now);
-        return !verdict.resign || resign(reading, verdict.reason, now);
+        return (!verdict.resign || resign(reading, verdict.reason, now)) && dir_ok;
     } catch (const std::exception& e) {
         // The store or the disk failed: keep the alarm up and try again shortly.
         fail("check", e.what());

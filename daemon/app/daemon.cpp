@@ -135,10 +135,10 @@ class Daemon {
     }
 
     int run() {
-        // The CRL on disk must match the store before OpenVPN checks a handshake against it:
-        // fail closed, a stale one would admit revoked certificates.
+        // The CRL and pki/revoked must match the store before OpenVPN checks a handshake
+        // against them: fail closed, a stale one would admit revoked certificates.
         if (!crl_watch_.start()) {
-            log::error("wardend not started: the CRL could not be written",
+            log::error("wardend not started: the CRL or pki/revoked could not be written",
                        {{"path", authority_.crl_path()}, {"error", crl_watch_.status().alarm}});
             return 1;
         }

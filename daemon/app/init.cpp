@@ -88,7 +88,13 @@ std::string render_server_conf(const core::Config& config, const std::string& pl
     c += "# rewrites this file, OpenVPN reads it when it starts.\n";
     c += "ca " + dir + "/pki/ca-bundle.pem\ncert " + dir + "/pki/server.crt\nkey " + dir +
          "/pki/server.key\n";
-    c += "dh none\ntls-crypt " + dir + "/pki/tls-crypt.key\ncrl-verify " + dir + "/pki/crl.pem\n";
+    c += "dh none\ntls-crypt " + dir + "/pki/tls-crypt.key\n";
+    c += "# Revocation: a file named by a certificate's serial (decimal) in this folder refuses\n";
+    c += "# it, whichever trusted CA issued it; wardend keeps the folder equal to its database.\n";
+    c +=
+        "# Not crl.pem: it revokes only certificates of warden's own CA, and once its nextUpdate\n";
+    c += "# passes (wardend down for weeks) OpenVPN would refuse every client.\n";
+    c += "crl-verify " + dir + "/pki/revoked dir\n";
     c += "remote-cert-tls client\n";
     c +=
         "# Username/password (TOTP, one-time codes) are optional per device; the plugin decides.\n";

@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "common/text.hpp"
+#include "daemon/control/revoked_dir.hpp"
 
 namespace warden::control {
 namespace {
@@ -79,6 +80,8 @@ void Authority::create(const std::string& pki_dir, const std::string& ca_name, i
     write_file(pki_dir + "/tls-crypt.key", pki::generate_tls_crypt_key(), 0600);
     write_file(pki_dir + "/crl.pem", pki::make_crl(ca, {}, now, crl_days), 0644);
     write_file(pki_dir + "/ca-bundle.pem", ca.cert_pem, 0644);
+    // Empty: a --force over an older state drops that state's revocations with its database.
+    sync_revoked_dir(pki_dir + "/revoked", {});
 }
 
 store::Certificate Authority::issue_client(const std::string& common_name, std::int64_t now) const {
@@ -115,6 +118,18 @@ std::optional<pki::CertInfo> Authority::server_cert() const {
 
 void Authority::write_crl(const std::vector<store::RevokedSerial>& revoked,
                           std::int64_t now) const {
+    std::string dir_error;
+    try {
+        sync_revoked_dir(revoked_dir(), revoked);
+    } catch (const std::exception& e) {
+        dir_error = e.what();  // crl.pem is still worth writing
+    }
+    write_crl_file(revoked, now);
+    if (!dir_error.empty()) throw std::runtime_error(dir_error);
+}
+
+void Authority::write_crl_file(const std::vector<store::RevokedSerial>& revoked,
+                               std::int64_t now) const {
     write_file(crl_path(), pki::make_crl(ca_, to_pki(revoked), now, crl_days_), 0644);
 }
 

@@ -1,7 +1,9 @@
 // The daemon's CA on disk: pki/ca.crt, ca.key, server.crt, server.key, tls-crypt.key,
-// crl.pem. Issues device certificates and rewrites the CRL atomically after every
-// revocation so OpenVPN's crl-verify sees the change on the next handshake; the CRL
-// keeper (app/crl_watch) re-signs it before it expires. Renews the server certificate.
+// crl.pem and the folder revoked/. Issues device certificates and, after every revocation,
+// brings revoked/ (what OpenVPN's `crl-verify DIR dir` reads, control/revoked_dir) in step
+// and rewrites the CRL atomically (the standard list for other tools, and for servers
+// whose server.conf still has the file form); the CRL keeper (app/crl_watch) re-signs it
+// before it expires and repairs revoked/. Renews the server certificate.
 #pragma once
 
 #include <cstdint>
@@ -25,10 +27,14 @@ class Authority {
 
     // A new client certificate for `common_name`, ready to store (device_id unset).
     store::Certificate issue_client(const std::string& common_name, std::int64_t now) const;
+    // Publishes `revoked`: revoked/ first (what OpenVPN checks), then crl.pem. Throws when
+    // either fails, after trying both.
     void write_crl(const std::vector<store::RevokedSerial>& revoked, std::int64_t now) const;
     // pki/ca-bundle.pem, OpenVPN's `ca`: warden's CA, then `extra` (enrollment CAs' PEMs).
     // Replaced by rename, so OpenVPN never reads half of it.
     void write_ca_bundle(const std::vector<std::string>& extra) const;
+    // crl.pem alone (the CRL keeper keeps revoked/ on its own schedule).
+    void write_crl_file(const std::vector<store::RevokedSerial>& revoked, std::int64_t now) const;
 
     // A new server certificate and key from the same CA, replacing server.crt and
     // server.key (0600) by rename, so a reader sees the old pair or the new one. OpenVPN
@@ -42,6 +48,7 @@ class Authority {
     const std::string& tls_crypt_key() const { return tls_crypt_; }
     std::string crl_path() const { return dir_ + "/crl.pem"; }
     std::string ca_bundle_path() const { return dir_ + "/ca-bundle.pem"; }
+    std::string revoked_dir() const { return dir_ + "/revoked"; }
     std::string server_cert_path() const { return dir_ + "/server.crt"; }
     std::string server_key_path() const { return dir_ + "/server.key"; }
 

@@ -2,6 +2,12 @@
 # The CRL keeper and the server certificate end to end (issue 9, "time bombs"), with real
 # OpenVPN in namespaces. OpenVPN checks the CRL's nextUpdate against the REAL clock, so the
 # server runs under libfaketime with an offset read from a file the test rewrites.
+# server.conf is switched back to `crl-verify pki/crl.pem`, the line installs made before
+# issue 11 keep (new ones read pki/revoked, `crl-verify DIR dir`, which has no nextUpdate):
+# wardend keeps crl.pem for them and for other tools.
+#  0. pki/revoked (issue 11): a revocation's file exists when `cert revoke` returns; the
+#     folder deleted comes back within 5 s, a file deleted within 12 s (the recheck), a
+#     stray serial name goes;
 #  1. crl.pem deleted while wardend runs: rewritten within 5 s;
 #  2. replaced by a CRL of another CA (same CA name): rewritten within 5 s; a re-sign
 #     that fails shows as an alarm in `status` and is retried;
@@ -38,6 +44,8 @@ ca="$W_STATE/pki/ca.crt"
 # the file on every call). Its monotonic clock stays real: timeouts keep their length.
 fake_offset="$E2E_DIR/faketime-offset"
 echo "+0" >"$fake_offset"
+sed -i "s|^crl-verify .*|crl-verify $W_STATE/pki/crl.pem|" "$W_STATE/server.conf"
+grep -qx "crl-verify $W_STATE/pki/crl.pem" "$W_STATE/server.conf" || e2e_fail "server.conf has no crl-verify line to switch"
 e2e_start_bg "$W_NS_SRV" "$E2E_DIR/server.log" env LD_PRELOAD="$faketime_lib" \
   FAKETIME_TIMESTAMP_FILE="$fake_offset" FAKETIME_NO_CACHE=1 DONT_FAKE_MONOTONIC=1 \
   "$E2E_OPENVPN" --config "$W_STATE/server.conf" --writepid "$E2E_DIR/server.pid" --disable-dco
@@ -69,6 +77,29 @@ w_add_device laptop
 connects laptop laptop1.log || e2e_fail "laptop did not connect with the CRL of wardend init"
 e2e_stop "$client_pid"
 crl_verified || e2e_fail "the CRL after start does not verify against ca.crt"
+
+# 0. pki/revoked, which new installs' OpenVPN reads (`crl-verify DIR dir`, issue 11).
+revoked_dir="$W_STATE/pki/revoked"
+[ "$(stat -c %a "$revoked_dir")" = 755 ] || e2e_fail "pki/revoked is not mode 0755"
+w_add_device gone
+gone_serial=$(w_serial gone)
+gone_file=$(w_revoked_file "$gone_serial")
+ctl cert revoke gone "$gone_serial" >/dev/null || e2e_fail "cert revoke failed"
+[ -f "$gone_file" ] || e2e_fail "no $gone_file when cert revoke returned"
+[ "$(stat -c %a:%s "$gone_file")" = 644:0 ] || e2e_fail "$gone_file is not an empty 0644 file"
+start_ms=$(_e2e_now_ms)
+rm -rf "$revoked_dir"
+e2e_wait_for "[ -f '$gone_file' ]" 5 || e2e_fail "the deleted folder did not come back within 5 s"
+folder_ms=$(($(_e2e_now_ms) - start_ms))
+[ "$(stat -c %a "$revoked_dir")" = 755 ] || e2e_fail "the recreated pki/revoked is not mode 0755"
+start_ms=$(_e2e_now_ms)
+rm -f "$gone_file"
+touch "$revoked_dir/12345" "$revoked_dir/notes"
+e2e_wait_for "[ -f '$gone_file' ] && [ ! -e '$revoked_dir/12345' ]" 12 ||
+  e2e_fail "a deleted file did not come back (or a stray one did not go) within 12 s"
+file_ms=$(($(_e2e_now_ms) - start_ms))
+[ -f "$revoked_dir/notes" ] || e2e_fail "a name that is no serial was removed"
+e2e_pass "pki/revoked: written before cert revoke returns; deleted folder back after ${folder_ms} ms, deleted file after ${file_ms} ms"
 
 # 1. Deleted while running: rewritten within 5 s.
 start_ms=$(_e2e_now_ms)

@@ -114,12 +114,15 @@ rc=0; wardend --check-config >"$E2E_DIR/check.out" 2>&1 || rc=$?
 [ "$rc" = 1 ] && grep -q "wardend init" "$E2E_DIR/check.out" || { cat "$E2E_DIR/check.out" >&2; e2e_fail "--check-config before init: rc=$rc"; }
 wardend init --remote 10.250.40.1 >"$E2E_DIR/init.out" 2>&1 || { cat "$E2E_DIR/init.out" >&2; e2e_fail "wardend init (FHS) failed"; }
 for spec in /etc/warden/wardend.conf:600 /etc/openvpn/server/warden.conf:600 /var/lib/warden:700 \
-  /var/lib/warden/warden.db:600 /var/lib/warden/pki:700 /var/lib/warden/pki/ca.key:600 /run/warden:755; do
+  /var/lib/warden/warden.db:600 /var/lib/warden/pki:700 /var/lib/warden/pki/ca.key:600 /run/warden:755 \
+  /var/lib/warden/pki/revoked:755; do
   [ "$(stat -c %a "${spec%:*}")" = "${spec##*:}" ] || e2e_fail "${spec%:*} is $(stat -c %a "${spec%:*}"), expected ${spec##*:}"
 done
 grep -q "^plugin /usr/lib/x86_64-linux-gnu/openvpn/plugins/openvpn-plugin-warden.so socket=/run/warden/plugin.sock " \
   /etc/openvpn/server/warden.conf || e2e_fail "server.conf does not load the installed plugin"
 grep -q "^management /run/openvpn-server/warden.mgmt unix" /etc/openvpn/server/warden.conf || e2e_fail "management socket not in /run/openvpn-server"
+# OpenVPN (root, CAP_DAC_OVERRIDE in Debian's unit) reads revocations from the folder.
+grep -qx "crl-verify /var/lib/warden/pki/revoked dir" /etc/openvpn/server/warden.conf || e2e_fail "server.conf lacks crl-verify DIR dir"
 wardend --check-config >"$E2E_DIR/check.out" 2>&1 || { cat "$E2E_DIR/check.out" >&2; e2e_fail "--check-config after init"; }
 e2e_pass "wardend init without --dir: /etc/warden, /var/lib/warden, /run/warden, /etc/openvpn/server/warden.conf; --check-config 0"
 

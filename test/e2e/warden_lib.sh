@@ -92,6 +92,10 @@ w_serial() {
   "$WARDENCTL" --json cert list "$1" | sed -n 's/^\[{"serial":"\([0-9a-f]*\)".*/\1/p'
 }
 
+# w_revoked_file HEX_SERIAL: the file in pki/revoked that makes OpenVPN refuse that serial
+# (server.conf's `crl-verify DIR dir` names it in decimal).
+w_revoked_file() { echo "$W_STATE/pki/revoked/$(python3 -c "print(int('$1', 16))")"; }
+
 # --- a real SMTP server for mail tests (issue 10) -----------------------------------------
 # w_start_smtp [PORT]: test/unit/daemon/mail/smtp_server.py (aiosmtpd: STARTTLS and login
 # required, user "warden", password in $W_STATE/smtp.password) in wardend's namespace

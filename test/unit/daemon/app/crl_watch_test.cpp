@@ -4,6 +4,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +12,7 @@
 #include <stdexcept>
 
 #include "daemon/app/crl_watch.hpp"
+#include "daemon/core/revoked_names.hpp"
 #include "support/unix_client.hpp"
 
 using namespace warden;
@@ -53,11 +55,30 @@ struct Fixture {
                 ++attempts;
                 if (fail_writes) throw std::runtime_error("disk full");
                 ++writes;
-                authority->write_crl(revoked, at);
+                authority->write_crl_file(revoked, at);
             });
     }
 
     std::string crl_path() const { return authority->crl_path(); }
+    std::string revoked_file(const std::string& serial) const {
+        return authority->revoked_dir() + "/" + core::openvpn_serial_name(serial);
+    }
+    // The folder's mtime a second later, as after a change made a while after the watch's
+    // last look (mtime ticks coarsely: a change in the same few ms keeps the stamp, and
+    // waits for the full look every kReparseInterval).
+    void changed_later() const {
+        const auto dir = authority->revoked_dir();
+        std::filesystem::last_write_time(
+            dir, std::filesystem::last_write_time(dir) + std::chrono::seconds(1));
+    }
+    // The names in pki/revoked, sorted.
+    std::vector<std::string> revoked_names() const {
+        std::vector<std::string> names;
+        for (const auto& e : std::filesystem::directory_iterator(authority->revoked_dir()))
+            names.push_back(e.path().filename().string());
+        std::sort(names.begin(), names.end());
+        return names;
+    }
     pki::CrlInfo on_disk() const {
         auto info = pki::inspect_crl(slurp(crl_path()), authority->ca_pem());
         REQUIRE(info);
@@ -70,12 +91,12 @@ struct Fixture {
         CHECK(info.last_update == at);
         CHECK(info.next_update == at + 30 * kDay);
     }
-    std::string revoke_one() {
+    std::string revoke_one(const std::string& name = "laptop", std::uint32_t ip = 2) {
         store::Device d;
-        d.name = "laptop";
-        d.vpn_ip = 2;
+        d.name = name;
+        d.vpn_ip = ip;
         REQUIRE(store->add_device(d).ok());
-        store::Certificate cert = authority->issue_client("laptop", now);
+        store::Certificate cert = authority->issue_client(name, now);
         cert.device_id = d.id;
         REQUIRE(store->add_certificate(cert).ok());
         REQUIRE(store->revoke_certificate(cert.serial, now).ok());
@@ -185,4 +206,100 @@ TEST_CASE_METHOD(Fixture, "start fails closed when the CRL is bad and cannot be 
     CHECK(watch->start());
     watch->stop();
     require_fresh(now);
+}
+
+// pki/revoked: what server.conf's `crl-verify DIR dir` reads (issue 11).
+
+TEST_CASE_METHOD(Fixture, "init creates an empty revoked folder, mode 0755", "[crl][revoked]") {
+    struct stat st {};
+    REQUIRE(::stat(authority->revoked_dir().c_str(), &st) == 0);
+    CHECK(S_ISDIR(st.st_mode));
+    CHECK((st.st_mode & 07777) == 0755);
+    CHECK(revoked_names().empty());
+}
+
+TEST_CASE_METHOD(Fixture, "a revocation's file exists when write_crl returns", "[crl][revoked]") {
+    const std::string serial = revoke_one();
+    CHECK_FALSE(std::filesystem::exists(revoked_file(serial)));
+    authority->write_crl(store->revoked_serials(), now);  // what cert.revoke calls
+    REQUIRE(std::filesystem::exists(revoked_file(serial)));
+    struct stat st {};
+    REQUIRE(::stat(revoked_file(serial).c_str(), &st) == 0);
+    CHECK((st.st_mode & 07777) == 0644);
+    CHECK(st.st_size == 0);
+    CHECK(on_disk().revoked == std::vector<std::string>{serial});
+}
+
+TEST_CASE_METHOD(Fixture, "the folder is brought in step with the store", "[crl][revoked]") {
+    const std::string first = revoke_one();
+    revoke_one("phone", 3);
+
+    SECTION("at start") {
+        REQUIRE(watch->start());
+        watch->stop();
+    }
+    SECTION("a missing folder is created at start, 0755") {
+        std::filesystem::remove_all(authority->revoked_dir());
+        REQUIRE(watch->start());
+        watch->stop();
+        struct stat st {};
+        REQUIRE(::stat(authority->revoked_dir().c_str(), &st) == 0);
+        CHECK((st.st_mode & 07777) == 0755);
+    }
+    SECTION("a revocation the folder missed is there after the next check") {
+        REQUIRE(watch->check());
+        revoke_one("tablet", 4);  // in the store only, as if its write had failed
+        REQUIRE(watch->check());  // every kRecheckInterval: the store's serials changed
+    }
+    SECTION("a deleted file is back on the next tick once the folder's mtime moved") {
+        REQUIRE(watch->check());
+        watch->poll();  // settles: its own writes moved the mtime
+        std::filesystem::remove(revoked_file(first));
+        changed_later();
+        watch->poll();
+    }
+    SECTION("a deleted folder is back on the next tick") {
+        REQUIRE(watch->check());
+        watch->poll();
+        std::filesystem::remove_all(authority->revoked_dir());
+        watch->poll();
+    }
+    SECTION("a serial name the store does not list goes on the next tick; other names stay") {
+        REQUIRE(watch->check());
+        watch->poll();
+        std::ofstream(authority->revoked_dir() + "/12345");
+        std::filesystem::create_directory(authority->revoked_dir() + "/678");
+        std::ofstream(authority->revoked_dir() + "/README");
+        changed_later();
+        watch->poll();
+        CHECK_FALSE(std::filesystem::exists(authority->revoked_dir() + "/12345"));
+        CHECK_FALSE(std::filesystem::exists(authority->revoked_dir() + "/678"));
+        REQUIRE(std::filesystem::exists(authority->revoked_dir() + "/README"));
+        std::filesystem::remove(authority->revoked_dir() + "/README");
+    }
+    std::vector<std::string> expected;
+    for (const auto& r : store->revoked_serials())
+        expected.push_back(core::openvpn_serial_name(r.serial));
+    std::sort(expected.begin(), expected.end());
+    REQUIRE(expected.size() >= 2);
+    CHECK(revoked_names() == expected);
+    CHECK(watch->status().alarm.empty());
+}
+
+TEST_CASE_METHOD(Fixture, "a folder that cannot be written raises an alarm and fails start",
+                 "[crl][revoked]") {
+    const std::string serial = revoke_one();
+    std::filesystem::remove_all(authority->revoked_dir());
+    std::ofstream(authority->revoked_dir()) << "a file in the way";
+    CHECK_FALSE(watch->start());
+    watch->stop();
+    const std::string alarm = watch->status().alarm;
+    CHECK(alarm.rfind("revoked folder sync failed: open " + authority->revoked_dir(), 0) == 0);
+    CHECK(writes == 1);  // crl.pem is still kept: it listed no serial, the store lists one
+    CHECK(on_disk().revoked == std::vector<std::string>{serial});
+
+    std::filesystem::remove(authority->revoked_dir());
+    watch->poll();  // the folder's stat changed: synced on this tick
+    CHECK(std::filesystem::exists(revoked_file(serial)));
+    CHECK(watch->status().alarm.empty());
 }

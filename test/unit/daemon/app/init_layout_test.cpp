@@ -66,6 +66,24 @@ TEST_CASE("init --dir with the sockets elsewhere closes the state folder") {
     CHECK(mode_of(o.dir + "/server.conf") == 0600);
 }
 
+// issue 11: OpenVPN reads revocations from pki/revoked (crl-verify DIR dir), not crl.pem.
+TEST_CASE("init creates the revoked folder and points crl-verify at it in dir mode") {
+    testing::TempDir tmp;
+    app::InitOptions o;
+    o.dir = tmp.file("state");
+    o.remote = "vpn.example.com";
+    o.admin_group = o.viewer_group = "";
+    REQUIRE(app::run_init(o) == "");
+    const std::string state = std::filesystem::canonical(o.dir).string();
+    CHECK(mode_of(state + "/pki/revoked") == 0755);  // under init's umask 077
+    CHECK(std::filesystem::is_empty(state + "/pki/revoked"));
+    CHECK(mode_of(state + "/pki/crl.pem") == 0644);  // still written and kept
+    std::ifstream in(state + "/server.conf");
+    const std::string conf((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK(conf.find("\ncrl-verify " + state + "/pki/revoked dir\n") != std::string::npos);
+    CHECK(conf.find("crl-verify " + state + "/pki/crl.pem") == std::string::npos);
+}
+
 TEST_CASE("check-config accepts a fresh state and says what is missing or wrong") {
     testing::TempDir tmp;
     app::InitOptions o;

@@ -1,7 +1,10 @@
 // Admin commands against a real store and CA in a temp dir, with a fake SessionControl.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
 #include "control_fixture.hpp"
+#include "daemon/core/revoked_names.hpp"
 
 using namespace warden;
 using namespace warden::control;
@@ -54,6 +57,9 @@ TEST_CASE("revoking a certificate ends its session and rewrites the CRL") {
     REQUIRE(reply.code == Code::Ok);
     CHECK(f.sessions.ended_serials == std::vector<std::string>{serial});
     CHECK(slurp(f.authority->crl_path()) != crl_before);
+    // OpenVPN's `crl-verify DIR dir` refuses it from the reply on (issue 11).
+    CHECK(std::filesystem::exists(f.authority->revoked_dir() + "/" +
+                                  core::openvpn_serial_name(serial)));
     CHECK(f.run("cert.revoke", {{"name", "pc1"}, {"serial", serial}}).code == Code::Invalid);
     CHECK(f.run("cert.revoke", {{"name", "pc1"}, {"serial", "abcdef"}}).code == Code::NotFound);
     CHECK(f.run("cert.revoke", {{"name", "pc1"}, {"serial", "xyz"}}).code == Code::Invalid);
