@@ -98,7 +98,7 @@ bool CrlWatch::sync_dir(const std::vector<store::RevokedSerial>& revoked) {
         Steady::now() < dir_full_at_)
         return true;
     try {
-        control::sync_revoked_dir(authority_.revoked_dir(), revoked);
+        authority_.sync_revoked(revoked);
     } catch (const std::exception& e) {
         dir_alarm_ = std::string("revoked folder sync failed: ") + e.what();
         log::error("revoked folder sync failed",

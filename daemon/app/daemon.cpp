@@ -149,14 +149,6 @@ class Daemon {
                         {"hint", "run as root, or set [firewall] enabled = false"}});
             return 1;
         }
-        // OpenVPN's `ca`: warden's CA and the enrollment CAs, as the store lists them.
-        try {
-            control::write_ca_bundle(services_);
-        } catch (const std::exception& e) {
-            log::error("wardend not started: the CA bundle could not be written",
-                       {{"path", authority_.ca_bundle_path()}, {"error", e.what()}});
-            return 1;
-        }
         if (config_.mail.enabled && !start_mail()) return 1;
         if (!start_http(io_, config_.http, tr_.port(), http_)) return 1;
         auth_.refresh();  // the verdict index, before the first verdict

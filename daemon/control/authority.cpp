@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -12,6 +13,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "common/log.hpp"
 #include "common/text.hpp"
 #include "daemon/control/revoked_dir.hpp"
 
@@ -65,6 +67,7 @@ Authority::Authority(std::string pki_dir, int cert_days, int crl_days)
     ca_.cert_pem = read_file(dir_ + "/ca.crt");
     ca_.key_pem = read_file(dir_ + "/ca.key");
     tls_crypt_ = read_file(dir_ + "/tls-crypt.key");
+    if (auto own = pki::inspect(ca_.cert_pem)) ca_serials_.push_back(own->serial);
 }
 
 void Authority::create(const std::string& pki_dir, const std::string& ca_name, int cert_days,
@@ -120,7 +123,7 @@ void Authority::write_crl(const std::vector<store::RevokedSerial>& revoked,
                           std::int64_t now) const {
     std::string dir_error;
     try {
-        sync_revoked_dir(revoked_dir(), revoked);
+        sync_revoked(revoked);
     } catch (const std::exception& e) {
         dir_error = e.what();  // crl.pem is still worth writing
     }
@@ -135,11 +138,30 @@ void Authority::write_crl_file(const std::vector<store::RevokedSerial>& revoked,
 
 void Authority::write_ca_bundle(const std::vector<std::string>& extra) const {
     std::string bundle = ca_.cert_pem;
+    std::vector<std::string> serials;
+    if (auto own = pki::inspect(ca_.cert_pem)) serials.push_back(own->serial);
     for (const auto& pem : extra) {
         if (!bundle.empty() && bundle.back() != '\n') bundle += '\n';
         bundle += pem;
+        if (auto info = pki::inspect(pem)) serials.push_back(info->serial);
     }
     write_file(ca_bundle_path(), bundle, 0644);
+    ca_serials_ = std::move(serials);
+}
+
+void Authority::sync_revoked(const std::vector<store::RevokedSerial>& revoked) const {
+    std::vector<store::RevokedSerial> listed;
+    listed.reserve(revoked.size());
+    for (const auto& r : revoked) {
+        const bool ca = std::find(ca_serials_.begin(), ca_serials_.end(),
+                                  text::normalize_serial(r.serial)) != ca_serials_.end();
+        if (ca)
+            log::warn("revoked serial kept out of pki/revoked",
+                      {{"serial", r.serial}, {"why", "a trusted CA has that serial"}});
+        else
+            listed.push_back(r);
+    }
+    sync_revoked_dir(revoked_dir(), listed);
 }
 
 }  // namespace warden::control

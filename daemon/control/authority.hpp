@@ -33,6 +33,11 @@ class Authority {
     // pki/ca-bundle.pem, OpenVPN's `ca`: warden's CA, then `extra` (enrollment CAs' PEMs).
     // Replaced by rename, so OpenVPN never reads half of it.
     void write_ca_bundle(const std::vector<std::string>& extra) const;
+    // Makes pki/revoked say what `revoked` says, but for the serials of the CAs in
+    // ca-bundle.pem: OpenVPN checks every certificate of a chain against the folder, so a
+    // revoked client whose serial equals a trusted CA's (two CAs counting 1, 2, 3 ...)
+    // would lock out every client of that CA. wardend refuses such a client on its own.
+    void sync_revoked(const std::vector<store::RevokedSerial>& revoked) const;
     // crl.pem alone (the CRL keeper keeps revoked/ on its own schedule).
     void write_crl_file(const std::vector<store::RevokedSerial>& revoked, std::int64_t now) const;
 
@@ -59,6 +64,8 @@ class Authority {
     int cert_days_;
     int crl_days_;
     pki::Material ca_;
+    // Serials of the CAs OpenVPN trusts (ours, then write_ca_bundle's): never in revoked/.
+    mutable std::vector<std::string> ca_serials_;
     std::string tls_crypt_;
 };
 

@@ -14,8 +14,8 @@ using namespace warden;
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view text(reinterpret_cast<const char*>(data), size);
     const std::string fingerprint = text::normalize_fingerprint(text);
-    if (!fingerprint.empty() && (fingerprint.size() != 95 ||
-                                 text::normalize_fingerprint(fingerprint) != fingerprint))
+    if (!fingerprint.empty() &&
+        (fingerprint.size() != 95 || text::normalize_fingerprint(fingerprint) != fingerprint))
         __builtin_trap();
     if (auto v = core::parse_client_version(text); v && (v->major < 0 || v->minor < 0))
         __builtin_trap();

@@ -303,3 +303,26 @@ TEST_CASE_METHOD(Fixture, "a folder that cannot be written raises an alarm and f
     CHECK(std::filesystem::exists(revoked_file(serial)));
     CHECK(watch->status().alarm.empty());
 }
+
+TEST_CASE_METHOD(Fixture, "a revoked serial that a trusted CA also has stays out of the folder",
+                 "[crl][revoked]") {
+    // An enrollment CA whose serial equals a revoked client's: in the folder it would make
+    // OpenVPN refuse every client of that CA (it checks the whole chain).
+    const std::string serial = revoke_one();
+    const pki::Material vendor = pki::create_ca("vendor CA", 30);
+    store::RevokedSerial clash;
+    clash.serial = pki::inspect(vendor.cert_pem)->serial;
+    clash.revoked_at = now;
+    auto revoked = store->revoked_serials();
+    revoked.push_back(clash);
+    authority->write_crl(revoked, now);
+    CHECK(std::filesystem::exists(revoked_file(clash.serial)));  // not trusted yet
+    authority->write_ca_bundle({vendor.cert_pem});
+    authority->write_crl(revoked, now);
+    CHECK_FALSE(std::filesystem::exists(revoked_file(clash.serial)));
+    CHECK(std::filesystem::exists(revoked_file(serial)));
+    // Our own CA's serial, too.
+    clash.serial = pki::inspect(authority->ca_pem())->serial;
+    authority->sync_revoked({clash});
+    CHECK(revoked_names().empty());
+}
