@@ -46,6 +46,8 @@ Reply status(Services& s) {
     json::object o;
     o["version"] = WARDEN_VERSION;
     o["devices"] = s.store.device_count();
+    // Certificates of enrollment CAs waiting for an admin (`pending list`).
+    o["pending_authorization"] = s.store.pending_certs().size();
     o["plugin_connections"] = s.plugin_connections();
     json::array instances;
     std::size_t sessions = 0;

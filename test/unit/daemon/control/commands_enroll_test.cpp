@@ -102,6 +102,7 @@ TEST_CASE_METHOD(EnrollFixture, "a sighting is pending once (one mail), then cou
     CHECK(row.at("fingerprint").as_string() == station().fingerprint);
     CHECK(row.at("attempts").as_int64() == 2);
     CHECK(row.at("state").as_string() == "pending");
+    CHECK(run("status").result.as_object().at("pending_authorization").as_uint64() == 1);
 }
 
 TEST_CASE_METHOD(EnrollFixture, "pending accept creates the device bound to the certificate") {
