@@ -1,8 +1,8 @@
 // enroll.ca.* / pending.* / rejected.* / device.reset-auth (issue 11) against a real store
 // and CA: what each command stores, refuses and logs, and record_sighting, which fills the
 // pending list from the verdict path.
-#include "control_fixture.hpp"
 #include "common/text.hpp"
+#include "control_fixture.hpp"
 #include "daemon/control/enrollment.hpp"
 #include "daemon/pki/pki.hpp"
 
@@ -22,16 +22,18 @@ struct EnrollFixture : Fixture {
 
     EnrollFixture() {
         config.mail.operator_address = "ops@example.org";
-        services->mail = MailOutbox{[this](const std::string&, const std::string& to,
-                                           const std::string& subject, const std::string& body,
-                                           std::string&) -> std::optional<std::int64_t> {
-                                        outbox.push_back({to, subject, body});
-                                        return static_cast<std::int64_t>(outbox.size());
-                                    },
-                                    [] {}};
+        services->mail = MailOutbox{
+            [this](const std::string&, const std::string& to, const std::string& subject,
+                   const std::string& body, std::string&) -> std::optional<std::int64_t> {
+                outbox.push_back({to, subject, body});
+                return static_cast<std::int64_t>(outbox.size());
+            },
+            [] {}};
     }
 
-    Reply add_vendor() { return run("enroll.ca.add", {{"name", "vendor"}, {"pem", vendor.cert_pem}}); }
+    Reply add_vendor() {
+        return run("enroll.ca.add", {{"name", "vendor"}, {"pem", vendor.cert_pem}});
+    }
 
     store::CertSighting station(char c = 'a', const std::string& serial = "1001") const {
         store::CertSighting s;
@@ -111,8 +113,8 @@ TEST_CASE_METHOD(EnrollFixture, "pending accept creates the device bound to the 
     const std::string fp = station().fingerprint;
     // Any spelling of the fingerprint: lowercase without colons too.
     std::string plain = std::string(64, 'a');
-    const Reply r = run("pending.accept", {{"fingerprint", plain}, {"name", "station1"},
-                                           {"group", "default"}});
+    const Reply r =
+        run("pending.accept", {{"fingerprint", plain}, {"name", "station1"}, {"group", "default"}});
     REQUIRE(r.code == Code::Ok);
     CHECK(r.result.as_object().at("type").as_string() == "pc");
     const auto binding = store->find_by_serial("1001");
