@@ -324,7 +324,7 @@ void read_device_settings(TableReader& top, Config& c, std::string& error) {
 template <typename Quote>
 void render_http(std::ostream& out, const HttpConfig& h, const Quote& quoted) {
     out << "\n# The time-restricted-access confirmation page (\"off\": none). Put a TLS reverse\n"
-        << "# proxy in front of it and set public_url to its address (README).\n"
+        << "# proxy in front of it and set public_url to its address (wardend.conf(5)).\n"
         << "[http]\nlisten = " << quoted(h.listen) << "\n";
     if (h.public_url.empty() || h.public_url == default_public_url(h.listen))
         out << "# public_url = \"https://vpn.example.org/warden\"\n";
@@ -416,7 +416,7 @@ std::string render_config(const Config& c) {
         return ss.str();
     };
     std::ostringstream out;
-    out << "# wardend configuration (TOML). See README.md.\n"
+    out << "# wardend configuration (TOML). See wardend.conf(5).\n"
         << "state_dir = " << quoted(c.state_dir) << "\n"
         << "plugin_socket = " << quoted(c.plugin_socket) << "\n"
         << "# When OpenVPN drops privileges (user/group in server.conf), its plugin reconnects\n"
