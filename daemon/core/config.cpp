@@ -394,9 +394,11 @@ ConfigResult parse_config(std::string_view text) {
 
 std::vector<std::string> config_keys() {
     std::vector<std::string> keys;
-    key_sink = &keys;
+    struct Listing {  // the parser judges values again however this ends
+        explicit Listing(std::vector<std::string>& out) { key_sink = &out; }
+        ~Listing() { key_sink = nullptr; }
+    } listing(keys);
     parse_config("");
-    key_sink = nullptr;
     return keys;
 }
 
