@@ -15,6 +15,11 @@
 namespace warden::core {
 namespace {
 
+// Set only while config_keys() runs the readers: every key they read is appended here,
+// missing tables read as empty ones and no value is judged, so the list comes from the
+// readers themselves and cannot drift from what the parser accepts.
+thread_local std::vector<std::string>* key_sink = nullptr;
+
 // Reads optional keys out of one table and remembers which were seen, so leftovers can
 // be reported as unknown.
 class TableReader {
@@ -23,6 +28,7 @@ class TableReader {
         : table_(table), prefix_(std::move(prefix)), error_(error) {}
 
     void text(std::string_view key, std::string& out) {
+        note(key);
         if (auto node = take(key)) {
             if (auto v = node->value<std::string>())
                 out = *v;
@@ -41,6 +47,7 @@ class TableReader {
             out = *seconds;
     }
     void integer(std::string_view key, int& out, int min, int max) {
+        note(key);
         if (auto node = take(key)) {
             auto v = node->value<std::int64_t>();
             if (!v || *v < min || *v > max)
@@ -51,6 +58,7 @@ class TableReader {
         }
     }
     void boolean(std::string_view key, bool& out) {
+        note(key);
         if (auto node = take(key)) {
             // as_boolean, not value<bool>: that one would also take 1 or 0.
             if (const auto* v = node->as_boolean())
@@ -61,10 +69,19 @@ class TableReader {
     }
     const toml::node* take(std::string_view key) {
         seen_.insert(std::string(key));
-        return table_.get(key);
+        static const toml::table empty_table;
+        const toml::node* node = table_.get(key);
+        return node || !key_sink ? node : &empty_table;
+    }
+    // An array of tables ([[instance]]); while listing keys, a missing one reads as one
+    // empty table.
+    const toml::node* take_list(std::string_view key) {
+        static const toml::array one_empty_table{toml::table{}};
+        const toml::node* node = take(key);
+        return key_sink && node && node->is_table() ? &one_empty_table : node;
     }
     void fail(std::string_view key, const std::string& why) {
-        if (!error_.empty()) return;
+        if (key_sink || !error_.empty()) return;
         const auto* node = table_.get(key);
         const auto line = node ? node->source().begin.line : 0;
         error_ = "line " + std::to_string(line) + ": " + prefix_ + std::string(key) + ": " + why;
@@ -78,6 +95,10 @@ class TableReader {
     }
 
   private:
+    void note(std::string_view key) {
+        if (key_sink) key_sink->push_back(prefix_ + std::string(key));
+    }
+
     const toml::table& table_;
     std::string prefix_;
     std::string& error_;
@@ -124,7 +145,7 @@ void read_auth(TableReader& top, AuthConfig& a, std::string& error) {
 }
 
 void read_instances(TableReader& top, Config& c, std::string& error) {
-    const toml::node* node = top.take("instance");
+    const toml::node* node = top.take_list("instance");
     if (!node) return;
     const toml::array* list = node->as_array();
     if (!list) return top.fail("instance", "expected [[instance]] tables");
@@ -303,7 +324,7 @@ void read_device_settings(TableReader& top, Config& c, std::string& error) {
 template <typename Quote>
 void render_http(std::ostream& out, const HttpConfig& h, const Quote& quoted) {
     out << "\n# The time-restricted-access confirmation page (\"off\": none). Put a TLS reverse\n"
-        << "# proxy in front of it and set public_url to its address (README).\n"
+        << "# proxy in front of it and set public_url to its address (wardend.conf(5)).\n"
         << "[http]\nlisten = " << quoted(h.listen) << "\n";
     if (h.public_url.empty() || h.public_url == default_public_url(h.listen))
         out << "# public_url = \"https://vpn.example.org/warden\"\n";
@@ -371,6 +392,16 @@ ConfigResult parse_config(std::string_view text) {
     return {c, {}};
 }
 
+std::vector<std::string> config_keys() {
+    std::vector<std::string> keys;
+    struct Listing {  // the parser judges values again however this ends
+        explicit Listing(std::vector<std::string>& out) { key_sink = &out; }
+        ~Listing() { key_sink = nullptr; }
+    } listing(keys);
+    parse_config("");
+    return keys;
+}
+
 ConfigResult load_config(const std::string& path) {
     std::ifstream in(path);
     if (!in) return {std::nullopt, "cannot read " + path};
@@ -387,7 +418,7 @@ std::string render_config(const Config& c) {
         return ss.str();
     };
     std::ostringstream out;
-    out << "# wardend configuration (TOML). See README.md.\n"
+    out << "# wardend configuration (TOML). See wardend.conf(5).\n"
         << "state_dir = " << quoted(c.state_dir) << "\n"
         << "plugin_socket = " << quoted(c.plugin_socket) << "\n"
         << "# When OpenVPN drops privileges (user/group in server.conf), its plugin reconnects\n"

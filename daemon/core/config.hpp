@@ -138,6 +138,11 @@ struct ConfigResult {
 ConfigResult parse_config(std::string_view toml_text);
 ConfigResult load_config(const std::string& path);
 
+// Every key the parser accepts, dotted ("log_level", "vpn.remote", "instance.tun"), in
+// the order it reads them. Taken from the readers themselves (the manual's test compares
+// wardend.conf(5) with it).
+std::vector<std::string> config_keys();
+
 // Renders a config back to TOML (used by `wardend init`).
 std::string render_config(const Config& config);
 

@@ -86,16 +86,25 @@ expected="/etc/warden/wardend.conf:root:root:600
 /usr/share/doc/warden/README.md:root:root:644
 /usr/share/doc/warden/changelog.Debian.gz:root:root:644
 /usr/share/doc/warden/copyright:root:root:644
+/usr/share/doc/warden/manual:root:root:755
+/usr/share/doc/warden/manual/configuration.md:root:root:644
+/usr/share/man/man8/wardend.8.gz:root:root:644
+/usr/share/man/man8/wardenctl.8.gz:root:root:644
+/usr/share/man/man5/wardend.conf.5.gz:root:root:644
 /usr/share/lintian/overrides/warden:root:root:644
 /etc/warden:root:root:755"
 while IFS=: read -r path owner group mode; do
   actual=$(stat -c '%U:%G:%a' "$path" 2>/dev/null) || e2e_fail "missing: $path"
   [ "$actual" = "$owner:$group:$mode" ] || e2e_fail "$path is $actual, expected $owner:$group:$mode"
 done <<<"$expected"
-# Every file the package lists is one of those (or a man page), and root owns everything.
+# Every file the package lists is one of those (or a page of the manual, 0644), and root
+# owns everything.
 while IFS= read -r path; do
   [ -d "$path" ] && { [ "$(stat -c %U:%G "$path")" = root:root ] || e2e_fail "$path not root's"; continue; }
-  case "$path" in /usr/share/man/man[58]/*.gz) continue ;; esac
+  case "$path" in /usr/share/doc/warden/manual/*.md)
+    [ "$(stat -c %U:%G:%a "$path")" = root:root:644 ] || e2e_fail "$path not root:root:644"
+    continue ;;
+  esac
   grep -q "^$path:" <<<"$expected" || e2e_fail "unexpected file in the package: $path"
 done < <(dpkg -L warden)
 dpkg-query -W -f='${Conffiles}' warden | grep -q "^ /etc/warden/wardend.conf " || e2e_fail "wardend.conf is not a conffile"
@@ -107,7 +116,7 @@ getent group warden-admin >/dev/null && getent group warden-view >/dev/null || e
 [ "$(stat -c '%U:%G:%a' /run/warden 2>/dev/null)" = root:root:755 ] || e2e_fail "/run/warden not made 0755 by tmpfiles"
 grep -q "device" /usr/share/bash-completion/completions/wardenctl && bash -n /usr/share/bash-completion/completions/wardenctl ||
   e2e_fail "bash completion lacks the commands"
-e2e_pass "every file's path, owner and mode; conffile, Depends, groups, /run/warden"
+e2e_pass "every file's path, owner and mode; conffile, Depends, groups, /run/warden, man pages"
 
 # Before init: the packaged default is refused, with what to do.
 rc=0; wardend --check-config >"$E2E_DIR/check.out" 2>&1 || rc=$?
