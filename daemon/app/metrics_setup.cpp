@@ -18,10 +18,10 @@ constexpr std::array kDeviceStates = {store::DeviceState::Offline, store::Device
 // non-zero breaks rate() and alerts on absent().
 std::vector<std::pair<std::string, std::uint64_t>> devices_by_state(store::Store& store) {
     std::array<std::uint64_t, kDeviceStates.size()> counts{};
-    for (const auto& device : store.list_devices()) {
-        const auto it = std::find(kDeviceStates.begin(), kDeviceStates.end(), device.state);
+    for (const auto& [state, count] : store.device_state_counts()) {
+        const auto it = std::find(kDeviceStates.begin(), kDeviceStates.end(), state);
         if (it != kDeviceStates.end())
-            ++counts[static_cast<std::size_t>(it - kDeviceStates.begin())];
+            counts[static_cast<std::size_t>(it - kDeviceStates.begin())] += count;
     }
     std::vector<std::pair<std::string, std::uint64_t>> out;
     for (std::size_t i = 0; i < kDeviceStates.size(); ++i)

@@ -116,9 +116,12 @@ e2e_wait_for "[ \"\$(promql '$deny')\" != '' ] && [ \"\$(promql '$deny')\" -ge 1
   e2e_fail "PromQL $deny = '$(promql "$deny")', expected >= 1"
 e2e_wait_for "[ \"\$(promql 'warden_sessions')\" = 1 ]" 20 ||
   e2e_fail "PromQL warden_sessions = '$(promql warden_sessions)', expected 1"
+# From the store, read at most every 5 s.
+e2e_wait_for "[ \"\$(promql 'warden_devices{state=\"online\"}')\" = 1 ]" 20 ||
+  e2e_fail "PromQL warden_devices{state=\"online\"} = '$(promql 'warden_devices{state="online"}')', expected 1"
 count=$(promql 'warden_verdict_duration_seconds_count')
 [ -n "$count" ] && [ "$count" -ge 2 ] || e2e_fail "verdict latency histogram count is '$count'"
-e2e_pass "PromQL: allow=$(promql "$allow") deny[not_registered]=$(promql "$deny") sessions=1 latency count=$count"
+e2e_pass "PromQL: allow=$(promql "$allow") deny[not_registered]=$(promql "$deny") sessions=1 devices[online]=1 latency count=$count"
 
 # 5. promtool finds no problem in the exposition; it is served as Prometheus text.
 ip netns exec "$W_NS_SRV" curl -sf -D "$E2E_DIR/headers" -o "$E2E_DIR/scrape.txt" \
