@@ -15,6 +15,7 @@
 #include "daemon/app/license_watch.hpp"
 #include "daemon/app/mail_setup.hpp"
 #include "daemon/app/managed_sessions.hpp"
+#include "daemon/app/metrics_setup.hpp"
 #include "daemon/app/release_watch.hpp"
 #include "daemon/app/route_worker.hpp"
 #include "daemon/app/systemd_notifier.hpp"
@@ -151,6 +152,7 @@ class Daemon {
         }
         if (config_.mail.enabled && !start_mail()) return 1;
         if (!start_http(io_, config_.http, tr_.port(), http_)) return 1;
+        if (!start_metrics(io_, config_.metrics, metrics_sources(), metrics_)) return 1;
         auth_.refresh();  // the verdict index, before the first verdict
         availability_.start(!config_.instances.empty());
         plugin_server_.start();
@@ -177,6 +179,27 @@ class Daemon {
     }
 
   private:
+    MetricsSources metrics_sources() {
+        MetricsSources m;
+        m.verdicts = [this] { return plugin_server_.stats(); };
+        m.logins = [this] { return auth_.login_counts(); };
+        m.sessions = [this] { return std::uint64_t{table_.size()}; };
+        m.plugin_connections = [this] { return std::uint64_t{plugin_server_.connection_count()}; };
+        m.firewall = [this] {
+            if (!firewall_) return std::optional<core::FirewallMetrics>();
+            const auto h = firewall_->health();
+            return std::optional(core::FirewallMetrics{h.applies, h.apply_failures, h.apply_seconds,
+                                                       h.last_apply, h.repairs,
+                                                       h.state != firewall::Health::State::Ok});
+        };
+        m.crl = [this] { return crl_watch_.status(); };
+        m.store = store_.get();
+        m.authority = &authority_;
+        m.mail_enabled = config_.mail.enabled;
+        m.started_at = clock_.now();
+        return m;
+    }
+
     // Availability alerts hear of every state change after the verdict's reply (posted:
     // a recovery alert writes to the store), and of what OpenVPN lists once its
     // management interface is up (the state rebuilt after a restart).
@@ -323,6 +346,7 @@ class Daemon {
         crl_watch_.stop();
         if (mail_) mail_->stop();
         if (http_) http_->stop();
+        if (metrics_) metrics_->stop();
         if (firewall_ && config_.firewall.remove_on_stop) firewall_->remove();
     }
 
@@ -342,8 +366,9 @@ class Daemon {
     ReleaseWatch releases_;
     control::Registry registry_;
     control::Services services_;
-    std::unique_ptr<mail::MailQueue> mail_;   // [mail] enabled only
-    std::unique_ptr<http::HttpServer> http_;  // [http] listen set only
+    std::unique_ptr<mail::MailQueue> mail_;      // [mail] enabled only
+    std::unique_ptr<http::HttpServer> http_;     // [http] listen set only
+    std::unique_ptr<http::HttpServer> metrics_;  // [metrics] listen set only
     AvailabilityWatch availability_{io_, *store_, config_, clock_, services_.mail};
     std::unique_ptr<firewall::NftApplier> nft_;
     std::unique_ptr<firewall::FlowCutter> conntrack_;

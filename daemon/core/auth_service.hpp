@@ -57,6 +57,7 @@ class AuthService final : public PluginRequests {
     // Until the first call the index is built at the first verdict.
     void refresh(unsigned parts = VerdictIndex::kAll);
     const VerdictIndex& index() const { return index_; }
+    const LoginCounts& login_counts() const { return login_.counts(); }
     // Login writes wait for after_replies() (LoginService::write_after_reply); the daemon's
     // mode. `started_at` arms the TOTP replay guard's crash rule.
     void write_logins_after_reply(std::int64_t started_at) { login_.write_after_reply(started_at); }

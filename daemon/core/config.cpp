@@ -214,6 +214,18 @@ void read_http(TableReader& top, HttpConfig& h, std::string& error) {
     if (error.empty()) check_http(r, h);
 }
 
+void read_metrics(TableReader& top, MetricsConfig& m, std::string& error) {
+    const toml::node* node = top.take("metrics");
+    if (!node) return;
+    const toml::table* t = node->as_table();
+    if (!t) return top.fail("metrics", "expected a table");
+    TableReader r(*t, "metrics.", error);
+    r.text("listen", m.listen);
+    r.reject_unknown();
+    if (error.empty())
+        if (auto why = http_listen_error(m.listen)) r.fail("listen", *why);
+}
+
 // An IPv4 or IPv6 address as curl takes it for a host (IPv6 without brackets).
 bool ip_literal(const std::string& host) {
     return host.find_first_not_of("0123456789abcdefABCDEF:.") == std::string::npos;
@@ -370,6 +382,7 @@ ConfigResult parse_config(std::string_view text) {
     read_auth(r, c.auth, error);
     read_firewall(r, c, error);
     read_http(r, c.http, error);
+    read_metrics(r, c.metrics, error);
     read_mail(r, c.mail, error);
     read_monitor(r, c.monitor, error);
     read_enroll(r, c.enroll, error);
@@ -462,6 +475,10 @@ std::string render_config(const Config& c) {
         << "[enroll]\n# min_client_version = \"2.5\"\nmax_pending = " << c.enroll.max_pending
         << "\n";
     render_http(out, c.http, quoted);
+    out << "\n# Prometheus metrics at http://LISTEN/metrics (\"off\": none). Plain HTTP, no "
+           "login:\n"
+        << "# listen on loopback or a management network only, e.g. \"127.0.0.1:9487\".\n"
+        << "[metrics]\nlisten = " << quoted(c.metrics.listen) << "\n";
     for (const auto& inst : c.instances) {
         out << "\n[[instance]]\nname = " << quoted(inst.name)
             << "\nmanagement = " << quoted(inst.management_socket) << "\n";

@@ -48,6 +48,13 @@ struct HttpConfig {
     std::string trusted_proxy;
 };
 
+// [metrics]: Prometheus text format at http://LISTEN/metrics (issue 12). Off unless set:
+// the page is plain HTTP without login, so where it listens is the operator's choice
+// (loopback or a management network), never a default that may face the VPN or the web.
+struct MetricsConfig {
+    std::string listen = "off";  // "" or "off": none; else as [http] listen
+};
+
 // [mail]: outgoing e-mail through an SMTP relay (issue 10). The password is not here: it
 // is read from password_file when wardend starts.
 struct MailConfig {
@@ -118,6 +125,7 @@ struct Config {
     AuthConfig auth;
     FirewallConfig firewall;
     HttpConfig http;
+    MetricsConfig metrics;
     MailConfig mail;
     MonitorConfig monitor;
     TrConfig tr;

@@ -87,6 +87,7 @@ const std::vector<Key>& keys() {
                     h.trusted_proxy;
          },
          {}},
+        {"metrics.listen", [](const Config& c) { return c.metrics.listen; }, {}},
         {"tr.resend_interval", [](const Config& c) { return num(c.tr.resend_interval); }, {}},
         {"monitor.offline_after", [](const Config& c) { return num(c.monitor.offline_after); }, {}},
         {"enroll",

@@ -59,6 +59,8 @@ Verdict LoginService::check_auth(const AuthRequest& request, Verdict v, std::int
     const LoginFacts facts = load(device, session_id, now);
     const LoginAttempt attempt{request.username, request.password.view(), request.session_state};
     LoginOutcome out = evaluate_login(device, facts, attempt, policy_, now);
+    if (out.event != LoginEvent::None) ++counts_.failures;
+    if (out.event == LoginEvent::Locked) ++counts_.locks;
     if (!apply(device, out, session_id, now)) {
         out = {};
         out.reason = "login failed";

@@ -36,6 +36,13 @@
 
 namespace warden::core {
 
+// Failed logins that counted toward a lock, and the locks they set, since start
+// (Prometheus metrics).
+struct LoginCounts {
+    std::uint64_t failures = 0;
+    std::uint64_t locks = 0;
+};
+
 class LoginService {
   public:
     // Who needs credentials comes from `index` (kept current by AuthService::refresh);
@@ -60,6 +67,7 @@ class LoginService {
     void forget(const std::string& instance, const std::string& address);
 
     const LoginPolicy& policy() const { return policy_; }
+    const LoginCounts& counts() const { return counts_; }
 
   private:
     struct Checked {
@@ -97,6 +105,7 @@ class LoginService {
     PasswordCache passwords_;
     std::optional<ReplayGuard> guard_;  // set by write_after_reply()
     std::vector<PendingWrite> pending_;
+    LoginCounts counts_;
 };
 
 }  // namespace warden::core

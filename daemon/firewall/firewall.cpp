@@ -94,10 +94,12 @@ RefreshResult Firewall::apply(Ruleset next) {
     if (applied_) delta = applier_.apply_delta(*applied_, next);
     result.mode = delta ? RefreshResult::Mode::Delta : RefreshResult::Mode::Full;
     result.error = delta ? *delta : applier_.apply_full(next);
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        std::chrono::steady_clock::now() - started)
-                        .count();
+    const auto took = std::chrono::steady_clock::now() - started;
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(took).count();
+    ++health_.applies;
+    health_.apply_seconds += std::chrono::duration<double>(took).count();
     if (!result.ok()) {
+        ++health_.apply_failures;
         // The kernel kept the previous table; start from scratch next time (check() will).
         invalidate();
         if (health_.state != Health::State::Repairing) health_.state = Health::State::Failing;

@@ -35,6 +35,10 @@ struct Health {
     std::string last_error;       // the latest failure (kept after a recovery)
     std::size_t repairs = 0;      // tables found missing or altered and reloaded
     std::size_t flows_cut = 0;    // live flows deleted because a change denied them
+    // Every apply to the kernel (delta or full), failed ones too, and their total time
+    // (Prometheus metrics).
+    std::uint64_t applies = 0, apply_failures = 0;
+    double apply_seconds = 0;
 };
 const char* state_name(Health::State state);
 

@@ -93,13 +93,17 @@ class PluginConnection : public std::enable_shared_from_this<PluginConnection> {
         if (msg.type == wire::Type::Report) return on_report(msg);
         std::optional<wire::Message> reply;
         try {
-            reply = answer(server_.requests_, msg, instance_);
+            reply = answer(server_.counting_, msg, instance_);
         } catch (const std::exception& e) {
             log::error("plugin request failed", {{"instance", instance_}, {"error", e.what()}});
             reply = wire::Message(wire::Type::Error, msg.id);
             reply->set(std::string(protocol::field::reason), "internal error");
         }
         if (!reply) return;
+        if (reply->type == wire::Type::Error &&
+            (msg.type == wire::Type::Auth || msg.type == wire::Type::Connect))
+            server_.stats_.verdict_error(msg.type == wire::Type::Auth ? core::RequestKind::Auth
+                                                                      : core::RequestKind::Connect);
         const bool verdict = reply->type == wire::Type::Verdict || reply->type == wire::Type::Error;
         const auto read_at = verdict ? std::optional(read_at_) : std::nullopt;
         const auto delay = server_.options_.verdict_delay;

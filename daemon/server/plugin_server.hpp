@@ -29,6 +29,33 @@ using core::PluginRequests;
 
 class PluginConnection;
 
+// Forwards to the daemon's PluginRequests and counts each Auth and Connect verdict
+// (outcome, refusal class) into `stats`; prefetches are not verdicts and are not counted.
+class CountingRequests final : public PluginRequests {
+  public:
+    CountingRequests(PluginRequests& inner, core::VerdictStats& stats)
+        : inner_(inner), stats_(stats) {}
+    core::VerdictReply auth(const core::AuthRequest& request) override {
+        return counted(core::RequestKind::Auth, inner_.auth(request));
+    }
+    core::VerdictReply connect(const core::ConnectRequest& request) override {
+        return counted(core::RequestKind::Connect, inner_.connect(request));
+    }
+    void disconnect(const core::DisconnectRequest& request) override { inner_.disconnect(request); }
+    core::VerdictReply prefetch(const core::ConnectRequest& request) override {
+        return inner_.prefetch(request);
+    }
+    void after_replies() override { inner_.after_replies(); }
+
+  private:
+    core::VerdictReply counted(core::RequestKind kind, core::VerdictReply reply) {
+        stats_.verdict(kind, reply.allow, reply.reason);
+        return reply;
+    }
+    PluginRequests& inner_;
+    core::VerdictStats& stats_;
+};
+
 class PluginServer {
   public:
     struct Options {
@@ -71,6 +98,7 @@ class PluginServer {
     boost::asio::local::stream_protocol::acceptor acceptor_;
     std::set<std::shared_ptr<PluginConnection>> connections_;
     core::VerdictStats stats_;
+    CountingRequests counting_{requests_, stats_};  // after stats_
     bool after_replies_posted_ = false;
 };
 

@@ -187,6 +187,15 @@ class SqliteStore final : public Store {
         return static_cast<std::size_t>(s.int64(0));
     }
 
+    std::vector<std::pair<DeviceState, std::uint64_t>> device_state_counts() override {
+        Statement s(db_.get(), "SELECT state, COUNT(*) FROM devices GROUP BY state");
+        std::vector<std::pair<DeviceState, std::uint64_t>> out;
+        while (s.step())
+            if (const auto state = model::parse_device_state(s.text(0)))
+                out.emplace_back(*state, static_cast<std::uint64_t>(s.int64(1)));
+        return out;
+    }
+
     Outcome update_device(const Device& d) override {
         if (!group_exists(d.group))
             return Outcome::fail(Status::NotFound, "group: unknown group " + d.group);

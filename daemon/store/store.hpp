@@ -6,6 +6,7 @@
 // unexpected (I/O error, corrupt database) and are caught at the daemon's boundaries.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -93,6 +94,20 @@ class Store {
     virtual std::optional<Device> find_device(std::int64_t id) = 0;
     virtual std::vector<Device> list_devices() = 0;
     virtual std::size_t device_count() = 0;
+    // How many devices are in each stored state (metrics; states without devices left
+    // out). The SQLite store counts in SQL; this default lists every device.
+    virtual std::vector<std::pair<DeviceState, std::uint64_t>> device_state_counts() {
+        std::vector<std::pair<DeviceState, std::uint64_t>> out;
+        for (const auto& d : list_devices()) {
+            auto it = std::find_if(out.begin(), out.end(),
+                                   [&](const auto& p) { return p.first == d.state; });
+            if (it == out.end())
+                out.emplace_back(d.state, 1);
+            else
+                ++it->second;
+        }
+        return out;
+    }
     virtual Outcome update_device(const Device& device) = 0;
     // Only state and since: safe beside concurrent edits of the other columns.
     virtual void set_device_state(std::int64_t id, DeviceState state, std::int64_t since) = 0;

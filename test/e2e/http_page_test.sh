@@ -19,7 +19,7 @@ grep -q "^listen = .127.0.0.1:8088.$" "$conf" || e2e_fail "wardend init: listen 
 ns="e2e-wd-$$" # w_start_wardend's namespace
 e2e_make_ns "$ns"
 port=18088
-sed -i "s/^listen = .*/listen = \"127.0.0.1:$port\"/" "$conf"
+sed -i "/^\[http\]$/,/^\[/ s/^listen = .*/listen = \"127.0.0.1:$port\"/" "$conf" # [metrics] has a listen too
 
 # http METHOD PATH: "STATUS" on the first line, then the headers and the body.
 http() {
@@ -77,7 +77,7 @@ e2e_pass "pages served, token requests logged without the token"
 
 # 3. listen = "off": nothing listens.
 e2e_stop "$W_WARDEND_PID"
-sed -i 's/^listen = .*/listen = "off"/' "$conf"
+sed -i '/^\[http\]$/,/^\[/ s/^listen = .*/listen = "off"/' "$conf"
 w_start_wardend
 grep -q 'http off' "$E2E_DIR/wardend.log" || e2e_fail "wardend does not say the page is off"
 ip netns exec "$ns" python3 -c "

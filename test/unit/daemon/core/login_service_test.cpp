@@ -103,8 +103,12 @@ TEST_CASE("login service: five failures lock, the lock ends by the clock") {
     CHECK(f.store->login_state(f.device_id).locked_until == f.now + 300);
     REQUIRE_FALSE(f.actions().empty());
     CHECK(f.actions().back() == "login.locked");
+    // The metrics' counters: five failures, one lock.
+    CHECK(f.auth.login_counts().failures == 5);
+    CHECK(f.auth.login_counts().locks == 1);
     f.now += 299;
     CHECK(f.auth_with(f.code()) == "deny");
+    CHECK(f.auth.login_counts().failures == 5);  // refused while locked: no new failure
     f.now += 1;
     CHECK(f.auth_with(f.code()) == "allow");
     CHECK(f.store->login_state(f.device_id).locked_until == 0);

@@ -223,6 +223,10 @@ TEST_CASE("firewall sync: a failed refresh makes the firewall failing until a re
     CHECK(retried->ok());
     CHECK(retried->mode == RefreshResult::Mode::Full);
     CHECK(f.firewall.health().state == Health::State::Ok);
+    // The metrics' counters: four applies (ok, refused twice, ok), two refused.
+    CHECK(f.firewall.health().applies == 4);
+    CHECK(f.firewall.health().apply_failures == 2);
+    CHECK(f.firewall.health().apply_seconds > 0);
 }
 
 TEST_CASE("firewall sync: a table that cannot be reloaded stays 'repairing' until it is") {

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <future>
 #include <thread>
 
 #include "common/lock_guarded.hpp"
@@ -229,4 +230,33 @@ TEST_CASE("verdict delay postpones replies without blocking other work") {
     CHECK(elapsed >= std::chrono::milliseconds(100));
     CHECK(elapsed <
           std::chrono::milliseconds(180));  // delayed concurrently, not one after the other
+}
+
+TEST_CASE("plugin server counts each verdict by kind, outcome and refusal class (metrics)") {
+    Running r;
+    auto fd = connect_unix(r.path());
+    REQUIRE(fd);
+    // EchoRequests denies with the common name as the reason.
+    std::string burst = auth_frame(1, "certificate revoked") + auth_frame(2, "login failed") +
+                        auth_frame(3, "locked for another 4m") + auth_frame(4, "whatever");
+    // A malformed request (bad port) gets an Error reply: counted as an error.
+    burst += wire::encode(wire::Message(wire::Type::Auth, 5)
+                              .set("common_name", "x")
+                              .set("untrusted_ip", "192.0.2.5")
+                              .set("untrusted_port", "no-port"));
+    REQUIRE(send_all(fd.get(), burst, 64));
+    REQUIRE(read_messages(fd.get(), 5).size() == 5);
+    std::promise<core::VerdictCounts> counted;
+    boost::asio::post(r.io, [&] { counted.set_value(r.server.stats().counts()); });
+    const core::VerdictCounts c = counted.get_future().get();
+    const auto auth = static_cast<std::size_t>(core::RequestKind::Auth);
+    const auto of = [&](core::RefusalClass cls) {
+        return c.refused[auth][static_cast<std::size_t>(cls)];
+    };
+    CHECK(of(core::RefusalClass::Revoked) == 1);
+    CHECK(of(core::RefusalClass::LoginFailed) == 1);
+    CHECK(of(core::RefusalClass::Locked) == 1);
+    CHECK(of(core::RefusalClass::Other) == 1);
+    CHECK(c.allowed[auth] == 0);
+    CHECK(c.errors[auth] == 1);
 }
