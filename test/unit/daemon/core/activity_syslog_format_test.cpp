@@ -4,6 +4,9 @@
 
 #include <syslog.h>
 
+#include <utility>
+#include <vector>
+
 #include "daemon/core/activity_syslog_format.hpp"
 #include "daemon/core/config.hpp"
 #include "daemon/core/config_reload.hpp"
@@ -143,4 +146,51 @@ TEST_CASE("config [log]: every key is taken over by a reload") {
     CHECK(live.log.facility == "local1");
     CHECK(live.log.ident == "x");
     CHECK(live.log.syslog_socket == "/run/s");
+}
+
+namespace {
+
+// A SIEM's view: splits "activity k=v k=\"v\" ..." into fields, undoing the escapes.
+std::vector<std::pair<std::string, std::string>> parse_fields(const std::string& line) {
+    std::vector<std::pair<std::string, std::string>> out;
+    std::size_t i = line.find(' ') + 1;
+    while (i < line.size()) {
+        const std::size_t eq = line.find('=', i);
+        std::string key = line.substr(i, eq - i), value;
+        i = eq + 1;
+        if (line[i] != '"') {
+            const std::size_t end = std::min(line.find(' ', i), line.size());
+            value = line.substr(i, end - i);
+            i = end + 1;
+        } else {
+            for (++i; line[i] != '"'; ++i) {
+                if (line[i] != '\\') {
+                    value += line[i];
+                } else if (line[i + 1] == 'x') {
+                    value += static_cast<char>(std::stoi(line.substr(i + 2, 2), nullptr, 16));
+                    i += 3;
+                } else {
+                    value += line[++i];
+                }
+            }
+            i += 2;
+        }
+        out.emplace_back(std::move(key), std::move(value));
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("activity syslog: every byte in every value reads back as six fields") {
+    for (int b = 0; b < 256; ++b) {
+        const std::string nasty = std::string("a") + static_cast<char>(b) + "b \" x=\\";
+        const std::string line = activity_syslog_message(entry(nasty, nasty, nasty, nasty));
+        INFO("byte " << b);
+        for (char c : line) CHECK((static_cast<unsigned char>(c) >= 0x20 && c != 0x7f));
+        const auto fields = parse_fields(line);
+        REQUIRE(fields.size() == 6);
+        CHECK(fields[2] == std::make_pair(std::string("actor"), nasty));
+        CHECK(fields[5] == std::make_pair(std::string("details"), nasty));
+    }
 }
