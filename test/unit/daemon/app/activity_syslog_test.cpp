@@ -56,7 +56,7 @@ TEST_CASE("activity syslog: one RFC 3164 datagram per entry") {
     CHECK(std::regex_match(*got, line));
 }
 
-TEST_CASE("activity syslog: switched off, nothing is sent; a reload switches it on") {
+TEST_CASE("activity syslog: switched off, nothing is sent, a reload switches it on") {
     TempDir dir;
     const std::string path = dir.file("log.sock");
     UniqueFd receiver = bind_datagram(path);

@@ -67,7 +67,7 @@ TEST_CASE("store: rolled-back activity is never reported") {
     CHECK(heard.entries[0].action == "kept");
 }
 
-TEST_CASE("store: activity outside a transaction is reported at once; nested at the outer commit") {
+TEST_CASE("store: activity outside a transaction is reported at once, nested at the outer commit") {
     TempDir dir;
     auto store = open_fresh(dir);
     Heard heard;
