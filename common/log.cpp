@@ -26,13 +26,19 @@ std::string_view level_name(Level level) {
     return "info";
 }
 
+bool is_control(char c) {
+    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+}
+
 bool needs_quotes(std::string_view v) {
     if (v.empty()) return true;
     for (char c : v) {
-        if (c == ' ' || c == '"' || c == '=' || static_cast<unsigned char>(c) < 0x20) return true;
+        if (c == ' ' || c == '"' || c == '=' || c == '\\' || is_control(c)) return true;
     }
     return false;
 }
+
+}  // namespace
 
 void append_value(std::string& out, std::string_view v) {
     if (!needs_quotes(v)) {
@@ -44,7 +50,7 @@ void append_value(std::string& out, std::string_view v) {
         if (c == '"' || c == '\\') {
             out.push_back('\\');
             out.push_back(c);
-        } else if (static_cast<unsigned char>(c) < 0x20) {
+        } else if (is_control(c)) {
             out.append("\\x");
             const char* hex = "0123456789abcdef";
             out.push_back(hex[(c >> 4) & 0xf]);
@@ -55,8 +61,6 @@ void append_value(std::string& out, std::string_view v) {
     }
     out.push_back('"');
 }
-
-}  // namespace
 
 void set_min_level(Level level) {
     g_min_level = level;

@@ -17,6 +17,10 @@ void set_min_level(Level level);
 void set_prefix(std::string_view prefix);  // e.g. "warden-plugin"
 void event(Level level, std::string_view message, std::initializer_list<Field> fields = {});
 
+// Appends `v` as a field value: bare when it is plain, else in double quotes with `"` and
+// `\` escaped and control bytes as \xNN, so a value never forges a field or a line.
+void append_value(std::string& out, std::string_view v);
+
 // Formats a line without writing it (exposed for tests).
 std::string format(Level level, std::string_view message, std::initializer_list<Field> fields);
 

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "common/log.hpp"
+#include "daemon/app/activity_syslog.hpp"
 #include "daemon/app/availability_watch.hpp"
 #include "daemon/app/batch_writer.hpp"
 #include "daemon/app/config_reloader.hpp"
@@ -54,8 +55,9 @@ class Daemon {
            std::unique_ptr<store::Store> store, std::unique_ptr<store::Store> writer_store)
         : config_(config),
           reloader_(config, config_path),
-          store_(std::move(store)),
-          writer_(std::move(writer_store)),
+          activity_syslog_(config.log),
+          store_(activity_syslog_.watching(std::move(store))),
+          writer_(activity_syslog_.watching(std::move(writer_store))),
           authority_(config.pki_dir(), config.cert_days, config.crl_days),
           auth_(*store_, table_, core::VpnPool{config.pool, config.pool.first() + 1}, clock_,
                 {config.auth.max_failures, config.auth.lock_seconds, config.auth.token_lifetime}),
@@ -324,6 +326,7 @@ class Daemon {
             if (ec || stopping_) return;
             notifier_.reloading();
             const std::string error = reloader_.reload();
+            activity_syslog_.configure(config_.log);
             reload_note_ = error.empty() ? std::string() : "config reload failed: " + error;
             notifier_.ready();
             wait_for_reload();
@@ -352,7 +355,8 @@ class Daemon {
 
     asio::io_context io_;
     const core::Config& config_;
-    ConfigReloader reloader_;  // SIGHUP: takes the reloadable keys into config_
+    ConfigReloader reloader_;         // SIGHUP: takes the reloadable keys into config_
+    ActivitySyslog activity_syslog_;  // before the stores: they report to it until destroyed
     std::unique_ptr<store::Store> store_;
     BatchWriter writer_;
     control::Authority authority_;

@@ -8,6 +8,7 @@
 
 #include <toml++/toml.h>
 
+#include "daemon/core/activity_syslog_format.hpp"
 #include "daemon/core/duration.hpp"
 #include "daemon/core/http_settings.hpp"
 #include "daemon/mail/message.hpp"
@@ -315,6 +316,26 @@ void read_tr(TableReader& top, TrConfig& tr, std::string& error) {
     r.reject_unknown();
 }
 
+void read_log(TableReader& top, LogConfig& l, std::string& error) {
+    const toml::node* node = top.take("log");
+    if (!node) return;
+    const toml::table* t = node->as_table();
+    if (!t) return top.fail("log", "expected a table");
+    TableReader r(*t, "log.", error);
+    r.boolean("syslog", l.syslog);
+    r.text("facility", l.facility);
+    r.text("ident", l.ident);
+    r.text("syslog_socket", l.syslog_socket);
+    r.reject_unknown();
+    if (!error.empty()) return;
+    if (!syslog_facility(l.facility))
+        return r.fail("facility", "expected auth, authpriv, daemon, user or local0..local7");
+    if (!syslog_ident_valid(l.ident))
+        return r.fail("ident", "expected 1-32 letters, digits, '.', '_' or '-'");
+    if (l.syslog_socket.empty() || l.syslog_socket.front() != '/' || l.syslog_socket.size() > 107)
+        r.fail("syslog_socket", "expected an absolute path (at most 107 characters)");
+}
+
 // [devices] and [pki]: small tables of device-management settings.
 void read_device_settings(TableReader& top, Config& c, std::string& error) {
     if (const toml::node* node = top.take("devices"); node && error.empty()) {
@@ -375,6 +396,7 @@ ConfigResult parse_config(std::string_view text) {
     if (error.empty() && c.admin_idle_timeout < 1)
         r.fail("admin_idle_timeout", "expected a duration of at least 1s");
     r.text("log_level", c.log_level);
+    read_log(r, c.log, error);
     r.integer("management_poll_ms", c.management_poll_ms, 50, 60000);
     read_vpn(r, c, error);
     read_instances(r, c, error);
@@ -445,6 +467,12 @@ std::string render_config(const Config& c) {
         << "admin_max_connections_per_user = " << c.admin_max_connections_per_user << "\n"
         << "admin_idle_timeout = " << quoted(exact_duration(c.admin_idle_timeout)) << "\n"
         << "log_level = " << quoted(c.log_level) << "\n\n"
+        << "# The activity log (wardenctl log) also to syslog, one line per committed entry\n"
+        << "# (e.g. for a SIEM). authpriv lands in /var/log/auth.log (root and adm only).\n"
+        << "[log]\nsyslog = " << (c.log.syslog ? "true" : "false") << "\n"
+        << "facility = " << quoted(c.log.facility) << "\n"
+        << "ident = " << quoted(c.log.ident) << "\n"
+        << "syslog_socket = " << quoted(c.log.syslog_socket) << "\n\n"
         << "[vpn]\n"
         << "remote = " << quoted(c.remote) << "\n"
         << "port = " << c.port << "\n"

@@ -89,6 +89,15 @@ struct EnrollConfig {
     std::size_t max_pending = 1000;                   // pending certificates kept
 };
 
+// [log]: the activity log (wardenctl log) also to syslog, for a SIEM. The stderr log
+// level stays the top-level log_level key.
+struct LogConfig {
+    bool syslog = false;
+    std::string facility = "authpriv";  // security/audit events: auth.log, root-readable
+    std::string ident = "wardend";
+    std::string syslog_socket = "/dev/log";  // a local datagram socket (tests: their own)
+};
+
 struct Config {
     std::string state_dir = "/var/lib/warden";  // warden.db and pki/
     std::string plugin_socket = "/run/warden/plugin.sock";
@@ -106,6 +115,7 @@ struct Config {
     int admin_max_connections_per_user = 16;  // per uid, root included
     std::int64_t admin_idle_timeout = 30;     // seconds without a complete request
     std::string log_level = "info";
+    LogConfig log;  // [log]
 
     std::string remote;  // address clients connect to
     int port = 1194;

@@ -39,6 +39,15 @@ const std::vector<Key>& keys() {
         // Reloadable.
         {"log_level", [](const Config& c) { return c.log_level; },
          [](Config& l, const Config& f) { l.log_level = f.log_level; }},
+        // [log]: read by app/activity_syslog, which takes it over after each reload.
+        {"log.syslog", [](const Config& c) { return flag(c.log.syslog); },
+         [](Config& l, const Config& f) { l.log.syslog = f.log.syslog; }},
+        {"log.facility", [](const Config& c) { return c.log.facility; },
+         [](Config& l, const Config& f) { l.log.facility = f.log.facility; }},
+        {"log.ident", [](const Config& c) { return c.log.ident; },
+         [](Config& l, const Config& f) { l.log.ident = f.log.ident; }},
+        {"log.syslog_socket", [](const Config& c) { return c.log.syslog_socket; },
+         [](Config& l, const Config& f) { l.log.syslog_socket = f.log.syslog_socket; }},
         {"vpn.remote", [](const Config& c) { return c.remote; },
          [](Config& l, const Config& f) { l.remote = f.remote; }},
         {"vpn.port", [](const Config& c) { return num(c.port); },

@@ -19,7 +19,8 @@ struct ReloadPlan {
 
 // The keys a reload takes over. Each is read where it is used, on the event loop, so
 // replacing it between two commands is enough:
-//   log_level; [vpn] remote, port, proto (exported profiles; server.conf is the
+//   log_level; [log] syslog, facility, ident, syslog_socket (app/activity_syslog takes
+//   them after the reload); [vpn] remote, port, proto (exported profiles; server.conf is the
 //   operator's to change); [auth] otp_ttl, static_challenge; [devices] default_code;
 //   [pki] expiry_warning_days.
 const std::vector<std::string_view>& reloadable_keys();

@@ -153,6 +153,12 @@ class Store {
 
     // Logs.
     virtual void log_activity(const ActivityEntry& entry) = 0;
+    // Called with each activity entry (its id set) once it is committed: when the outermost
+    // transaction that wrote it commits, or at once when written outside a transaction;
+    // never for a rolled-back one. Runs on the committing thread; must not throw (an
+    // exception is dropped: the change is committed already). One listener; {} removes it.
+    using ActivityListener = std::function<void(const ActivityEntry&)>;
+    virtual void on_committed_activity(ActivityListener listener) = 0;
     virtual std::vector<ActivityEntry> activity(std::int64_t since, std::size_t limit) = 0;
     virtual void log_connection(const ConnectionEntry& entry) = 0;
     virtual std::vector<ConnectionEntry> connections(std::optional<std::int64_t> device_id,

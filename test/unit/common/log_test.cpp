@@ -15,3 +15,14 @@ TEST_CASE("log lines are message plus key=value fields, quoted when needed") {
           "error x v=\"a\\x0ab\\\"c\"\n");
     CHECK(log::format(log::Level::Info, "x", {{"v", ""}}) == "info x v=\"\"\n");
 }
+
+TEST_CASE("log values with a backslash or DEL are quoted and escaped") {
+    log::set_prefix("");
+    // Bare, `a\` would leave a parser that reads escapes a backslash before the next field.
+    CHECK(log::format(log::Level::Info, "x", {{"v", "a\\"}, {"w", "1"}}) ==
+          "info x v=\"a\\\\\" w=1\n");
+    CHECK(log::format(log::Level::Info, "x", {{"v", "a\x7f"}}) == "info x v=\"a\\x7f\"\n");
+    std::string out;
+    log::append_value(out, "plain");
+    CHECK(out == "plain");
+}

@@ -118,8 +118,9 @@ offline_after = "10m"
 
 TEST_CASE("reloadable_keys lists exactly the keys a reload takes over") {
     const auto& keys = reloadable_keys();
-    CHECK(keys.size() == 8);
+    CHECK(keys.size() == 12);
     CHECK(std::find(keys.begin(), keys.end(), "log_level") != keys.end());
+    CHECK(std::find(keys.begin(), keys.end(), "log.syslog") != keys.end());
     CHECK(std::find(keys.begin(), keys.end(), "state_dir") == keys.end());
 }
 
