@@ -126,8 +126,12 @@ class FakeDaemon {
             },
             timeout);
     }
+    // Replies sent so far. A reply that is being sent counts once send() returned: this
+    // waits (bounded) for it, so a count taken before a new message is never short by a
+    // reply still on its way (wait_sent(before + 1) would then be met by that one).
     std::size_t sent_replies() const {
-        std::lock_guard lock(mutex_);
+        std::unique_lock lock(mutex_);
+        cv_.wait_for(lock, std::chrono::seconds(5), [&] { return sending_ == 0; });
         return sent_;
     }
     bool wait_sent(std::size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
@@ -215,6 +219,7 @@ class FakeDaemon {
             for (auto it = scheduled_.begin(); it != scheduled_.end();) {
                 if (it->at <= now) {
                     due.push_back(std::move(it->bytes));
+                    ++sending_;
                     it = scheduled_.erase(it);
                 } else {
                     ++it;
@@ -225,6 +230,7 @@ class FakeDaemon {
             if (client_) ::send(client_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
             std::lock_guard lock(mutex_);
             ++sent_;
+            --sending_;
         }
         if (!due.empty()) cv_.notify_all();
     }
@@ -233,7 +239,7 @@ class FakeDaemon {
     UniqueFd listen_, client_, stop_r_, stop_w_;
     std::thread thread_;
     mutable std::mutex mutex_;
-    std::condition_variable cv_;
+    mutable std::condition_variable cv_;
     bool stopping_ = false;
     bool reading_ = true;
     bool drop_client_ = false;
@@ -241,6 +247,7 @@ class FakeDaemon {
     std::vector<wire::Message> received_;
     std::vector<Scheduled> scheduled_;
     std::size_t sent_ = 0;
+    std::size_t sending_ = 0;  // taken from scheduled_, send() not yet returned
 };
 
 inline wire::Message verdict(std::uint32_t id, bool allow, std::string reason = {},
