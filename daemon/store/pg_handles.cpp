@@ -79,8 +79,8 @@ Result Connection::exec(std::string_view sql, std::initializer_list<Param> param
     values.reserve(params.size());
     for (const auto& p : params) values.push_back(p.c_str());
     const std::string text(sql);
-    return checked(PQexecParams(conn_.get(), text.c_str(), static_cast<int>(values.size()),
-                                nullptr, values.data(), nullptr, nullptr, 0),
+    return checked(PQexecParams(conn_.get(), text.c_str(), static_cast<int>(values.size()), nullptr,
+                                values.data(), nullptr, nullptr, 0),
                    sql);
 }
 

@@ -37,22 +37,8 @@ PY
 }
 
 # 1. The address is taken: wardend does not start, and says why.
-e2e_start_bg "$ns" "$E2E_DIR/blocker.log" python3 -c "
-import signal, socket
-s = socket.socket()
-s.bind(('127.0.0.1', $port))
-s.listen()
-print('ready', flush=True)
-signal.pause()"
-blocker=$E2E_PID
-e2e_wait_for_log "$E2E_DIR/blocker.log" '^ready$' 10 "$blocker" || e2e_fail "the blocker did not listen"
-rc=0
-timeout 30 ip netns exec "$ns" "$WARDEND" --config "$conf" >"$E2E_DIR/refused.log" 2>&1 || rc=$?
-[ "$rc" = 1 ] || e2e_fail "wardend exited $rc with the page's address taken, expected 1"
-grep -q "wardend not started: the confirmation page cannot listen listen=127.0.0.1:$port" \
-  "$E2E_DIR/refused.log" || e2e_fail "no clear refusal line: $(tail -3 "$E2E_DIR/refused.log")"
-grep -q 'wardend ready' "$E2E_DIR/refused.log" && e2e_fail "wardend said ready anyway"
-e2e_stop "$blocker"
+w_refused_while_port_taken "$ns" "$port" "$conf" \
+  "wardend not started: the confirmation page cannot listen listen=127.0.0.1:$port"
 e2e_pass "an address in use stops wardend with a clear line"
 
 # 2. Served: the home page, a guessed token (GET and POST), nothing else.

@@ -96,6 +96,29 @@ w_serial() {
 # (server.conf's `crl-verify DIR dir` names it in decimal).
 w_revoked_file() { echo "$W_STATE/pki/revoked/$(python3 -c "print(int('$1', 16))")"; }
 
+# wardend must refuse to start while 127.0.0.1:PORT in namespace NS is taken, with
+# `expected` on a line of its output and no "wardend ready": one listener wardend did not
+# open holds the port meanwhile. Usage: w_refused_while_port_taken NS PORT CONF EXPECTED
+w_refused_while_port_taken() {
+  local ns="$1" port="$2" conf="$3" expected="$4" rc=0
+  e2e_start_bg "$ns" "$E2E_DIR/blocker.log" python3 -c "
+import signal, socket
+s = socket.socket()
+s.bind(('127.0.0.1', $port))
+s.listen()
+print('ready', flush=True)
+signal.pause()"
+  local blocker=$E2E_PID
+  e2e_wait_for_log "$E2E_DIR/blocker.log" '^ready$' 10 "$blocker" || e2e_fail "the blocker did not listen"
+  timeout 30 ip netns exec "$ns" "$WARDEND" --config "$conf" >"$E2E_DIR/refused.log" 2>&1 || rc=$?
+  [ "$rc" = 1 ] || e2e_fail "wardend exited $rc with 127.0.0.1:$port taken, expected 1"
+  grep -qF "$expected" "$E2E_DIR/refused.log" ||
+    e2e_fail "no clear refusal line: $(tail -3 "$E2E_DIR/refused.log")"
+  grep -q 'wardend ready' "$E2E_DIR/refused.log" && e2e_fail "wardend said ready anyway"
+  e2e_stop "$blocker"
+}
+
+
 # --- a real SMTP server for mail tests (issue 10) -----------------------------------------
 # w_start_smtp [PORT]: test/unit/daemon/mail/smtp_server.py (aiosmtpd: STARTTLS and login
 # required, user "warden", password in $W_STATE/smtp.password) in wardend's namespace
