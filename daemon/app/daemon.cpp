@@ -2,6 +2,8 @@
 
 #include <boost/asio.hpp>
 
+#include <malloc.h>
+
 #include <csignal>
 #include <set>
 
@@ -165,6 +167,10 @@ class Daemon {
         schedule_flush();
         sync_routes();
         if (firewall_) schedule_firewall_check();
+        // Start-up read every device more than once (the index, the availability watch,
+        // routes); hand the freed pages back so RSS is what wardend keeps (100 000
+        // devices: 91 MB without this, 57 MB with it; bench/RESULTS.md).
+        ::malloc_trim(0);
         signals_.async_wait([this](auto ec, int signo) {
             if (ec) return;
             log::info("wardend stopping", {{"signal", std::to_string(signo)}});
