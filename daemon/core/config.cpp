@@ -306,6 +306,27 @@ void read_enroll(TableReader& top, EnrollConfig& e, std::string& error) {
     if (!e.min_client_version) r.fail("min_client_version", "expected a version like 2.5 or 2.6.8");
 }
 
+void read_store(TableReader& top, StoreConfig& st, std::string& error) {
+    const toml::node* node = top.take("store");
+    if (!node) return;
+    const toml::table* t = node->as_table();
+    if (!t) return top.fail("store", "expected a table");
+    TableReader r(*t, "store.", error);
+    std::string backend = st.backend == StoreConfig::Backend::Sqlite ? "sqlite" : "postgresql";
+    r.text("backend", backend);
+    r.text("url", st.url);
+    r.reject_unknown();
+    if (!error.empty()) return;
+    if (backend == "sqlite")
+        st.backend = StoreConfig::Backend::Sqlite;
+    else if (backend == "postgresql")
+        st.backend = StoreConfig::Backend::Postgresql;
+    else
+        return r.fail("backend", "expected \"sqlite\" or \"postgresql\"");
+    if (st.backend == StoreConfig::Backend::Postgresql && st.url.empty())
+        r.fail("url", "required with backend = \"postgresql\" (a libpq connection string)");
+}
+
 void read_tr(TableReader& top, TrConfig& tr, std::string& error) {
     const toml::node* node = top.take("tr");
     if (!node) return;
@@ -408,6 +429,7 @@ ConfigResult parse_config(std::string_view text) {
     read_mail(r, c.mail, error);
     read_monitor(r, c.monitor, error);
     read_enroll(r, c.enroll, error);
+    read_store(r, c.store, error);
     read_tr(r, c.tr, error);
     if (const toml::node* testing = r.take("testing"); testing && error.empty()) {
         if (const toml::table* t = testing->as_table()) {
@@ -501,7 +523,13 @@ std::string render_config(const Config& c) {
         << "\n# Devices that bring their own certificate (wardenctl enroll/pending): clients\n"
         << "# older than min_client_version (their IV_VER) are refused with \"update required\".\n"
         << "[enroll]\n# min_client_version = \"2.5\"\nmax_pending = " << c.enroll.max_pending
+        << "\n"
+        << "\n# The state: sqlite (STATE_DIR/warden.db, one server) or one PostgreSQL database\n"
+        << "# shared by several servers (url: a libpq connection string; password in ~/.pgpass).\n"
+        << "[store]\nbackend = "
+        << quoted(c.store.backend == StoreConfig::Backend::Sqlite ? "sqlite" : "postgresql")
         << "\n";
+    if (!c.store.url.empty()) out << "url = " << quoted(c.store.url) << "\n";
     render_http(out, c.http, quoted);
     out << "\n# Prometheus metrics at http://LISTEN/metrics (\"off\": none). Plain HTTP, no "
            "login:\n"

@@ -89,6 +89,15 @@ struct EnrollConfig {
     std::size_t max_pending = 1000;                   // pending certificates kept
 };
 
+// [store]: where the state lives. sqlite (the default): STATE_DIR/warden.db, one node.
+// postgresql: one shared database for several nodes, reached by a libpq connection
+// string (a password belongs in ~/.pgpass or PGPASSFILE, not in this file).
+struct StoreConfig {
+    enum class Backend { Sqlite, Postgresql };
+    Backend backend = Backend::Sqlite;
+    std::string url;  // libpq key=value or postgresql:// URI; required for postgresql
+};
+
 // [log]: the activity log (wardenctl log) also to syslog, for a SIEM. The stderr log
 // level stays the top-level log_level key.
 struct LogConfig {
@@ -136,6 +145,7 @@ struct Config {
     FirewallConfig firewall;
     HttpConfig http;
     MetricsConfig metrics;
+    StoreConfig store;
     MailConfig mail;
     MonitorConfig monitor;
     TrConfig tr;

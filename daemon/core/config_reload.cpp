@@ -106,6 +106,13 @@ const std::vector<Key>& keys() {
                     num(static_cast<std::int64_t>(c.enroll.max_pending));
          },
          {}},
+        {"store",
+         [](const Config& c) {
+             return std::string(c.store.backend == StoreConfig::Backend::Sqlite ? "sqlite"
+                                                                                : "postgresql") +
+                    "|" + c.store.url;
+         },
+         {}},
         {"testing",
          [](const Config& c) {
              return num(c.testing_verdict_delay_ms) + "|" + flag(c.testing_clock_control);
