@@ -89,11 +89,16 @@ Outcome set_license_seats(pg::Connection& conn, std::string_view name, std::int6
     auto license = find_license(conn, name);
     if (!license)
         return Outcome::fail(Status::NotFound, "license: unknown license " + std::string(name));
-    if (seats < license->used)
-        return Outcome::fail(Status::Invalid, "seats: " + std::to_string(license->used) +
-                                                  " devices hold a seat of " + license->name);
-    conn.exec("UPDATE licenses SET seats = $2 WHERE id = $1", {license->id, seats});
-    return Outcome::success();
+    // `used <= $2` in the UPDATE too: a seat another node takes meanwhile refuses the
+    // change here instead of failing the CHECK (an error would abort the transaction).
+    if (seats >= license->used &&
+        conn.exec("UPDATE licenses SET seats = $2 WHERE id = $1 AND used <= $2",
+                  {license->id, seats})
+                .affected() == 1)
+        return Outcome::success();
+    if (auto current = find_license(conn, name)) license = current;
+    return Outcome::fail(Status::Invalid, "seats: " + std::to_string(license->used) +
+                                              " devices hold a seat of " + license->name);
 }
 
 Outcome assign_license(pg::Connection& conn, std::int64_t device_id, std::string_view name,
