@@ -36,7 +36,7 @@ EnrollCa ca(const std::string& name, const std::string& fingerprint) {
 
 }  // namespace
 
-TEST_CASE("store: enrollment CAs are listed by name, unique by name and certificate") {
+TEST_CASE("store: enrollment CAs are listed by name, unique by name and certificate", "[pg-todo]") {
     TempDir dir;
     auto store = open_fresh(dir);
     REQUIRE(store->add_enroll_ca(ca("vendor", "FP1")).ok());
@@ -59,7 +59,8 @@ TEST_CASE("store: enrollment CAs are listed by name, unique by name and certific
     CHECK(store->pending_certs()[0].cert.fingerprint == "P2");
 }
 
-TEST_CASE("store: a pending certificate counts its attempts and keeps what it last showed") {
+TEST_CASE("store: a pending certificate counts its attempts and keeps what it last showed",
+          "[pg-todo]") {
     TempDir dir;
     auto store = open_fresh(dir);
     CHECK(store->note_pending(sighting("P1"), PendingState::Pending, 100, 10));
@@ -86,7 +87,7 @@ TEST_CASE("store: a pending certificate counts its attempts and keeps what it la
     CHECK_FALSE(store->find_pending("P1"));
 }
 
-TEST_CASE("store: the pending list is bounded, the oldest go first") {
+TEST_CASE("store: the pending list is bounded, the oldest go first", "[pg-todo]") {
     TempDir dir;
     auto store = open_fresh(dir);
     for (int i = 0; i < 5; ++i)
@@ -100,7 +101,8 @@ TEST_CASE("store: the pending list is bounded, the oldest go first") {
     CHECK(pending[2].cert.fingerprint == "P4");
 }
 
-TEST_CASE("store: a rejection replaces the pending row, counts attempts, can be cleared") {
+TEST_CASE("store: a rejection replaces the pending row, counts attempts, can be cleared",
+          "[pg-todo]") {
     TempDir dir;
     auto store = open_fresh(dir);
     store->note_pending(sighting("P1"), PendingState::Pending, 100, 10);
@@ -128,7 +130,7 @@ TEST_CASE("store: a rejection replaces the pending row, counts attempts, can be 
     CHECK(store->rejected_certs().empty());
 }
 
-TEST_CASE("store: an enrolled certificate names its CA and can be unbound") {
+TEST_CASE("store: an enrolled certificate names its CA and can be unbound", "[pg-todo]") {
     TempDir dir;
     auto store = open_fresh(dir);
     Device d;

@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "daemon/store/store.hpp"
-#include "support/unix_client.hpp"
+#include "store_fixture.hpp"
 
 using namespace warden::store;
 
@@ -16,7 +16,7 @@ struct Opened {
     std::unique_ptr<Store> store;
     std::int64_t id = 0;
     Opened() {
-        auto r = open_sqlite(dir.file("warden.db"));
+        auto r = warden::store::test::open_at(dir);
         REQUIRE(r.error.empty());
         store = std::move(r.store);
         id = add("alpha", 0x0a080002);
@@ -32,7 +32,7 @@ struct Opened {
 
 }  // namespace
 
-TEST_CASE("store: TOTP rows are put, found, replaced and deleted") {
+TEST_CASE("store: TOTP rows are put, found, replaced and deleted", "[pg-todo]") {
     Opened o;
     CHECK_FALSE(o.store->find_totp(o.id));
     Totp t;
@@ -59,7 +59,7 @@ TEST_CASE("store: TOTP rows are put, found, replaced and deleted") {
     CHECK_FALSE(o.store->login_requirements(o.id).totp_enforced);
 }
 
-TEST_CASE("store: the TOTP step only moves forward (replay guard)") {
+TEST_CASE("store: the TOTP step only moves forward (replay guard)", "[pg-todo]") {
     Opened o;
     Totp t;
     t.device_id = o.id;
@@ -73,7 +73,7 @@ TEST_CASE("store: the TOTP step only moves forward (replay guard)") {
     CHECK_FALSE(o.store->advance_totp_step(o.id + 99, 12));  // no such row
 }
 
-TEST_CASE("store: login state defaults, password and failures are independent") {
+TEST_CASE("store: login state defaults, password and failures are independent", "[pg-todo]") {
     Opened o;
     auto s = o.store->login_state(o.id);
     CHECK((s.password_hash.empty() && s.failures == 0 && s.locked_until == 0));
@@ -90,7 +90,7 @@ TEST_CASE("store: login state defaults, password and failures are independent") 
     CHECK_FALSE(o.store->login_requirements(o.id).password);
 }
 
-TEST_CASE("store: a group can require TOTP") {
+TEST_CASE("store: a group can require TOTP", "[pg-todo]") {
     Opened o;
     CHECK(o.store->group_requires_totp("default") == false);
     CHECK_FALSE(o.store->group_requires_totp("nope"));
@@ -100,7 +100,7 @@ TEST_CASE("store: a group can require TOTP") {
     CHECK(o.store->set_group_requires_totp("nope", true).status == Status::NotFound);
 }
 
-TEST_CASE("store: one-time codes are listed, used once before expiry, deleted") {
+TEST_CASE("store: one-time codes are listed, used once before expiry, deleted", "[pg-todo]") {
     Opened o;
     const auto beta = o.add("beta", 0x0a080003);
     OneTimeCode a{0, o.id, "", "h1", 100, 200, std::nullopt};
@@ -124,7 +124,7 @@ TEST_CASE("store: one-time codes are listed, used once before expiry, deleted") 
     CHECK(o.store->delete_one_time_code(b.id).status == Status::NotFound);
 }
 
-TEST_CASE("store: token sessions bind a session id to a device and expire") {
+TEST_CASE("store: token sessions bind a session id to a device and expire", "[pg-todo]") {
     Opened o;
     o.store->add_token_session("S1", o.id, 100, 0);
     CHECK(o.store->token_session_device("S1") == o.id);
@@ -136,7 +136,7 @@ TEST_CASE("store: token sessions bind a session id to a device and expire") {
     CHECK_FALSE(o.store->token_session_device("S2"));
 }
 
-TEST_CASE("store: two-factor rows go with their device") {
+TEST_CASE("store: two-factor rows go with their device", "[pg-todo]") {
     Opened o;
     Totp t;
     t.device_id = o.id;
@@ -153,7 +153,8 @@ TEST_CASE("store: two-factor rows go with their device") {
     CHECK_FALSE(o.store->token_session_device("S1"));
 }
 
-TEST_CASE("store: all_login_requirements lists exactly the devices that need something") {
+TEST_CASE("store: all_login_requirements lists exactly the devices that need something",
+          "[pg-todo]") {
     Opened o;
     const auto beta = o.add("beta", 0x0a080003);
     const auto gamma = o.add("gamma", 0x0a080004);
