@@ -79,9 +79,26 @@ Result Connection::exec(std::string_view sql, std::initializer_list<Param> param
     values.reserve(params.size());
     for (const auto& p : params) values.push_back(p.c_str());
     const std::string text(sql);
-    return checked(PQexecParams(conn_.get(), text.c_str(), static_cast<int>(values.size()),
-                                nullptr, values.data(), nullptr, nullptr, 0),
+    return checked(PQexecParams(conn_.get(), text.c_str(), static_cast<int>(values.size()), nullptr,
+                                values.data(), nullptr, nullptr, 0),
                    sql);
+}
+
+Result Connection::exec_guarded(std::string_view sql, std::initializer_list<Param> params) {
+    if (!in_transaction()) return exec(sql, params);
+    exec_script("SAVEPOINT warden_guard");
+    try {
+        Result result = exec(sql, params);
+        exec_script("RELEASE SAVEPOINT warden_guard");
+        return result;
+    } catch (const PgError&) {
+        exec_script("ROLLBACK TO SAVEPOINT warden_guard; RELEASE SAVEPOINT warden_guard");
+        throw;
+    }
+}
+
+bool Connection::in_transaction() const {
+    return PQtransactionStatus(conn_.get()) != PQTRANS_IDLE;
 }
 
 void Connection::exec_script(std::string_view sql) {

@@ -5,8 +5,6 @@
 // runs in a savepoint so the caller's transaction survives it.
 #include "daemon/store/pg_store_licenses.hpp"
 
-#include "daemon/store/pg_savepoint.hpp"
-
 namespace warden::store::pg_licenses {
 namespace {
 
@@ -110,8 +108,7 @@ Outcome assign_license(pg::Connection& conn, std::int64_t device_id, std::string
     const DeviceSeat current = seat_of(conn, device_id);
     if (current.license && current.license->id == license->id) return Outcome::success();
     try {
-        pg::exec_in_savepoint(
-            conn,
+        conn.exec_guarded(
             "INSERT INTO license_seats (device_id, license_id, since) VALUES ($1, $2, $3) "
             "ON CONFLICT (device_id) DO UPDATE SET license_id = excluded.license_id, "
             "since = excluded.since",

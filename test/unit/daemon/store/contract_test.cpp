@@ -1,13 +1,14 @@
-// The contract every Store implementation must pass. Add a factory to `stores()` when
-// a backend is added; every TEST_CASE runs against each.
+// The contract every Store implementation must pass. Each binary runs once per backend
+// (SQLite, and PostgreSQL as "<binary>[pg]: ..."): store_fixture.hpp picks it.
 #include <catch2/catch.hpp>
 
-#include "daemon/store/sqlite_handles.hpp"
 #include "daemon/store/store.hpp"
 #include "store_fixture.hpp"
 
 using namespace warden::store;
+using warden::store::test::open_at;
 using warden::store::test::open_fresh;
+using warden::store::test::raw_sql;
 using warden::store::test::TempDir;
 
 namespace {
@@ -215,7 +216,6 @@ TEST_CASE("store: logs keep activity and connections") {
 
 TEST_CASE("store: state survives reopening, a newer schema is refused") {
     TempDir dir;
-    const auto path = (dir.path / "warden.db").string();
     {
         auto store = open_fresh(dir);
         auto d = make_device("keep", 5);
@@ -227,13 +227,8 @@ TEST_CASE("store: state survives reopening, a newer schema is refused") {
         auto store = open_fresh(dir);
         CHECK(store->find_device("keep"));
     }
-    {
-        sqlite3* raw = nullptr;
-        REQUIRE(sqlite3_open(path.c_str(), &raw) == SQLITE_OK);
-        DbHandle db(raw);
-        exec(db.get(), "INSERT INTO schema_version VALUES (999, 0)");
-    }
-    auto result = open_sqlite(path);
+    raw_sql(dir, "INSERT INTO schema_version VALUES (999, 0)");
+    auto result = open_at(dir);
     CHECK_FALSE(result.store);
     CHECK(result.error.find("newer") != std::string::npos);
 }
@@ -321,7 +316,6 @@ TEST_CASE("store: certificates are listed in issue order, also within one second
 // written before them reads the same, and what is written now reads back in old builds.
 TEST_CASE("store: device state, addressing and connection events keep their stored text") {
     TempDir dir;
-    const auto path = (dir.path / "warden.db").string();
     {
         auto store = open_fresh(dir);
         auto router = make_device("router", 5);
@@ -335,21 +329,12 @@ TEST_CASE("store: device state, addressing and connection events keep their stor
         refused.event = ConnectionEvent::Refused;
         store->log_connection(refused);
     }
-    {
-        sqlite3* raw = nullptr;
-        REQUIRE(sqlite3_open(path.c_str(), &raw) == SQLITE_OK);
-        DbHandle db(raw);
-        Statement row(db.get(), "SELECT state, addressing FROM devices WHERE name = 'router'");
-        REQUIRE(row.step());
-        CHECK(row.text(0) == "online");
-        CHECK(row.text(1) == "netmap");
-        Statement event(db.get(), "SELECT event FROM connection_log");
-        REQUIRE(event.step());
-        CHECK(event.text(0) == "refused");
-        // As an older wardend left them.
-        exec(db.get(), "UPDATE devices SET state = 'deactivated', addressing = 'direct'");
-        exec(db.get(), "UPDATE connection_log SET event = 'disconnect'");
-    }
+    CHECK(raw_sql(dir, "SELECT state FROM devices WHERE name = 'router'") == "online");
+    CHECK(raw_sql(dir, "SELECT addressing FROM devices WHERE name = 'router'") == "netmap");
+    CHECK(raw_sql(dir, "SELECT event FROM connection_log") == "refused");
+    // As an older wardend left them.
+    raw_sql(dir, "UPDATE devices SET state = 'deactivated', addressing = 'direct'");
+    raw_sql(dir, "UPDATE connection_log SET event = 'disconnect'");
     auto store = open_fresh(dir);
     auto got = store->find_device("router");
     REQUIRE(got);

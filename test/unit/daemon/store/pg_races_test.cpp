@@ -1,107 +1,71 @@
 // Two nodes on one PostgreSQL database racing for the same single-use thing (issue 14):
 // a TOTP step, a one-time code, a TR token, the last seat of a license. Node A takes it
-// in an open transaction; node B asks for the same while A's row lock holds it back; A
-// commits; B must be refused. The test waits (bounded) until the server reports B waiting
-// on a lock, so B really asks while A's change is uncommitted. A read-then-write would not
-// wait there and would succeed after A's commit: both fail the test.
+// inside a transaction; node B (a second PgStore on the same database) asks for the same
+// while A's row lock holds it back; A commits; B must be refused. The test waits (bounded)
+// until the server reports B waiting on a lock, so B really asks while A's change is
+// uncommitted: a read-then-write would not wait there, or would succeed after A's commit.
 //
-// Needs the ctest fixture `pg` (WARDEN_TEST_PG_DIR/conninfo): every test case works in a
-// database of its own, created from schema/pg and dropped afterwards.
-#include <unistd.h>
-#include <catch2/catch.hpp>
-
-#include <atomic>
+// PostgreSQL only (fixture `pg`, WARDEN_TEST_STORE=postgresql: store_fixture.hpp).
 #include <chrono>
-#include <cstdlib>
-#include <fstream>
 #include <future>
 #include <thread>
 
-#include "daemon/store/migrations.hpp"
-#include "daemon/store/pg_handles.hpp"
-#include "daemon/store/pg_store_licenses.hpp"
-#include "daemon/store/pg_store_tr.hpp"
-#include "daemon/store/pg_store_two_factor.hpp"
+#include "store_fixture.hpp"
 
 using namespace warden::store;
+using warden::store::test::open_at;
+using warden::store::test::pg_conninfo;
+using warden::store::test::TempDir;
 
 namespace {
 
-std::string cluster_conninfo() {
-    const char* dir = std::getenv("WARDEN_TEST_PG_DIR");
-    REQUIRE(dir);
-    std::ifstream in(std::string(dir) + "/conninfo");
-    std::string line;
-    std::getline(in, line);
-    REQUIRE(!line.empty());
-    return line;
-}
+struct Nodes {
+    TempDir dir;
+    std::unique_ptr<Store> a = open(), b = open();
+    std::int64_t first = add("pc1", 0x0a080002), second = add("pc2", 0x0a080003);
 
-// A database of its own with every pg migration applied; dropped on destruction.
-class RaceDatabase {
-  public:
-    RaceDatabase()
-        : cluster_(cluster_conninfo()),
-          name_("warden_race_" + std::to_string(::getpid()) + "_" + std::to_string(++counter_)) {
-        auto admin_conn = admin();
-        admin_conn.exec_script("DROP DATABASE IF EXISTS " + name_);
-        admin_conn.exec_script("CREATE DATABASE " + name_);
-        auto conn = connect();
-        for (const auto& m : pg_migrations()) conn.exec_script(m.sql);
+    std::unique_ptr<Store> open() {
+        REQUIRE(warden::store::test::on_postgresql());
+        auto result = open_at(dir);
+        INFO(result.error);
+        REQUIRE(result.error.empty());
+        return std::move(result.store);
     }
-    ~RaceDatabase() {
-        try {
-            admin().exec_script("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
-        } catch (...) {
-        }
+    std::int64_t add(const std::string& name, std::uint32_t ip) {
+        Device d;
+        d.name = name;
+        d.vpn_ip = ip;
+        REQUIRE(a->add_device(d).ok());
+        return d.id;
     }
-    RaceDatabase(const RaceDatabase&) = delete;
-    RaceDatabase& operator=(const RaceDatabase&) = delete;
-
-    pg::Connection connect() const { return pg::Connection::open(cluster_ + " dbname=" + name_); }
-
-  private:
-    pg::Connection admin() const { return pg::Connection::open(cluster_); }
-
-    static inline std::atomic<int> counter_{0};
-    std::string cluster_;
-    std::string name_;
 };
 
-std::int64_t add_device(pg::Connection& conn, const std::string& name, int ip) {
-    return conn
-        .exec(
-            "INSERT INTO devices (name, type, group_id, vpn_ip, state_since, created_at) "
-            "SELECT $1, 'pc', id, $2, 1, 1 FROM groups WHERE name = 'default' RETURNING id",
-            {name, ip})
-        .int64(0, 0);
-}
-
-// Waits until the backend of `node` waits on a lock (bounded: 10 s).
-bool waits_on_lock(pg::Connection& observer, pg::Connection& node) {
-    const int pid = PQbackendPID(node.get());
+// Whether a session of this database waits on a lock, within 10 s.
+bool someone_waits_on_lock(const TempDir& dir) {
+    auto observer = pg::Connection::open(pg_conninfo(dir));
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (std::chrono::steady_clock::now() < deadline) {
         const auto r = observer.exec(
-            "SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'", {pid});
+            "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock'");
         if (!r.empty()) return true;
         std::this_thread::sleep_for(std::chrono::milliseconds(5));  // poll interval, bounded
     }
     return false;
 }
 
-// A (in a transaction) runs `take`, B runs `take_again` while A holds the lock, A commits;
-// returns what `take` and `take_again` returned.
-template <class TakeA, class TakeB>
-auto race(const RaceDatabase& db, TakeA take, TakeB take_again) {
-    auto a = db.connect();
-    auto b = db.connect();
-    auto observer = db.connect();
-    a.exec_script("BEGIN");
-    const auto first = take(a);
-    auto second = std::async(std::launch::async, [&] { return take_again(b); });
-    const bool blocked = waits_on_lock(observer, b);
-    a.exec_script("COMMIT");
+// A runs `take` in a transaction that stays open until B, running `take_again`, waits on
+// A's lock; then A commits. Returns both results.
+template <class Take, class TakeAgain>
+auto race(Nodes& nodes, Take take, TakeAgain take_again) {
+    decltype(take(*nodes.a)) first{};
+    std::future<decltype(take_again(*nodes.b))> second;
+    bool blocked = false;
+    nodes.a->transaction([&] {
+        first = take(*nodes.a);
+        second = std::async(std::launch::async, [&] { return take_again(*nodes.b); });
+        blocked = someone_waits_on_lock(nodes.dir);
+    });
     const auto second_result = second.get();
     CHECK(blocked);
     return std::make_pair(first, second_result);
@@ -110,84 +74,74 @@ auto race(const RaceDatabase& db, TakeA take, TakeB take_again) {
 }  // namespace
 
 TEST_CASE("pg races: one TOTP step is accepted on one node only") {
-    RaceDatabase db;
-    auto setup = db.connect();
-    const auto id = add_device(setup, "pc1", 1);
+    Nodes nodes;
     Totp totp;
-    totp.device_id = id;
+    totp.device_id = nodes.first;
     totp.secret = "JBSWY3DPEHPK3PXP";
     totp.enforced = true;
     totp.last_step = 10;
-    pg_two_factor::put_totp(setup, totp);
-    const auto [a, b] = race(
-        db, [&](pg::Connection& c) { return pg_two_factor::advance_totp_step(c, id, 11); },
-        [&](pg::Connection& c) { return pg_two_factor::advance_totp_step(c, id, 11); });
+    nodes.a->put_totp(totp);
+    const auto step = [&](Store& s) { return s.advance_totp_step(nodes.first, 11); };
+    const auto [a, b] = race(nodes, step, step);
     CHECK(a);
     CHECK_FALSE(b);
-    CHECK(pg_two_factor::find_totp(setup, id)->last_step == 11);
+    CHECK(nodes.b->find_totp(nodes.first)->last_step == 11);
 }
 
 TEST_CASE("pg races: a one-time code is used on one node only") {
-    RaceDatabase db;
-    auto setup = db.connect();
-    OneTimeCode code;
-    code.device_id = add_device(setup, "pc1", 1);
-    code.code_hash = "ab";
-    code.created_at = 100;
-    code.expires_at = 1000;
-    pg_two_factor::add_one_time_code(setup, code);
+    Nodes nodes;
+    OneTimeCode code{0, nodes.first, "", "ab", 100, 1000, std::nullopt};
+    nodes.a->add_one_time_code(code);
     const auto [a, b] = race(
-        db, [&](pg::Connection& c) { return pg_two_factor::use_one_time_code(c, code.id, 200); },
-        [&](pg::Connection& c) { return pg_two_factor::use_one_time_code(c, code.id, 201); });
+        nodes, [&](Store& s) { return s.use_one_time_code(code.id, 200); },
+        [&](Store& s) { return s.use_one_time_code(code.id, 201); });
     CHECK(a);
     CHECK_FALSE(b);
-    CHECK(pg_two_factor::one_time_codes(setup, std::nullopt)[0].used_at == 200);
+    CHECK(nodes.b->one_time_codes(nodes.first)[0].used_at == 200);
 }
 
 TEST_CASE("pg races: a TR token releases on one node only") {
-    RaceDatabase db;
-    auto setup = db.connect();
+    Nodes nodes;
     TrToken token;
-    token.device_id = add_device(setup, "pc1", 1);
+    token.device_id = nodes.first;
     token.token_hash = "cd";
     token.created_at = 100;
     token.expires_at = 1000;
-    pg_tr::add_tr_token(setup, token);
+    nodes.a->add_tr_token(token);
     const auto [a, b] = race(
-        db, [&](pg::Connection& c) { return pg_tr::use_tr_token(c, token.id, 200); },
-        [&](pg::Connection& c) { return pg_tr::use_tr_token(c, token.id, 201); });
+        nodes, [&](Store& s) { return s.use_tr_token(token.id, 200); },
+        [&](Store& s) { return s.use_tr_token(token.id, 201); });
     CHECK(a);
     CHECK_FALSE(b);
-    CHECK(pg_tr::find_tr_token(setup, "cd")->used_at == 200);
+    CHECK(nodes.b->find_tr_token("cd")->used_at == 200);
 }
 
 TEST_CASE("pg races: the last seat of a license goes to one node's device only") {
-    RaceDatabase db;
-    auto setup = db.connect();
-    const auto first = add_device(setup, "pc1", 1);
-    const auto second = add_device(setup, "pc2", 2);
+    Nodes nodes;
     License one;
     one.name = "one";
     one.seats = 1;
     one.created_at = 100;
-    REQUIRE(pg_licenses::add_license(setup, one).ok());
+    REQUIRE(nodes.a->add_license(one).ok());
     const bool b_in_transaction = GENERATE(false, true);
+    std::string seat_after_refusal;  // B's seat read in B's transaction after the refusal
     const auto [a, b] = race(
-        db, [&](pg::Connection& c) { return pg_licenses::assign_license(c, first, "one", 200); },
-        [&](pg::Connection& c) {
-            if (!b_in_transaction) return pg_licenses::assign_license(c, second, "one", 201);
+        nodes, [&](Store& s) { return s.assign_license(nodes.first, "one", 200); },
+        [&](Store& s) {
+            if (!b_in_transaction) return s.assign_license(nodes.second, "one", 201);
             // The refusal must leave B's transaction usable (a savepoint took the error).
-            c.exec_script("BEGIN");
-            auto outcome = pg_licenses::assign_license(c, second, "one", 201);
-            CHECK(pg_licenses::seat_of(c, second).license->name == "default");
-            c.exec_script("COMMIT");
+            Outcome outcome;
+            s.transaction([&] {
+                outcome = s.assign_license(nodes.second, "one", 201);
+                seat_after_refusal = s.seat_of(nodes.second).license->name;
+            });
             return outcome;
         });
+    if (b_in_transaction) CHECK(seat_after_refusal == "default");
     CHECK(a.ok());
     CHECK(b.status == Status::Invalid);
     CHECK(b.message.rfind("license: no free seat on one", 0) == 0);
-    const auto license = pg_licenses::find_license(setup, "one");
+    const auto license = nodes.b->find_license("one");
     CHECK(license->used == 1);
-    CHECK(pg_licenses::devices_with_license(setup, license->id) ==
-          std::vector<std::int64_t>{first});
+    CHECK(nodes.b->devices_with_license(license->id) == std::vector<std::int64_t>{nodes.first});
 }
