@@ -195,6 +195,34 @@ TEST_CASE("store: transactions are all or nothing") {
     CHECK(store->device_count() == 1);
 }
 
+// An expected refusal inside a transaction (a bulk import, device copy) is an outcome the
+// caller handles; the transaction goes on. PostgreSQL aborts a transaction on any failed
+// statement unless the store isolates it (pg::Connection::exec_guarded).
+TEST_CASE("store: a duplicate inside a transaction is an outcome, the transaction goes on") {
+    TempDir dir;
+    auto store = open_fresh(dir);
+    store->transaction([&] {
+        auto a = make_device("a", 1);
+        REQUIRE(store->add_device(a).ok());
+        auto same_name = make_device("a", 2);
+        CHECK(store->add_device(same_name).status == Status::Duplicate);
+        auto same_ip = make_device("c", 1);
+        CHECK(store->add_device(same_ip).status == Status::Duplicate);
+        REQUIRE(store->add_certificate(make_cert("s1", a.id)).ok());
+        CHECK(store->add_certificate(make_cert("s1", a.id)).status == Status::Duplicate);
+        auto b = make_device("b", 3);
+        REQUIRE(store->add_device(b).ok());
+        b.name = "a";
+        CHECK(store->update_device(b).status == Status::Duplicate);
+        Group g{0, "lab", 100};
+        REQUIRE(store->add_group(g).ok());
+        CHECK(store->add_group(g).status == Status::Duplicate);
+    });
+    CHECK(store->device_count() == 2);
+    CHECK(store->certificates_of(store->find_device("a")->id).size() == 1);
+    CHECK(store->group_exists("lab"));
+}
+
 TEST_CASE("store: logs keep activity and connections") {
     TempDir dir;
     auto store = open_fresh(dir);
