@@ -108,8 +108,8 @@ void PgStore::transaction(const std::function<void()>& fn) {
     } catch (...) {
         in_transaction_ = false;
         uncommitted_activity_.clear();  // rolled back: never reported
-        try {
-            conn_.exec_script("ROLLBACK");
+        try {  // not after a failed COMMIT: that ended the transaction already
+            if (conn_.in_transaction()) conn_.exec_script("ROLLBACK");
         } catch (const pg::PgError&) {  // connection lost: the server rolled back already
         }
         throw;
