@@ -104,6 +104,11 @@ void PgStore::transaction(const std::function<void()>& fn) {
     in_transaction_ = true;
     try {
         fn();
+        // A statement failed inside and fn went on (caught it): PostgreSQL answers this
+        // COMMIT with a ROLLBACK, reported as success. That must not look committed.
+        if (PQtransactionStatus(conn_.get()) == PQTRANS_INERROR)
+            throw pg::PgError("25P02",
+                              "postgresql: a statement failed inside the transaction; rolled back");
         conn_.exec_script("COMMIT");
     } catch (...) {
         in_transaction_ = false;
