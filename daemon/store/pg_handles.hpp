@@ -40,15 +40,15 @@ struct ResultCloser {
 class Param {
   public:
     Param(std::nullopt_t) {}  // NOLINT(google-explicit-constructor): NULL
-    Param(std::int64_t v) : value_(std::to_string(v)) {}  // NOLINT(google-explicit-constructor)
-    Param(int v) : value_(std::to_string(v)) {}           // NOLINT(google-explicit-constructor)
+    Param(std::int64_t v) : value_(std::to_string(v)) {}   // NOLINT(google-explicit-constructor)
+    Param(int v) : value_(std::to_string(v)) {}            // NOLINT(google-explicit-constructor)
     Param(std::uint32_t v) : value_(std::to_string(v)) {}  // NOLINT(google-explicit-constructor)
-    Param(std::size_t v) : value_(std::to_string(v)) {}  // NOLINT(google-explicit-constructor)
-    Param(bool v) : value_(v ? "1" : "0") {}             // NOLINT(google-explicit-constructor)
+    Param(std::size_t v) : value_(std::to_string(v)) {}    // NOLINT(google-explicit-constructor)
+    Param(bool v) : value_(v ? "1" : "0") {}               // NOLINT(google-explicit-constructor)
     Param(std::string_view v) : value_(std::string(v)) {}  // NOLINT(google-explicit-constructor)
-    Param(const std::string& v) : value_(v) {}            // NOLINT(google-explicit-constructor)
-    Param(const char* v) : value_(std::string(v)) {}      // NOLINT(google-explicit-constructor)
-    Param(const std::optional<std::int64_t>& v)  // NOLINT(google-explicit-constructor)
+    Param(const std::string& v) : value_(v) {}             // NOLINT(google-explicit-constructor)
+    Param(const char* v) : value_(std::string(v)) {}       // NOLINT(google-explicit-constructor)
+    Param(const std::optional<std::int64_t>& v)            // NOLINT(google-explicit-constructor)
         : value_(v ? std::optional<std::string>(std::to_string(*v)) : std::nullopt) {}
 
     const char* c_str() const { return value_ ? value_->c_str() : nullptr; }
@@ -68,7 +68,7 @@ class Result {
     std::int64_t affected() const;
 
     bool is_null(int row, int column) const;
-    std::string text(int row, int column) const;  // "" for NULL
+    std::string text(int row, int column) const;    // "" for NULL
     std::int64_t int64(int row, int column) const;  // 0 for NULL
     std::optional<std::int64_t> optional_int64(int row, int column) const;
     bool boolean(int row, int column) const;  // PostgreSQL's "t"/"f", or an integer

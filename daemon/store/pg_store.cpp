@@ -104,12 +104,17 @@ void PgStore::transaction(const std::function<void()>& fn) {
     in_transaction_ = true;
     try {
         fn();
+        // A statement failed inside and fn went on (caught it): PostgreSQL answers this
+        // COMMIT with a ROLLBACK, reported as success. That must not look committed.
+        if (PQtransactionStatus(conn_.get()) == PQTRANS_INERROR)
+            throw pg::PgError("25P02",
+                              "postgresql: a statement failed inside the transaction; rolled back");
         conn_.exec_script("COMMIT");
     } catch (...) {
         in_transaction_ = false;
         uncommitted_activity_.clear();  // rolled back: never reported
-        try {
-            conn_.exec_script("ROLLBACK");
+        try {  // not after a failed COMMIT: that ended the transaction already
+            if (conn_.in_transaction()) conn_.exec_script("ROLLBACK");
         } catch (const pg::PgError&) {  // connection lost: the server rolled back already
         }
         throw;

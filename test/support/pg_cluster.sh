@@ -37,6 +37,8 @@ start() {
     if [ "$(id -u)" -eq 0 ]; then
         id postgres >/dev/null 2>&1 || die "user postgres missing (scripts/bootstrap installs postgresql-15)"
         chown -R postgres: "$dir"
+        runuser -u postgres -- test -w "$dir/sock" ||
+            die "user postgres cannot reach $dir (a parent folder closed to other users?)"
         user=postgres
     fi
     as_owner "$BIN/initdb" -D "$dir/data" -U "$user" -A trust -E UTF8 --locale=C.UTF-8 \

@@ -157,3 +157,29 @@ TEST_CASE("pg: backup is not a file copy but pg_dump's job") {
     CHECK(out.status == Status::Invalid);
     CHECK(out.message == "postgresql: use pg_dump");
 }
+
+// SQLite keeps a transaction going after a failed statement; PostgreSQL aborts it and
+// answers COMMIT with a silent ROLLBACK. The store must report that, not success.
+TEST_CASE("pg: a transaction whose statement failed is not reported committed") {
+    TempDir dir;
+    auto store = open_fresh(dir);
+    CHECK_THROWS_AS(store->transaction([&] {
+        Device d;
+        d.name = "kept?";
+        d.vpn_ip = 1;
+        REQUIRE(store->add_device(d).ok());
+        Rule bad;
+        bad.from_group = bad.to_group = "default";
+        bad.proto = "sctp";  // the CHECK refuses it: an exception, caught here
+        try {
+            store->add_rule(bad);
+        } catch (const pg::PgError&) {
+        }
+    }),
+                    pg::PgError);
+    CHECK(store->device_count() == 0);
+    Device d;  // and the store goes on
+    d.name = "next";
+    d.vpn_ip = 2;
+    CHECK(store->add_device(d).ok());
+}
