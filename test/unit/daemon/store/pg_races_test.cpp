@@ -1,9 +1,10 @@
 // Two nodes on one PostgreSQL database racing for the same single-use thing (issue 14):
-// a TOTP step, a one-time code, a TR token, the last seat of a license. Node A takes it
-// inside a transaction; node B (a second PgStore on the same database) asks for the same
-// while A's row lock holds it back; A commits; B must be refused. The test waits (bounded)
-// until the server reports B waiting on a lock, so B really asks while A's change is
-// uncommitted: a read-then-write would not wait there, or would succeed after A's commit.
+// a TOTP step, a one-time code, a TR token, the last seat of a license, the first sighting
+// of a pending certificate. Node A takes it inside a transaction; node B (a second PgStore
+// on the same database) asks for the same while A's lock holds it back; A commits; B must
+// be refused (or, for the sighting, count on A's row). The test waits (bounded) until the
+// server reports B waiting on a lock, so B really asks while A's change is uncommitted: a
+// read-then-write would not wait there, or would succeed after A's commit.
 //
 // PostgreSQL only (fixture `pg`, WARDEN_TEST_STORE=postgresql: store_fixture.hpp).
 #include <chrono>
@@ -144,4 +145,23 @@ TEST_CASE("pg races: the last seat of a license goes to one node's device only")
     const auto license = nodes.b->find_license("one");
     CHECK(license->used == 1);
     CHECK(nodes.b->devices_with_license(license->id) == std::vector<std::int64_t>{nodes.first});
+}
+
+TEST_CASE("pg races: a certificate first seen on two nodes at once is one pending row") {
+    Nodes nodes;
+    CertSighting cert;
+    cert.fingerprint = "AB:01";
+    cert.enroll_ca = "vendor";
+    // B's insert waits on A's uncommitted row in the primary key, then counts an attempt
+    // on it (an UPDATE-then-INSERT would fail there with a unique violation).
+    const auto [a, b] = race(
+        nodes, [&](Store& s) { return s.note_pending(cert, PendingState::Pending, 100, 10); },
+        [&](Store& s) { return s.note_pending(cert, PendingState::Pending, 101, 10); });
+    CHECK(a);
+    CHECK_FALSE(b);
+    const auto pending = nodes.b->pending_certs();
+    REQUIRE(pending.size() == 1);
+    CHECK(pending[0].attempts == 2);
+    CHECK(pending[0].first_seen == 100);
+    CHECK(pending[0].last_seen == 101);
 }
