@@ -13,5 +13,7 @@ struct Migration {
 
 // Every migration in schema/, ordered by version (generated at build time).
 const std::vector<Migration>& migrations();
+// The same migrations in PostgreSQL's dialect (schema/pg/, same numbers and names).
+const std::vector<Migration>& pg_migrations();
 
 }  // namespace warden::store

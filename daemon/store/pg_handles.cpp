@@ -84,6 +84,23 @@ Result Connection::exec(std::string_view sql, std::initializer_list<Param> param
                    sql);
 }
 
+Result Connection::exec_guarded(std::string_view sql, std::initializer_list<Param> params) {
+    if (!in_transaction()) return exec(sql, params);
+    exec_script("SAVEPOINT warden_guard");
+    try {
+        Result result = exec(sql, params);
+        exec_script("RELEASE SAVEPOINT warden_guard");
+        return result;
+    } catch (const PgError&) {
+        exec_script("ROLLBACK TO SAVEPOINT warden_guard; RELEASE SAVEPOINT warden_guard");
+        throw;
+    }
+}
+
+bool Connection::in_transaction() const {
+    return PQtransactionStatus(conn_.get()) != PQTRANS_IDLE;
+}
+
 void Connection::exec_script(std::string_view sql) {
     const std::string text(sql);
     checked(PQexec(conn_.get(), text.c_str()), sql);

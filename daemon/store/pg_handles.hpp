@@ -87,6 +87,12 @@ class Connection {
     Result exec(std::string_view sql, std::initializer_list<Param> params = {});
     // Several statements without parameters (migrations, BEGIN/COMMIT).
     void exec_script(std::string_view sql);
+    // exec for a statement whose failure is an expected outcome (a unique violation
+    // mapped to Duplicate): inside a transaction it runs under a savepoint, so a failure
+    // leaves the transaction usable (PostgreSQL aborts the whole transaction otherwise).
+    Result exec_guarded(std::string_view sql, std::initializer_list<Param> params = {});
+    // Whether a transaction is open on this connection (BEGIN without COMMIT yet).
+    bool in_transaction() const;
 
     PGconn* get() const { return conn_.get(); }
     bool ok() const { return PQstatus(conn_.get()) == CONNECTION_OK; }

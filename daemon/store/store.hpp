@@ -296,4 +296,8 @@ struct OpenResult {
 // pending migrations. Refuses a database whose schema is newer than this build knows.
 OpenResult open_sqlite(const std::string& path);
 
+// Connects to PostgreSQL with a libpq connection string (library warden_store_pg) and
+// applies pending migrations (schema/pg/), refusing a newer schema like open_sqlite.
+OpenResult open_postgresql(const std::string& conninfo);
+
 }  // namespace warden::store

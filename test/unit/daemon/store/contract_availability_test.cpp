@@ -60,7 +60,7 @@ TEST_CASE("store: an offline alert survives a reopen and goes with its device") 
         store->put_offline_alert({store->find_device("gone")->id, 100, 400});
         REQUIRE(store->delete_device("gone", 500).ok());
     }
-    auto store = open_sqlite(dir.file("warden.db")).store;
+    auto store = open_fresh(dir);
     REQUIRE(store);
     const auto rows = store->offline_alerts();
     REQUIRE(rows.size() == 1);

@@ -173,7 +173,7 @@ TEST_CASE("store: activity by object") {
     CHECK(store->activity_for("gamma", 0, 10).empty());
 }
 
-TEST_CASE("store: backup writes a checked copy and never overwrites") {
+TEST_CASE("store: backup writes a checked copy and never overwrites", "[sqlite-only]") {
     TempDir dir;
     auto store = open_fresh(dir);
     add(*store, "a", 1);
@@ -200,7 +200,8 @@ TEST_CASE("store: backup writes a checked copy and never overwrites") {
     CHECK_FALSE(inspect_database(dir.file("missing.db")).ok());
 }
 
-TEST_CASE("store: upgrading gives existing devices a seat of default, gaps filled in") {
+TEST_CASE("store: upgrading gives existing devices a seat of default, gaps filled in",
+          "[sqlite-only]") {
     TempDir dir;
     const auto path = dir.file("old.db");
     {

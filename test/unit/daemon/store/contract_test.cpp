@@ -1,13 +1,16 @@
-// The contract every Store implementation must pass. Add a factory to `stores()` when
-// a backend is added; every TEST_CASE runs against each.
+// The contract every Store implementation must pass. Each binary runs once per backend
+// (SQLite, and PostgreSQL as "<binary>[pg]: ..."): store_fixture.hpp picks it.
 #include <catch2/catch.hpp>
 
-#include "daemon/store/sqlite_handles.hpp"
+#include <algorithm>
+
 #include "daemon/store/store.hpp"
 #include "store_fixture.hpp"
 
 using namespace warden::store;
+using warden::store::test::open_at;
 using warden::store::test::open_fresh;
+using warden::store::test::raw_sql;
 using warden::store::test::TempDir;
 
 namespace {
@@ -194,6 +197,34 @@ TEST_CASE("store: transactions are all or nothing") {
     CHECK(store->device_count() == 1);
 }
 
+// An expected refusal inside a transaction (a bulk import, device copy) is an outcome the
+// caller handles; the transaction goes on. PostgreSQL aborts a transaction on any failed
+// statement unless the store isolates it (pg::Connection::exec_guarded).
+TEST_CASE("store: a duplicate inside a transaction is an outcome, the transaction goes on") {
+    TempDir dir;
+    auto store = open_fresh(dir);
+    store->transaction([&] {
+        auto a = make_device("a", 1);
+        REQUIRE(store->add_device(a).ok());
+        auto same_name = make_device("a", 2);
+        CHECK(store->add_device(same_name).status == Status::Duplicate);
+        auto same_ip = make_device("c", 1);
+        CHECK(store->add_device(same_ip).status == Status::Duplicate);
+        REQUIRE(store->add_certificate(make_cert("s1", a.id)).ok());
+        CHECK(store->add_certificate(make_cert("s1", a.id)).status == Status::Duplicate);
+        auto b = make_device("b", 3);
+        REQUIRE(store->add_device(b).ok());
+        b.name = "a";
+        CHECK(store->update_device(b).status == Status::Duplicate);
+        Group g{0, "lab", 100};
+        REQUIRE(store->add_group(g).ok());
+        CHECK(store->add_group(g).status == Status::Duplicate);
+    });
+    CHECK(store->device_count() == 2);
+    CHECK(store->certificates_of(store->find_device("a")->id).size() == 1);
+    CHECK(store->group_exists("lab"));
+}
+
 TEST_CASE("store: logs keep activity and connections") {
     TempDir dir;
     auto store = open_fresh(dir);
@@ -215,7 +246,6 @@ TEST_CASE("store: logs keep activity and connections") {
 
 TEST_CASE("store: state survives reopening, a newer schema is refused") {
     TempDir dir;
-    const auto path = (dir.path / "warden.db").string();
     {
         auto store = open_fresh(dir);
         auto d = make_device("keep", 5);
@@ -227,13 +257,8 @@ TEST_CASE("store: state survives reopening, a newer schema is refused") {
         auto store = open_fresh(dir);
         CHECK(store->find_device("keep"));
     }
-    {
-        sqlite3* raw = nullptr;
-        REQUIRE(sqlite3_open(path.c_str(), &raw) == SQLITE_OK);
-        DbHandle db(raw);
-        exec(db.get(), "INSERT INTO schema_version VALUES (999, 0)");
-    }
-    auto result = open_sqlite(path);
+    raw_sql(dir, "INSERT INTO schema_version VALUES (999, 0)");
+    auto result = open_at(dir);
     CHECK_FALSE(result.store);
     CHECK(result.error.find("newer") != std::string::npos);
 }
@@ -321,7 +346,6 @@ TEST_CASE("store: certificates are listed in issue order, also within one second
 // written before them reads the same, and what is written now reads back in old builds.
 TEST_CASE("store: device state, addressing and connection events keep their stored text") {
     TempDir dir;
-    const auto path = (dir.path / "warden.db").string();
     {
         auto store = open_fresh(dir);
         auto router = make_device("router", 5);
@@ -335,25 +359,80 @@ TEST_CASE("store: device state, addressing and connection events keep their stor
         refused.event = ConnectionEvent::Refused;
         store->log_connection(refused);
     }
-    {
-        sqlite3* raw = nullptr;
-        REQUIRE(sqlite3_open(path.c_str(), &raw) == SQLITE_OK);
-        DbHandle db(raw);
-        Statement row(db.get(), "SELECT state, addressing FROM devices WHERE name = 'router'");
-        REQUIRE(row.step());
-        CHECK(row.text(0) == "online");
-        CHECK(row.text(1) == "netmap");
-        Statement event(db.get(), "SELECT event FROM connection_log");
-        REQUIRE(event.step());
-        CHECK(event.text(0) == "refused");
-        // As an older wardend left them.
-        exec(db.get(), "UPDATE devices SET state = 'deactivated', addressing = 'direct'");
-        exec(db.get(), "UPDATE connection_log SET event = 'disconnect'");
-    }
+    CHECK(raw_sql(dir, "SELECT state FROM devices WHERE name = 'router'") == "online");
+    CHECK(raw_sql(dir, "SELECT addressing FROM devices WHERE name = 'router'") == "netmap");
+    CHECK(raw_sql(dir, "SELECT event FROM connection_log") == "refused");
+    // As an older wardend left them.
+    raw_sql(dir, "UPDATE devices SET state = 'deactivated', addressing = 'direct'");
+    raw_sql(dir, "UPDATE connection_log SET event = 'disconnect'");
     auto store = open_fresh(dir);
     auto got = store->find_device("router");
     REQUIRE(got);
     CHECK(got->state == DeviceState::Deactivated);
     CHECK(got->addressing == Addressing::Direct);
     CHECK(store->connections(std::nullopt, 10).at(0).event == ConnectionEvent::Disconnect);
+}
+
+TEST_CASE("store: device states are counted, names listed bytewise") {
+    TempDir dir;
+    auto store = open_fresh(dir);
+    auto b = make_device("B", 1);
+    auto a = make_device("a", 2);
+    auto c = make_device("c", 3);
+    for (auto* d : {&b, &a, &c}) REQUIRE(store->add_device(*d).ok());
+    store->set_device_state(a.id, DeviceState::Online, 200);
+    REQUIRE(store->set_device_active(c.id, false, 300).ok());
+    auto counts = store->device_state_counts();
+    std::sort(counts.begin(), counts.end());
+    const std::vector<std::pair<DeviceState, std::uint64_t>> expected = {
+        {DeviceState::Offline, 1}, {DeviceState::Online, 1}, {DeviceState::Deactivated, 1}};
+    CHECK(counts == expected);
+    // SQLite's BINARY order: upper case first, whatever the PostgreSQL locale.
+    const auto all = store->list_devices();
+    REQUIRE(all.size() == 3);
+    CHECK(all[0].name == "B");
+    CHECK(all[1].name == "a");
+    CHECK(all[2].name == "c");
+}
+
+TEST_CASE("store: a common name is in use while an unrevoked certificate is valid") {
+    TempDir dir;
+    auto store = open_fresh(dir);
+    auto a = make_device("alpha", 1);
+    REQUIRE(store->add_device(a).ok());
+    auto cert = make_cert("c1", a.id);
+    cert.common_name = "alpha-cn";
+    cert.not_after = 1000;
+    REQUIRE(store->add_certificate(cert).ok());
+    CHECK(store->common_name_in_use("alpha-cn", 1000));
+    CHECK_FALSE(store->common_name_in_use("alpha-cn", 1001));  // expired
+    CHECK_FALSE(store->common_name_in_use("other", 0));
+    REQUIRE(store->revoke_certificate("c1", 10).ok());
+    CHECK_FALSE(store->common_name_in_use("alpha-cn", 0));
+    CHECK(store->revoke_certificate("c1", 11).status == Status::Invalid);
+    CHECK(store->revoke_certificate("nope", 11).status == Status::NotFound);
+}
+
+TEST_CASE("store: a transaction without fsync is all or nothing too, and nests") {
+    TempDir dir;
+    auto store = open_fresh(dir);
+    CHECK_THROWS(store->transaction_without_fsync([&] {
+        auto d = make_device("x", 1);
+        REQUIRE(store->add_device(d).ok());
+        throw std::runtime_error("boom");
+    }));
+    CHECK(store->device_count() == 0);
+    store->transaction([&] {
+        store->transaction_without_fsync([&] {
+            auto d = make_device("y", 2);
+            REQUIRE(store->add_device(d).ok());
+        });
+        auto d = make_device("z", 3);
+        REQUIRE(store->add_device(d).ok());
+    });
+    store->transaction_without_fsync([&] {
+        auto d = make_device("w", 4);
+        REQUIRE(store->add_device(d).ok());
+    });
+    CHECK(store->device_count() == 3);
 }

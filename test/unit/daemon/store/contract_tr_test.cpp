@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "daemon/store/store.hpp"
-#include "support/unix_client.hpp"
+#include "store_fixture.hpp"
 
 using namespace warden::store;
 
@@ -15,7 +15,7 @@ struct Opened {
     std::unique_ptr<Store> store;
     std::int64_t id = 0;
     Opened() {
-        auto r = open_sqlite(dir.file("warden.db"));
+        auto r = warden::store::test::open_at(dir);
         REQUIRE(r.error.empty());
         store = std::move(r.store);
         Device d;

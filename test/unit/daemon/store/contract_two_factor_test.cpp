@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "daemon/store/store.hpp"
-#include "support/unix_client.hpp"
+#include "store_fixture.hpp"
 
 using namespace warden::store;
 
@@ -16,7 +16,7 @@ struct Opened {
     std::unique_ptr<Store> store;
     std::int64_t id = 0;
     Opened() {
-        auto r = open_sqlite(dir.file("warden.db"));
+        auto r = warden::store::test::open_at(dir);
         REQUIRE(r.error.empty());
         store = std::move(r.store);
         id = add("alpha", 0x0a080002);
