@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <vector>
+
 #include "daemon/core/config.hpp"
 #include "daemon/mail/mail_queue.hpp"
 
@@ -26,9 +28,11 @@ std::string check_config(const std::string& path) {
     const core::Config& c = *loaded.config;
     // What wardend opens before it serves; crl.pem is not here: wardend writes it itself.
     const std::string pki = c.pki_dir();
-    for (const std::string& file :
-         {c.database_path(), pki + "/ca.crt", pki + "/ca.key", pki + "/server.crt",
-          pki + "/server.key", pki + "/tls-crypt.key"}) {
+    std::vector<std::string> files = {pki + "/ca.crt", pki + "/ca.key", pki + "/server.crt",
+                                      pki + "/server.key", pki + "/tls-crypt.key"};
+    // PostgreSQL is checked by connecting, at start: it may be a moment away still.
+    if (c.store.backend == core::StoreConfig::Backend::Sqlite) files.push_back(c.database_path());
+    for (const std::string& file : files) {
         if (!regular_file(file))
             return path + ": state_dir " + c.state_dir + " lacks " + file +
                    " (run `wardend init` first)";

@@ -19,6 +19,7 @@
 #include "daemon/app/mail_setup.hpp"
 #include "daemon/app/managed_sessions.hpp"
 #include "daemon/app/metrics_setup.hpp"
+#include "daemon/app/open_store.hpp"
 #include "daemon/app/release_watch.hpp"
 #include "daemon/app/route_worker.hpp"
 #include "daemon/app/systemd_notifier.hpp"
@@ -180,7 +181,8 @@ class Daemon {
         wait_for_reload();
         log::info("wardend ready", {{"devices", std::to_string(store_->device_count())},
                                     {"plugin_socket", config_.plugin_socket},
-                                    {"admin_socket", config_.admin_socket}});
+                                    {"admin_socket", config_.admin_socket},
+                                    {"store", store_description(config_)}});
         io_.run();
         flush();
         return 0;
@@ -404,12 +406,12 @@ class Daemon {
 int run_daemon(core::Config& config, const std::string& config_path) {
     // A helper (ip) that exits early must not kill the daemon through a closed pipe.
     ::signal(SIGPIPE, SIG_IGN);
-    auto opened = store::open_sqlite(config.database_path());
-    auto for_writer =
-        opened.store ? store::open_sqlite(config.database_path()) : store::OpenResult{};
+    auto opened = open_store(config);
+    auto for_writer = opened.store ? open_store(config) : store::OpenResult{};
     if (!opened.store || !for_writer.store) {
         log::error("cannot open state",
-                   {{"error", opened.error.empty() ? for_writer.error : opened.error}});
+                   {{"store", store_description(config)},
+                    {"error", opened.error.empty() ? for_writer.error : opened.error}});
         return 1;
     }
     Daemon daemon(config, config_path, std::move(opened.store), std::move(for_writer.store));

@@ -1,5 +1,7 @@
 #include "daemon/app/mail_setup.hpp"
 
+#include "daemon/app/open_store.hpp"
+
 namespace warden::app {
 
 std::unique_ptr<mail::MailQueue> make_mail_queue(const core::Config& config,
@@ -21,7 +23,7 @@ std::unique_ptr<mail::MailQueue> make_mail_queue(const core::Config& config,
     }
     settings.from = m.from;
     settings.retry_for = m.retry_for;
-    auto own = store::open_sqlite(config.database_path());
+    auto own = open_store(config);
     if (!own.store) {
         error = "cannot open the database for the mail worker: " + own.error;
         return nullptr;
