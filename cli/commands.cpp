@@ -1,5 +1,7 @@
 #include "cli/commands.hpp"
 
+#include <CLI/CLI.hpp>
+
 #include <iostream>
 
 #include "cli/client.hpp"
@@ -60,6 +62,12 @@ void int_arg(CLI::App* sub, const std::string& flag, const std::string& key, Inv
     auto* opt = sub->add_option_function<long long>(
         flag, [&inv, key](long long v) { inv.args[key] = v; }, help);
     if (required) opt->required();
+}
+
+void flag(CLI::App* sub, const std::string& flag, const std::string& key, Invocation& inv,
+          const std::string& help) {
+    sub->add_flag_callback(
+        flag, [&inv, key] { inv.args[key] = true; }, help);
 }
 
 void define_csv_options(CLI::App* sub, Options& o, const std::string& help) {

@@ -4,8 +4,6 @@
 // subcommands with define_*_commands(); main.cpp calls them in the order the help shows.
 #pragma once
 
-#include <CLI/CLI.hpp>
-
 #include <boost/json.hpp>
 
 #include <functional>
@@ -13,6 +11,13 @@
 #include <vector>
 
 #include "cli/output.hpp"
+
+// Declared, not included: CLI/CLI.hpp costs each file that includes it ~8 s of CPU
+// (its validators are objects built in every such file), and most command families only
+// pass subcommands to the helpers below. Files that call CLI11 themselves include it.
+namespace CLI {
+class App;
+}
 
 namespace warden::cli {
 
@@ -55,6 +60,9 @@ void arg(CLI::App* sub, const std::string& flag, const std::string& key, Invocat
 // The same for an integer.
 void int_arg(CLI::App* sub, const std::string& flag, const std::string& key, Invocation& inv,
              const std::string& help, bool required = false);
+// A flag that, when given, sets args[key] = true.
+void flag(CLI::App* sub, const std::string& flag, const std::string& key, Invocation& inv,
+          const std::string& help);
 // --csv and --separator.
 void define_csv_options(CLI::App* sub, Options& o,
                         const std::string& help = "CSV (RFC 4180 quoting)");

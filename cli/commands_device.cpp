@@ -1,5 +1,7 @@
 // device add / edit / copy / replace / deactivate / activate / list / show / delete /
 // export (daemon/control/commands_device*.cpp). device password: commands_totp.cpp.
+#include <CLI/CLI.hpp>
+
 #include <fstream>
 #include <iostream>
 

@@ -1,5 +1,7 @@
 // enroll ca add / list / delete, pending list / accept / reject, rejected list / clear,
 // device reset-auth (daemon/control/commands_enroll.cpp, commands_pending.cpp).
+#include <CLI/CLI.hpp>
+
 #include <fstream>
 #include <iostream>
 #include <sstream>

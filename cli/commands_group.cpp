@@ -19,8 +19,7 @@ void define_group_commands(CLI::App& app, Invocation& inv, Options& o) {
     auto* add = leaf(*rule, "add", "allow traffic from one group to another", inv, "rule.add", any);
     arg(add, "from", "from", inv, "source group", true);
     arg(add, "to", "to", inv, "destination group (the same group: within it)", true);
-    add->add_flag_callback(
-        "--both", [&inv] { inv.args["both"] = true; }, "allow both directions");
+    flag(add, "--both", "both", inv, "allow both directions");
     arg(add, "--proto", "proto", inv, "tcp, udp or icmp (default: any)");
     arg(add, "--ports", "ports", inv, "e.g. 80,443,1000-2000 (default: any)");
     leaf(*rule, "list", "list rules", inv, "rule.list", [&o](const json::value& v) {
@@ -33,9 +32,7 @@ void define_group_commands(CLI::App& app, Invocation& inv, Options& o) {
                            {"ports", "PORTS"}});
     });
     auto* del = leaf(*rule, "delete", "delete a rule", inv, "rule.delete", any);
-    del->add_option_function<std::int64_t>(
-           "id", [&inv](std::int64_t id) { inv.args["id"] = id; }, "rule id (rule list)")
-        ->required();
+    int_arg(del, "id", "id", inv, "rule id (rule list)", true);
 }
 
 }  // namespace warden::cli

@@ -18,8 +18,7 @@ void define_mail_commands(CLI::App& app, Invocation& inv, Options& o) {
                           {"last_error", "LAST ERROR"}}));
     auto* retry = leaf(*mail, "retry", "send failed mail again now", inv, "mail.retry", any);
     int_arg(retry, "id", "id", inv, "message id (see mail queue)");
-    retry->add_flag_callback(
-        "--all", [&inv] { inv.args["all"] = true; }, "every failed message");
+    flag(retry, "--all", "all", inv, "every failed message");
 }
 
 }  // namespace warden::cli

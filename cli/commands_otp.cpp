@@ -20,10 +20,8 @@ void define_otp_commands(CLI::App& app, Invocation& inv, Options& o) {
                                              {"remaining", "REMAINING"}});
                       });
     arg(list, "--device", "name", inv, "only this device's codes");
-    leaf(*otp, "revoke", "revoke a code", inv, "otp.revoke", any_printer(o))
-        ->add_option_function<std::int64_t>(
-            "id", [&inv](std::int64_t id) { inv.args["id"] = id; }, "code id (otp list)")
-        ->required();
+    int_arg(leaf(*otp, "revoke", "revoke a code", inv, "otp.revoke", any_printer(o)), "id", "id",
+            inv, "code id (otp list)", true);
 }
 
 }  // namespace warden::cli

@@ -5,13 +5,10 @@
 namespace warden::cli {
 
 void define_testing_commands(CLI::App& app, Invocation& inv, Options& o) {
-    CLI::App* testing = app.add_subcommand("testing", "")->require_subcommand(1);
+    CLI::App* testing = family(app, "testing", "");
     auto* clock = leaf(*testing, "clock", "move the daemon's clock forward", inv, "testing.clock",
                        any_printer(o));
-    clock
-        ->add_option_function<std::int64_t>(
-            "--advance", [&inv](std::int64_t seconds) { inv.args["advance"] = seconds; }, "seconds")
-        ->required();
+    int_arg(clock, "--advance", "advance", inv, "seconds", true);
 }
 
 }  // namespace warden::cli

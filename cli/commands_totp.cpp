@@ -1,5 +1,7 @@
 // totp setup / confirm / reset / off / show / unlock, device password, group
 // require-totp (daemon/control/commands_totp.cpp).
+#include <CLI/CLI.hpp>
+
 #include <stdexcept>
 
 #include "cli/commands.hpp"

@@ -1,4 +1,6 @@
 // tr set / off / send / confirm / status (daemon/control/commands_tr.cpp).
+#include <CLI/CLI.hpp>
+
 #include "cli/commands.hpp"
 
 namespace warden::cli {

@@ -1,4 +1,6 @@
 // vpn status / restart, backup (daemon/control/commands_vpn.cpp).
+#include <CLI/CLI.hpp>
+
 #include <filesystem>
 #include <iostream>
 

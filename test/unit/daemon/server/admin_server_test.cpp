@@ -285,8 +285,12 @@ TEST_CASE("an admin connection without a complete request is closed after the id
     CHECK(closed_by_peer(fd.get(), std::chrono::seconds(5)));
     CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(150));
 
-    // A client that asks for a large reply and stops reading does not hold its slot.
-    auto slow = connect_unix(r.dir.file("admin.sock"));
+    // A client that asks for a large reply and stops reading does not hold its slot. Its own
+    // server with a longer wait: the 800 KiB request must arrive whole before the wait ends
+    // (a partial line does not restart it), which took more than 200 ms under TSan on a
+    // loaded machine; the hang-up still comes well within the 5 s below.
+    Running big_reply({64, 16, std::chrono::seconds(1)});
+    auto slow = connect_unix(big_reply.dir.file("admin.sock"));
     const std::string big(800 * 1024, 'x');
     REQUIRE(send_all(slow.get(), R"({"command":"echo","args":{"text":")" + big + "\"}}\n"));
     pollfd hangup{slow.get(), 0, 0};  // POLLHUP once the server closed; nothing is read
