@@ -56,17 +56,45 @@ bool Result::boolean(int row, int column) const {
 }
 
 Connection Connection::open(const std::string& conninfo) {
-    Connection c(PQconnectdb(conninfo.c_str()));
+    // A host that does not answer must not hold wardend for libpq's default (forever):
+    // 5 s unless the connection string says otherwise (it is expanded after, so it wins).
+    const char* keywords[] = {"connect_timeout", "dbname", nullptr};
+    const char* values[] = {"5", conninfo.c_str(), nullptr};
+    Connection c(PQconnectdbParams(keywords, values, 1));
     if (!c.conn_) throw PgError("", "postgresql: out of memory");
     if (PQstatus(c.conn_.get()) != CONNECTION_OK)
         throw PgError("", "postgresql: " + trimmed(PQerrorMessage(c.conn_.get())));
     return c;
 }
 
+// A lost connection (server restarted, failover) is opened again before the next
+// statement, never inside a transaction: what ran of it is gone with the connection, so
+// the rest must fail too until the caller's ROLLBACK, which then has nothing to undo.
+// True when `sql` still has to run.
+bool Connection::reconnect_if_lost(std::string_view sql) {
+    if (PQstatus(conn_.get()) == CONNECTION_OK) return true;
+    if (open_transaction_) {
+        if (sql == "ROLLBACK") {
+            open_transaction_ = false;
+            return false;
+        }
+        throw PgError("08003", "postgresql: connection lost in a transaction");
+    }
+    PQreset(conn_.get());
+    if (PQstatus(conn_.get()) != CONNECTION_OK)
+        throw PgError("08006",
+                      "postgresql: not connected: " + trimmed(PQerrorMessage(conn_.get())));
+    ++reconnects_;
+    return true;
+}
+
 Result Connection::checked(PGresult* res, std::string_view sql) {
     Result result(res);
     const auto status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return result;
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+        open_transaction_ = PQtransactionStatus(conn_.get()) != PQTRANS_IDLE;
+        return result;
+    }
     const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
     std::string what = trimmed(res ? PQresultErrorMessage(res) : PQerrorMessage(conn_.get()));
     if (what.empty()) what = trimmed(PQerrorMessage(conn_.get()));
@@ -79,6 +107,7 @@ Result Connection::exec(std::string_view sql, std::initializer_list<Param> param
     values.reserve(params.size());
     for (const auto& p : params) values.push_back(p.c_str());
     const std::string text(sql);
+    if (!reconnect_if_lost(sql)) return Result(nullptr);
     return checked(PQexecParams(conn_.get(), text.c_str(), static_cast<int>(values.size()), nullptr,
                                 values.data(), nullptr, nullptr, 0),
                    sql);
@@ -103,6 +132,7 @@ bool Connection::in_transaction() const {
 
 void Connection::exec_script(std::string_view sql) {
     const std::string text(sql);
+    if (!reconnect_if_lost(sql)) return;
     checked(PQexec(conn_.get(), text.c_str()), sql);
 }
 

@@ -96,12 +96,18 @@ class Connection {
 
     PGconn* get() const { return conn_.get(); }
     bool ok() const { return PQstatus(conn_.get()) == CONNECTION_OK; }
+    // How often a lost connection was opened again (before a statement, outside any
+    // transaction; see reconnect_if_lost).
+    std::uint64_t reconnects() const { return reconnects_; }
 
   private:
     explicit Connection(PGconn* conn) : conn_(conn) {}
     Result checked(PGresult* res, std::string_view sql);
+    bool reconnect_if_lost(std::string_view sql);
 
     std::unique_ptr<PGconn, ConnCloser> conn_;
+    bool open_transaction_ = false;  // after the last statement that succeeded
+    std::uint64_t reconnects_ = 0;
 };
 
 }  // namespace warden::store::pg

@@ -183,3 +183,58 @@ TEST_CASE("pg: a transaction whose statement failed is not reported committed") 
     d.vpn_ip = 2;
     CHECK(store->add_device(d).ok());
 }
+
+namespace {
+
+// Ends `victim`'s server process from another connection, as a server restart or a
+// failover would; `victim` notices at its next statement.
+void kill_backend(const TempDir& dir, pg::Connection& victim) {
+    auto admin = connect(dir);
+    const auto pid = static_cast<std::int64_t>(PQbackendPID(victim.get()));
+    const auto killed = admin.exec("SELECT pg_terminate_backend($1::int)", {pid});
+    REQUIRE(killed.boolean(0, 0));
+    // Bounded: the server ends the backend asynchronously.
+    for (int i = 0; i < 500; ++i) {
+        if (admin.exec("SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int", {pid})
+                .int64(0, 0) == 0)
+            return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    FAIL("the backend did not end within 5 s");
+}
+
+}  // namespace
+
+TEST_CASE("pg: a lost connection is opened again before the next statement") {
+    TempDir dir;
+    auto conn = connect(dir);
+    conn.exec_script("CREATE TABLE t (n bigint)");
+    kill_backend(dir, conn);
+    // The statement that finds the connection gone fails: it may or may not have run.
+    CHECK_THROWS_AS(conn.exec("INSERT INTO t VALUES (1)"), pg::PgError);
+    // The next one runs on a new connection.
+    conn.exec("INSERT INTO t VALUES (2)");
+    CHECK(conn.reconnects() == 1);
+    CHECK(conn.exec("SELECT count(*) FROM t WHERE n = 2").int64(0, 0) == 1);
+}
+
+TEST_CASE("pg: a connection lost in a transaction is not opened again until its ROLLBACK") {
+    TempDir dir;
+    auto conn = connect(dir);
+    conn.exec_script("CREATE TABLE t (n bigint)");
+    conn.exec_script("BEGIN");
+    conn.exec("INSERT INTO t VALUES (1)");
+    kill_backend(dir, conn);
+    CHECK_THROWS_AS(conn.exec("INSERT INTO t VALUES (2)"), pg::PgError);
+    // Not in autocommit on a new connection: the rest of the transaction fails too.
+    try {
+        conn.exec("INSERT INTO t VALUES (3)");
+        FAIL("a statement ran outside its lost transaction");
+    } catch (const pg::PgError& e) {
+        CHECK(std::string(e.what()).find("connection lost in a transaction") != std::string::npos);
+    }
+    conn.exec_script("ROLLBACK");  // nothing left to undo: no error
+    CHECK(conn.reconnects() == 0);
+    CHECK(conn.exec("SELECT count(*) FROM t").int64(0, 0) == 0);
+    CHECK(conn.reconnects() == 1);
+}
