@@ -295,6 +295,15 @@ void advance_sequences(pg::Connection& conn) {
     }
 }
 
+void check_copy(pg::Connection& conn, const TablePlan& plan, const TableDigest& source) {
+    const auto copied = pg_digest(conn, plan);
+    if (source == copied) return;
+    throw MigrateFailure("table=" + plan.name +
+                         " check failed: rows sqlite=" + std::to_string(source.rows()) +
+                         " postgresql=" + std::to_string(copied.rows()) +
+                         (source.rows() == copied.rows() ? " (row digests differ)" : ""));
+}
+
 MigrateResult copy_all(sqlite3* db, pg::Connection& conn, const AfterTableCopied& after_copy) {
     const auto ours = sqlite_tables(db);
     const auto theirs = pg_tables(conn);
@@ -316,20 +325,20 @@ MigrateResult copy_all(sqlite3* db, pg::Connection& conn, const AfterTableCopied
     for (const auto& t : order)
         conn.exec_script("ALTER TABLE " + quote_ident(t) + " DISABLE TRIGGER USER");
 
-    MigrateResult result;
+    std::vector<TableDigest> sources;
     for (const auto& plan : plans) {
-        const auto source = copy_rows(db, conn, plan);
-        if (after_copy) after_copy(conn, plan.name);
-        const auto copied = pg_digest(conn, plan);
-        if (!(source == copied))
-            throw MigrateFailure("table=" + plan.name +
-                                 " check failed: rows sqlite=" + std::to_string(source.rows()) +
-                                 " postgresql=" + std::to_string(copied.rows()) +
-                                 (source.rows() == copied.rows() ? " (row digests differ)" : ""));
+        sources.push_back(copy_rows(db, conn, plan));
         log::info("migrate-store table copied",
-                  {{"table", plan.name}, {"rows", std::to_string(source.rows())}});
+                  {{"table", plan.name}, {"rows", std::to_string(sources.back().rows())}});
+        if (after_copy) after_copy(conn, plan.name);
+    }
+    // Checked once everything is in: a side effect of a later table on an earlier one
+    // shows too.
+    MigrateResult result;
+    for (std::size_t i = 0; i < plans.size(); ++i) {
+        check_copy(conn, plans[i], sources[i]);
         ++result.tables;
-        result.rows += source.rows();
+        result.rows += sources[i].rows();
     }
     for (const auto& t : order)
         conn.exec_script("ALTER TABLE " + quote_ident(t) + " ENABLE TRIGGER USER");
