@@ -347,7 +347,7 @@ MigrateResult copy_all(sqlite3* db, pg::Connection& conn, const AfterTableCopied
     // for a second migrate-store even when the copied state was a new one.
     conn.exec(
         "INSERT INTO activity_log (at, actor, action, object, details) VALUES "
-        "(CAST(extract(epoch FROM now()) AS bigint), 'wardend', 'store migrate', 'postgresql', $1)",
+        "(CAST(extract(epoch FROM now()) AS bigint), 'wardend', 'store.migrate', 'postgresql', $1)",
         {"from=sqlite tables=" + std::to_string(result.tables) +
          " rows=" + std::to_string(result.rows)});
     return result;

@@ -272,7 +272,7 @@ TEST_CASE("migrate-store: every table is copied and reads back the same") {
     // The same, and the migration's own entry in the activity log.
     auto after = describe(pg_store);
     const auto migrated = std::find_if(after.begin(), after.end(), [](const auto& line) {
-        return line.find("store migrate postgresql") != std::string::npos;
+        return line.find("store.migrate postgresql") != std::string::npos;
     });
     REQUIRE(migrated != after.end());
     after.erase(migrated);
