@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <vector>
@@ -304,16 +305,23 @@ void check_copy(pg::Connection& conn, const TablePlan& plan, const TableDigest& 
                          (source.rows() == copied.rows() ? " (row digests differ)" : ""));
 }
 
-MigrateResult copy_all(sqlite3* db, pg::Connection& conn, const AfterTableCopied& after_copy) {
+// The tables in foreign-key order, each with the columns both sides have.
+std::vector<TablePlan> plan_tables(sqlite3* db, pg::Connection& conn) {
     const auto ours = sqlite_tables(db);
     const auto theirs = pg_tables(conn);
     for (const auto& t : ours)
         if (!theirs.count(t)) throw MigrateFailure("table=" + t + " missing in postgresql");
     for (const auto& t : theirs)
         if (!ours.count(t)) throw MigrateFailure("table=" + t + " missing in sqlite");
-    const auto order = foreign_key_order(db, ours);
     std::vector<TablePlan> plans;
-    for (const auto& t : order) plans.push_back(plan_table(db, conn, t));
+    for (const auto& t : foreign_key_order(db, ours)) plans.push_back(plan_table(db, conn, t));
+    return plans;
+}
+
+MigrateResult copy_all(sqlite3* db, pg::Connection& conn, const AfterTableCopied& after_copy) {
+    const auto plans = plan_tables(db, conn);
+    std::vector<std::string> order;
+    for (const auto& plan : plans) order.push_back(plan.name);
 
     refuse_unless_empty(conn, order);
     // Children first: the seeded rows are the only ones, and nothing references them yet.

@@ -230,6 +230,14 @@ std::vector<std::string> describe(Store& store) {
     return out;
 }
 
+// Changes the SQLite state behind the Store's back (a schema that drifted).
+void sqlite_exec(const TempDir& dir, const std::string& sql) {
+    sqlite3* raw = nullptr;
+    REQUIRE(sqlite3_open(dir.file("warden.db").c_str(), &raw) == SQLITE_OK);
+    DbHandle db(raw);
+    exec(db.get(), sql);
+}
+
 std::int64_t count(pg::Connection& conn, const std::string& table) {
     return conn.exec("SELECT COUNT(*) FROM " + table).int64(0, 0);
 }
@@ -343,6 +351,23 @@ TEST_CASE("migrate-store: a copy that differs from its source is rolled back, na
     auto conn = pg::Connection::open(conninfo);
     CHECK(count(conn, "devices") == 0);
     CHECK(migrate_sqlite_to_postgresql(dir.file("warden.db"), conninfo).error.empty());
+}
+
+TEST_CASE("migrate-store: a table or column on one side only is refused, naming it") {
+    TempDir dir;
+    filled_sqlite(dir);
+    SECTION("a table") {
+        sqlite_exec(dir, "CREATE TABLE local_notes (note TEXT)");
+        const auto result = migrate_sqlite_to_postgresql(dir.file("warden.db"), pg_conninfo(dir));
+        CHECK(result.error == "table=local_notes missing in postgresql");
+    }
+    SECTION("a column") {
+        sqlite_exec(dir, "ALTER TABLE devices ADD COLUMN note TEXT");
+        const auto result = migrate_sqlite_to_postgresql(dir.file("warden.db"), pg_conninfo(dir));
+        CHECK(result.error == "table=devices column=note missing in postgresql");
+    }
+    auto conn = pg::Connection::open(pg_conninfo(dir));
+    CHECK(count(conn, "devices") == 0);
 }
 
 TEST_CASE("migrate-store: a missing SQLite file is an error, not an empty copy") {
