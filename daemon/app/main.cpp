@@ -8,6 +8,7 @@
 #include "daemon/app/check_config.hpp"
 #include "daemon/app/daemon.hpp"
 #include "daemon/app/init.hpp"
+#include "daemon/app/migrate_cmd.hpp"
 #include "daemon/core/config.hpp"
 #include "daemon/core/config_reload.hpp"
 
@@ -47,6 +48,12 @@ int run(int argc, char** argv) {
                          "group whose members may change things (created when missing)");
     init_cmd->add_option("--viewer-group", init.viewer_group,
                          "group whose members may read (created when missing)");
+    std::string migrate_to;
+    CLI::App* migrate_cmd = app.add_subcommand(
+        "migrate-store", "copy the SQLite state into an empty PostgreSQL database, checked");
+    migrate_cmd->add_option("--to", migrate_to, "libpq connection string or postgresql:// URL")
+        ->required();
+    migrate_cmd->add_option("-c,--config", config_path, "configuration file");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -63,6 +70,7 @@ int run(int argc, char** argv) {
                   << made.state_dir << "/pki/, " << made.state_dir << "/warden.db\n";
         return 0;
     }
+    if (*migrate_cmd) return app::run_migrate_store(config_path, migrate_to);
     if (check_only) {
         if (auto why = app::check_config(config_path); !why.empty()) {
             std::cerr << "wardend: invalid configuration: " << why << '\n';
