@@ -45,7 +45,9 @@ grep -q '^migrated ' "$E2E_DIR/migrate.log" || e2e_fail "no summary line: $(tail
 e2e_pass "migrate-store copied the state: $(grep '^migrated ' "$E2E_DIR/migrate.log")"
 
 # --- 2. wardend on PostgreSQL ------------------------------------------------------------------------
-printf '\n[store]\nbackend = "postgresql"\nurl = "%s"\n' "$conninfo" >>"$W_STATE/wardend.conf"
+# wardend init wrote [store] backend = 'sqlite'.
+grep -q "^backend = 'sqlite'$" "$W_STATE/wardend.conf" || e2e_fail "wardend.conf has no [store] backend line"
+sed -i "s|^backend = 'sqlite'$|backend = \"postgresql\"\nurl = \"$conninfo\"|" "$W_STATE/wardend.conf"
 w_start_wardend
 grep -q 'wardend ready.*store=postgresql' "$log" || e2e_fail "wardend does not say it runs on PostgreSQL"
 ctl device list | grep -q alpha || e2e_fail "the migrated device is not listed"
