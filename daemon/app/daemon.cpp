@@ -183,9 +183,24 @@ class Daemon {
                                     {"plugin_socket", config_.plugin_socket},
                                     {"admin_socket", config_.admin_socket},
                                     {"store", store_description(config_)}});
-        io_.run();
+        run_through_store_outages();
         flush();
         return 0;
+    }
+
+    // A handler that met an unreachable database (PostgreSQL restarting or failing over)
+    // gave up its work: the loop goes on, verdicts keep coming from memory and the store
+    // reconnects before its next statement. Any other exception still stops wardend.
+    void run_through_store_outages() {
+        for (;;) {
+            try {
+                io_.run();
+                return;
+            } catch (const store::StoreError& e) {
+                if (!e.unavailable()) throw;
+                log::error("store unavailable", {{"error", e.what()}});
+            }
+        }
     }
 
   private:

@@ -75,8 +75,8 @@ void SystemdNotifier::schedule_status() {
     status_timer_.expires_after(kStatusInterval);
     status_timer_.async_wait([this](auto ec) {
         if (ec || !running_) return;
+        schedule_status();  // first: the status reads the store, which may be away
         refresh_status();
-        schedule_status();
     });
 }
 

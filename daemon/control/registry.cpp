@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "common/log.hpp"
+#include "daemon/store/store.hpp"
 
 namespace warden::control {
 namespace {
@@ -139,6 +140,14 @@ Reply Registry::dispatch(const json::value& request, const Caller& caller, int a
                 return Reply::error(Code::Internal, problem);
         }
         return reply;
+    } catch (const store::StoreError& e) {
+        log::error("admin command failed",
+                   {{"command", cmd->name}, {"user", caller.user}, {"error", e.what()}});
+        if (e.unavailable())
+            return Reply::error(Code::Internal,
+                                "the database (postgresql) is unreachable: the command failed, "
+                                "try again once it is back");
+        return Reply::error(Code::Internal, "internal error; see the daemon log");
     } catch (const std::exception& e) {
         log::error("admin command failed",
                    {{"command", cmd->name}, {"user", caller.user}, {"error", e.what()}});

@@ -14,14 +14,17 @@
 #include <string>
 #include <string_view>
 
+#include "daemon/store/store.hpp"
+
 namespace warden::store::pg {
 
 // A failed statement or connection. sqlstate is PostgreSQL's five-character code ("" when
 // the connection itself failed); class 23 is an integrity constraint.
-struct PgError : std::runtime_error {
+struct PgError : StoreError {
     std::string sqlstate;
     PgError(std::string state, const std::string& what)
-        : std::runtime_error(what), sqlstate(std::move(state)) {}
+        : StoreError(what), sqlstate(std::move(state)) {}
+    bool unavailable() const override { return connection_lost(); }
     bool unique_violation() const { return sqlstate == "23505"; }
     bool constraint_violation() const { return sqlstate.rfind("23", 0) == 0; }
     // Raised by a trigger (RAISE EXCEPTION without a code: P0001).

@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -66,6 +67,14 @@ using model::TrGate;
 using model::TrMode;
 using model::TrSettings;
 using model::TrToken;
+
+// What a backend throws for its own failures. unavailable(): the database could not be
+// reached (PostgreSQL restarting or failing over); the store connects again by itself
+// before its next statement, so the caller reports the failure and goes on.
+struct StoreError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+    virtual bool unavailable() const { return false; }
+};
 
 enum class Status { Ok, NotFound, Duplicate, Invalid };
 

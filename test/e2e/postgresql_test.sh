@@ -7,7 +7,10 @@
 #     and both connect through OpenVPN and reach the server over the tunnel;
 #  3. the rows are in PostgreSQL (psql), not in the old SQLite file;
 #  4. a revoke ends the session within 1 s; the activity log, read back from PostgreSQL,
-#     has the revoke.
+#     has the revoke;
+#  5. PostgreSQL stopped: a connected client keeps its tunnel, a known device connects
+#     again (verdicts from wardend's memory), a write command fails naming PostgreSQL;
+#  6. PostgreSQL started again: the next write works, without restarting wardend.
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -82,5 +85,27 @@ e2e_stop "$pid_beta"
 ctl log activity | grep -q 'beta' || e2e_fail "the activity log has no entry for beta"
 [ "$(psql_q "SELECT count(*) FROM activity_log WHERE object = 'beta'")" -ge 1 ] ||
   e2e_fail "PostgreSQL's activity_log has no row for beta"
-e2e_stop "$pid_alpha"
 e2e_pass "revoked on PostgreSQL: the session ended within 1 s, the activity is stored there"
+
+# --- 5. PostgreSQL stopped: tunnels stay, known devices connect, writes fail clearly -----------------
+pg_ctl_as_owner() { runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$pg_dir/data" "$@"; }
+pg_ctl_as_owner -m fast -w stop >/dev/null || e2e_fail "could not stop PostgreSQL"
+ip netns exec "$W_NS_A" ping -c1 -W2 10.253.0.1 >/dev/null || e2e_fail "alpha's tunnel broke with the database"
+e2e_stop "$pid_alpha"
+w_start_client "$W_NS_A" "$E2E_DIR/alpha.ovpn" "$E2E_DIR/alpha2.log"
+pid_alpha=$E2E_PID
+e2e_wait_for_log "$E2E_DIR/alpha2.log" 'Initialization Sequence Completed' 20 ||
+  e2e_fail "a known device could not connect while the database was down"
+rc=0
+ctl device add gamma --type pc >"$E2E_DIR/gamma.out" 2>&1 || rc=$?
+[ "$rc" != 0 ] || e2e_fail "device add succeeded without a database"
+grep -qi 'postgresql' "$E2E_DIR/gamma.out" || e2e_fail "no clear error: $(cat "$E2E_DIR/gamma.out")"
+e2e_pass "database down: the tunnel stayed, alpha reconnected, device add failed: $(head -1 "$E2E_DIR/gamma.out")"
+
+# --- 6. PostgreSQL back: wardend writes again without a restart ---------------------------------------
+pg_ctl_as_owner -l "$pg_dir/server.log" -w start >/dev/null || e2e_fail "could not start PostgreSQL again"
+ctl device add gamma --type pc >/dev/null || e2e_fail "device add failed after the database came back"
+[ "$(psql_q "SELECT count(*) FROM devices WHERE name = 'gamma'")" = 1 ] || e2e_fail "gamma is not in PostgreSQL"
+kill -0 "$W_WARDEND_PID" || e2e_fail "wardend exited"
+e2e_stop "$pid_alpha"
+e2e_pass "database back: wardend wrote again without a restart"
