@@ -112,7 +112,7 @@ void PgStore::transaction(const std::function<void()>& fn) {
         conn_.exec_script("COMMIT");
     } catch (...) {
         in_transaction_ = false;
-        uncommitted_activity_.clear();  // rolled back: never reported
+        activity_.rolled_back();
         try {  // not after a failed COMMIT: that ended the transaction already
             if (conn_.in_transaction()) conn_.exec_script("ROLLBACK");
         } catch (const pg::PgError&) {  // connection lost: the server rolled back already
@@ -120,7 +120,7 @@ void PgStore::transaction(const std::function<void()>& fn) {
         throw;
     }
     in_transaction_ = false;
-    report_committed_activity();
+    activity_.committed();
 }
 
 // SET LOCAL lasts until the end of this transaction: the commit returns before the WAL
@@ -138,15 +138,14 @@ void PgStore::log_activity(const ActivityEntry& e) {
         "INSERT INTO activity_log (at, actor, action, object, details) "
         "VALUES ($1, $2, $3, $4, $5) RETURNING id",
         {e.at, e.actor, e.action, e.object, e.details});
-    if (!activity_listener_) return;
+    if (!activity_.wanted()) return;
     ActivityEntry stored = e;
     stored.id = r.int64(0, 0);
-    uncommitted_activity_.push_back(std::move(stored));
-    if (!in_transaction_) report_committed_activity();  // autocommit: committed now
+    activity_.written(std::move(stored), in_transaction_);
 }
 
 void PgStore::on_committed_activity(ActivityListener listener) {
-    activity_listener_ = std::move(listener);
+    activity_.set_listener(std::move(listener));
 }
 
 std::vector<ActivityEntry> PgStore::activity(std::int64_t since, std::size_t limit) {
@@ -201,17 +200,6 @@ std::string PgStore::integrity_check() {
     for (int i = 0; i < r.rows(); ++i)
         out += (out.empty() ? "" : "\n") + ("invalid index " + r.text(i, 0));
     return out;
-}
-
-void PgStore::report_committed_activity() {
-    std::vector<ActivityEntry> entries;
-    entries.swap(uncommitted_activity_);
-    for (const auto& entry : entries) {
-        try {
-            if (activity_listener_) activity_listener_(entry);
-        } catch (...) {  // committed already: the caller must not see a failure
-        }
-    }
 }
 
 }  // namespace warden::store

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/store/committed_activity.hpp"
 #include "daemon/store/pg_handles.hpp"
 #include "daemon/store/store.hpp"
 
@@ -162,12 +163,9 @@ class PgStore final : public Store {
     std::string integrity_check() override;
 
   private:
-    void report_committed_activity();
-
     pg::Connection conn_;
     bool in_transaction_ = false;
-    ActivityListener activity_listener_;
-    std::vector<ActivityEntry> uncommitted_activity_;  // this transaction's, in order
+    CommittedActivity activity_;
 };
 
 }  // namespace warden::store

@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "daemon/store/committed_activity.hpp"
 #include "daemon/store/migrations.hpp"
 #include "daemon/store/sqlite_handles.hpp"
 #include "daemon/store/sqlite_store_availability.hpp"
@@ -100,12 +101,12 @@ class SqliteStore final : public Store {
             exec(db_.get(), "COMMIT");
         } catch (...) {
             in_transaction_ = false;
-            uncommitted_activity_.clear();  // rolled back: never reported
+            activity_.rolled_back();
             exec(db_.get(), "ROLLBACK");
             throw;
         }
         in_transaction_ = false;
-        report_committed_activity();
+        activity_.committed();
     }
 
     // WAL with synchronous=NORMAL: the commit is in the WAL file (the OS has it) but
@@ -406,15 +407,14 @@ class SqliteStore final : public Store {
             .bind(4, e.object)
             .bind(5, e.details)
             .run();
-        if (!activity_listener_) return;
+        if (!activity_.wanted()) return;
         ActivityEntry stored = e;
         stored.id = sqlite3_last_insert_rowid(db_.get());
-        uncommitted_activity_.push_back(std::move(stored));
-        if (!in_transaction_) report_committed_activity();  // autocommit: committed now
+        activity_.written(std::move(stored), in_transaction_);
     }
 
     void on_committed_activity(ActivityListener listener) override {
-        activity_listener_ = std::move(listener);
+        activity_.set_listener(std::move(listener));
     }
 
     std::vector<ActivityEntry> activity(std::int64_t since, std::size_t limit) override {
@@ -671,17 +671,6 @@ class SqliteStore final : public Store {
     }
 
   private:
-    void report_committed_activity() {
-        std::vector<ActivityEntry> entries;
-        entries.swap(uncommitted_activity_);
-        for (const auto& entry : entries) {
-            try {
-                if (activity_listener_) activity_listener_(entry);
-            } catch (...) {  // committed already: the caller must not see a failure
-            }
-        }
-    }
-
     DbHandle db_;
     Statement by_serial_;
     Statement device_by_id_;
@@ -689,8 +678,7 @@ class SqliteStore final : public Store {
     LicenseTables licenses_;
     UsageTables usage_;
     bool in_transaction_ = false;
-    ActivityListener activity_listener_;
-    std::vector<ActivityEntry> uncommitted_activity_;  // this transaction's, in order
+    CommittedActivity activity_;
 };
 
 // Applies the migrations the database lacks, in order, each in its own transaction.
