@@ -2,6 +2,8 @@
 // sqlite_store_devices.cpp; names sort bytewise (COLLATE "C") as SQLite's BINARY does,
 // whatever the database's locale.
 #include "daemon/store/pg_store.hpp"
+#include "daemon/store/pg_store_licenses.hpp"
+#include "daemon/store/pg_store_tr.hpp"
 
 namespace warden::store {
 namespace {
@@ -261,8 +263,6 @@ bool PgStore::common_name_in_use(std::string_view common_name, std::int64_t now)
                 .empty();
 }
 
-// The license seat and TR gate are read here with their own SQL (not through the
-// licenses/TR families): this is the verdict path, three indexed reads.
 std::optional<CertBinding> PgStore::find_by_serial(std::string_view serial) {
     const auto cert = conn_.exec(sql(kCertSelect, "WHERE c.serial = $1"), {serial});
     if (cert.empty()) return std::nullopt;
@@ -270,19 +270,9 @@ std::optional<CertBinding> PgStore::find_by_serial(std::string_view serial) {
     binding.cert = read_cert(cert, 0);
     if (binding.cert.device_id) binding.device = find_device(*binding.cert.device_id);
     if (!binding.device) return binding;
-    const auto license = conn_.exec(
-        "SELECT l.id, l.name, l.seats, l.used, l.expires_at, l.expiry_noted_at, l.created_at "
-        "FROM license_seats s JOIN licenses l ON l.id = s.license_id WHERE s.device_id = $1",
-        {binding.device->id});
-    if (!license.empty()) {
-        binding.license =
-            License{license.int64(0, 0), license.text(0, 1),           license.int64(0, 2),
-                    license.int64(0, 3), license.optional_int64(0, 4), license.optional_int64(0, 5),
-                    license.int64(0, 6)};
-    }
-    const auto tr = conn_.exec("SELECT released_until FROM device_tr WHERE device_id = $1",
-                               {binding.device->id});
-    if (!tr.empty()) binding.time_restriction = TrGate{tr.optional_int64(0, 0)};
+    binding.license = pg_licenses::seat_of(conn_, binding.device->id).license;
+    if (auto tr = pg_tr::tr_settings(conn_, binding.device->id))
+        binding.time_restriction = TrGate{tr->released_until};
     return binding;
 }
 
