@@ -3,12 +3,8 @@
 namespace warden::app {
 
 store::OpenResult open_store(const core::Config& config) {
-    if (config.store.backend == core::StoreConfig::Backend::Postgresql) {
-        auto opened = store::open_postgresql(config.store.url);
-        if (!opened.store && opened.error.rfind("postgresql", 0) != 0)
-            opened.error = "postgresql: " + opened.error;
-        return opened;
-    }
+    if (config.store.backend == core::StoreConfig::Backend::Postgresql)
+        return store::open_postgresql(config.store.url);
     return store::open_sqlite(config.database_path());
 }
 

@@ -383,9 +383,7 @@ MigrateResult migrate_sqlite_to_postgresql(const std::string& sqlite_path,
         return {"sqlite: no database at " + sqlite_path};
     // Both at the current schema first (each open applies its pending migrations).
     if (auto opened = open_sqlite(sqlite_path); !opened.store) return {"sqlite: " + opened.error};
-    if (auto opened = open_postgresql(conninfo); !opened.store)
-        return {opened.error.rfind("postgresql:", 0) == 0 ? opened.error
-                                                          : "postgresql: " + opened.error};
+    if (auto opened = open_postgresql(conninfo); !opened.store) return {opened.error};
     try {
         sqlite3* raw = nullptr;
         const int rc = sqlite3_open_v2(sqlite_path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);

@@ -88,7 +88,8 @@ OpenResult open_postgresql(const std::string& conninfo) {
         auto conn = pg::Connection::open(conninfo);
         // IF NOT EXISTS and friends report NOTICEs, which libpq would print to stderr.
         conn.exec_script("SET client_min_messages = warning");
-        if (std::string err = migrate(conn); !err.empty()) return {nullptr, err};
+        // Every error names the backend: PgError texts start with "postgresql: " too.
+        if (std::string err = migrate(conn); !err.empty()) return {nullptr, "postgresql: " + err};
         return {std::make_unique<PgStore>(std::move(conn)), {}};
     } catch (const pg::PgError& e) {
         return {nullptr, e.what()};
