@@ -14,9 +14,10 @@ void define_status_commands(CLI::App& app, Invocation& inv, Options& o) {
 
 void define_session_commands(CLI::App& app, Invocation& inv, Options& o) {
     const std::vector<Column> session_cols = {
-        {"device", "DEVICE"}, {"instance", "INSTANCE"},       {"real_address", "REAL ADDRESS"},
-        {"vpn_ip", "VPN IP"}, {"bytes_received", "BYTES IN"}, {"bytes_sent", "BYTES OUT"},
-        {"since", "SINCE"}};
+        {"device", "DEVICE"},        {"node", "NODE"},
+        {"instance", "INSTANCE"},    {"real_address", "REAL ADDRESS"},
+        {"vpn_ip", "VPN IP"},        {"bytes_received", "BYTES IN"},
+        {"bytes_sent", "BYTES OUT"}, {"since", "SINCE"}};
     CLI::App* session = family(app, "session", "live sessions");
     leaf(*session, "list", "list live sessions", inv, "session.list",
          [&o, session_cols](const json::value& v) { return print_rows(v, o, session_cols); });

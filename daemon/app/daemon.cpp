@@ -19,6 +19,7 @@
 #include "daemon/app/mail_setup.hpp"
 #include "daemon/app/managed_sessions.hpp"
 #include "daemon/app/metrics_setup.hpp"
+#include "daemon/app/node_sync.hpp"
 #include "daemon/app/open_store.hpp"
 #include "daemon/app/release_watch.hpp"
 #include "daemon/app/route_worker.hpp"
@@ -55,7 +56,8 @@ std::string routed_device(const core::Config& config) {
 class Daemon {
   public:
     Daemon(core::Config& config, const std::string& config_path,
-           std::unique_ptr<store::Store> store, std::unique_ptr<store::Store> writer_store)
+           std::unique_ptr<store::Store> store, std::unique_ptr<store::Store> writer_store,
+           std::unique_ptr<cluster::NodeLink> link)
         : config_(config),
           reloader_(config, config_path),
           activity_syslog_(config.log),
@@ -65,12 +67,16 @@ class Daemon {
           auth_(*store_, table_, core::VpnPool{config.pool, config.pool.first() + 1}, clock_,
                 {config.auth.max_failures, config.auth.lock_seconds, config.auth.token_lifetime}),
           sessions_(io_, config, table_, *store_, clock_),
+          link_(std::move(link)),
+          cluster_sessions_(link_ ? std::make_unique<cluster::ClusterSessions>(
+                                        sessions_, *link_, [this] { return clock_.now(); })
+                                  : nullptr),
           licenses_(io_, *store_, sessions_, clock_),
           crl_watch_(io_, authority_, *store_, clock_),
           // link_base: the lead wires [http] public_url here with the confirmation page.
           tr_(*store_, clock_, {config.http.public_url, config.tr.resend_interval}),
           releases_(io_, *store_, sessions_, clock_, [this] { reload_tr(); }),
-          services_{config_, *store_, authority_, sessions_, clock_},
+          services_{config_, *store_, authority_, session_control(), clock_, node_name(config)},
           plugin_server_(
               io_, config.plugin_socket, auth_,
               {std::chrono::milliseconds(config.testing_verdict_delay_ms), wire::kDefaultMaxFrame,
@@ -86,7 +92,13 @@ class Daemon {
           routes_(routed_device(config), [this](KernelRoutes::Result result) {
               asio::post(io_, [this, result] { routes_synced(result); });
           }) {
-        auth_.write_logins_after_reply(clock_.now());
+        // Nodes sharing a database take each TOTP step there before the verdict: a code
+        // used on one node must be refused on every other.
+        auth_.write_logins_after_reply(clock_.now(), link_ != nullptr);
+        if (link_)
+            node_sync_ = std::make_unique<NodeSync>(
+                io_, config, *link_, *cluster_sessions_, clock_,
+                [this](const core::ChangeEffects& e) { apply_remote_changes(e); });
         services_.plugin_connections = [this] { return plugin_server_.connection_count(); };
         services_.verdict_stats = [this] { return plugin_server_.stats(); };
         services_.licenses_changed = [this] { licenses_.rearm(); };
@@ -141,6 +153,13 @@ class Daemon {
     }
 
     int run() {
+        // Before anything reads the store: the change feed starts where the state was read.
+        if (node_sync_) {
+            if (auto err = node_sync_->prepare(); !err.empty()) {
+                log::error("wardend not started: the node could not join", {{"error", err}});
+                return 1;
+            }
+        }
         // The CRL and pki/revoked must match the store before OpenVPN checks a handshake
         // against them: fail closed, a stale one would admit revoked certificates.
         if (!crl_watch_.start()) {
@@ -159,6 +178,7 @@ class Daemon {
         if (!start_http(io_, config_.http, tr_.port(), http_)) return 1;
         if (!start_metrics(io_, config_.metrics, metrics_sources(), metrics_)) return 1;
         auth_.refresh();  // the verdict index, before the first verdict
+        if (node_sync_) node_sync_->start();
         availability_.start(!config_.instances.empty());
         plugin_server_.start();
         admin_server_.start();
@@ -204,6 +224,26 @@ class Daemon {
     }
 
   private:
+    control::SessionControl& session_control() {
+        if (cluster_sessions_) return *cluster_sessions_;
+        return sessions_;
+    }
+
+    // What another node's committed change means here (core/change_effects.hpp). Throws
+    // store::StoreError while the database is away: NodeSync tries again.
+    void apply_remote_changes(const core::ChangeEffects& e) {
+        if (e.index_parts != 0) {
+            auth_.refresh(e.index_parts);
+            plugin_server_.invalidate_prefetches();
+        }
+        if (e.recheck_sessions) sessions_.recheck();
+        if (e.crl) crl_watch_.check();
+        if (e.routes) sync_routes();
+        if (e.firewall && firewall_) refresh_firewall("");
+        if (e.tr_schedule) releases_.rearm();
+        if ((e.index_parts & core::VerdictIndex::kLicenses) != 0) licenses_.rearm();
+    }
+
     MetricsSources metrics_sources() {
         MetricsSources m;
         m.verdicts = [this] { return plugin_server_.stats(); };
@@ -370,6 +410,7 @@ class Daemon {
         availability_.stop();
         releases_.stop();
         crl_watch_.stop();
+        if (node_sync_) node_sync_->stop();
         if (mail_) mail_->stop();
         if (http_) http_->stop();
         if (metrics_) metrics_->stop();
@@ -387,6 +428,8 @@ class Daemon {
     core::SessionTable table_;
     core::AuthService auth_;
     ManagedSessions sessions_;
+    std::unique_ptr<cluster::NodeLink> link_;  // PostgreSQL only: several nodes
+    std::unique_ptr<cluster::ClusterSessions> cluster_sessions_;
     LicenseWatch licenses_;
     CrlWatch crl_watch_;
     tr::TrService tr_;  // the confirmation page (daemon/http) binds tr_.port()
@@ -407,6 +450,7 @@ class Daemon {
     asio::steady_timer route_timer_;
     RouteWorker routes_;  // after io_: its thread posts to it until joined
     asio::steady_timer firewall_timer_{io_};
+    std::unique_ptr<NodeSync> node_sync_;  // PostgreSQL only
     bool stopping_ = false;
     std::string reload_note_;  // in STATUS= until a reload succeeds
     SystemdNotifier notifier_{io_, [this] {
@@ -429,7 +473,19 @@ int run_daemon(core::Config& config, const std::string& config_path) {
                     {"error", opened.error.empty() ? for_writer.error : opened.error}});
         return 1;
     }
-    Daemon daemon(config, config_path, std::move(opened.store), std::move(for_writer.store));
+    std::unique_ptr<cluster::NodeLink> link;
+    if (config.store.backend == core::StoreConfig::Backend::Postgresql) {
+        try {
+            link = std::make_unique<cluster::NodeLink>(config.store.url, node_name(config),
+                                                       node_application_name(config));
+        } catch (const store::StoreError& e) {
+            log::error("cannot open state",
+                       {{"store", store_description(config)}, {"error", e.what()}});
+            return 1;
+        }
+    }
+    Daemon daemon(config, config_path, std::move(opened.store), std::move(for_writer.store),
+                  std::move(link));
     return daemon.run();
 }
 

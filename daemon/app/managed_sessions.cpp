@@ -60,6 +60,10 @@ void ManagedSessions::reconcile(const std::string& instance) {
     }
 }
 
+void ManagedSessions::recheck() {
+    for (const auto& [name, client] : clients_) reconcile(name);
+}
+
 void ManagedSessions::end_client(const core::LiveSession& client, const std::string& why) {
     auto it = clients_.find(client.instance);
     if (it == clients_.end()) return;

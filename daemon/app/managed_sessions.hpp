@@ -41,6 +41,9 @@ class ManagedSessions final : public control::SessionControl {
     std::size_t end_sessions_of_device(std::int64_t device_id, const std::string& why) override;
     std::vector<std::string> recent_log(const std::string& instance) override;
     std::string restart(const std::string& instance) override;
+    // Checks every session against the store again and ends those no longer allowed
+    // (another node changed what they depend on).
+    void recheck();
     // Ends a client the plugin admitted whose verdict no longer allows it.
     void end_client(const core::LiveSession& client, const std::string& why);
     // Called with the first session list of an instance whose management interface came

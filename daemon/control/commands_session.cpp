@@ -72,6 +72,7 @@ Reply list_sessions(Services& s) {
     for (const auto& v : s.sessions.list()) {
         json::object o;
         o["device"] = v.device;
+        o["node"] = v.node.empty() ? s.node : v.node;
         o["instance"] = v.instance;
         o["common_name"] = v.common_name;
         o["real_address"] = v.real_address;

@@ -19,6 +19,7 @@
 namespace warden::control {
 
 struct SessionView {
+    std::string node;  // "" for this node's own (wardend names it in `session list`)
     std::string instance, device, common_name, real_address, vpn_ip;
     std::optional<std::int64_t> device_id;  // when the plugin reported the session
     std::uint64_t bytes_received = 0, bytes_sent = 0;
@@ -78,6 +79,8 @@ struct Services {
     SessionControl& sessions;
     // The daemon's one clock; only `testing.clock` moves it (and only with clock_control).
     core::Clock& clock;
+    // This node's name ([store] node, or the host name): `session list` shows it.
+    std::string node;
     std::function<std::size_t()> plugin_connections = [] { return std::size_t{0}; };
     // Licenses or seats changed: the daemon re-arms its license expiry timer.
     std::function<void()> licenses_changed = [] {};

@@ -60,7 +60,10 @@ class AuthService final : public PluginRequests {
     const LoginCounts& login_counts() const { return login_.counts(); }
     // Login writes wait for after_replies() (LoginService::write_after_reply); the daemon's
     // mode. `started_at` arms the TOTP replay guard's crash rule.
-    void write_logins_after_reply(std::int64_t started_at) { login_.write_after_reply(started_at); }
+    // `shared_store`: several nodes on one database (LoginService::write_after_reply).
+    void write_logins_after_reply(std::int64_t started_at, bool shared_store = false) {
+        login_.write_after_reply(started_at, shared_store);
+    }
     void after_replies() override { login_.persist(); }
 
     struct Batch {

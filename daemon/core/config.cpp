@@ -306,6 +306,18 @@ void read_enroll(TableReader& top, EnrollConfig& e, std::string& error) {
     if (!e.min_client_version) r.fail("min_client_version", "expected a version like 2.5 or 2.6.8");
 }
 
+}  // namespace
+
+bool valid_node_name(std::string_view name) {
+    if (name.size() > 63) return false;
+    for (const char ch : name)
+        if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_' && ch != '.')
+            return false;
+    return true;
+}
+
+namespace {
+
 void read_store(TableReader& top, StoreConfig& st, std::string& error) {
     const toml::node* node = top.take("store");
     if (!node) return;
@@ -315,6 +327,8 @@ void read_store(TableReader& top, StoreConfig& st, std::string& error) {
     std::string backend = st.backend == StoreConfig::Backend::Sqlite ? "sqlite" : "postgresql";
     r.text("backend", backend);
     r.text("url", st.url);
+    r.text("node", st.node);
+    r.text("node_address", st.node_address);
     r.reject_unknown();
     if (!error.empty()) return;
     if (backend == "sqlite")
@@ -324,7 +338,8 @@ void read_store(TableReader& top, StoreConfig& st, std::string& error) {
     else
         return r.fail("backend", "expected \"sqlite\" or \"postgresql\"");
     if (st.backend == StoreConfig::Backend::Postgresql && st.url.empty())
-        r.fail("url", "required with backend = \"postgresql\" (a libpq connection string)");
+        return r.fail("url", "required with backend = \"postgresql\" (a libpq connection string)");
+    if (!valid_node_name(st.node)) r.fail("node", "expected 1-63 letters, digits, '-', '_' or '.'");
 }
 
 void read_tr(TableReader& top, TrConfig& tr, std::string& error) {
@@ -530,6 +545,9 @@ std::string render_config(const Config& c) {
         << quoted(c.store.backend == StoreConfig::Backend::Sqlite ? "sqlite" : "postgresql")
         << "\n";
     if (!c.store.url.empty()) out << "url = " << quoted(c.store.url) << "\n";
+    if (!c.store.node.empty()) out << "node = " << quoted(c.store.node) << "\n";
+    if (!c.store.node_address.empty())
+        out << "node_address = " << quoted(c.store.node_address) << "\n";
     render_http(out, c.http, quoted);
     out << "\n# Prometheus metrics at http://LISTEN/metrics (\"off\": none). Plain HTTP, no "
            "login:\n"

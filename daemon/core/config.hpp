@@ -96,7 +96,15 @@ struct StoreConfig {
     enum class Backend { Sqlite, Postgresql };
     Backend backend = Backend::Sqlite;
     std::string url;  // libpq key=value or postgresql:// URI; required for postgresql
+    // This node's name among those sharing the database ("": the host name). Other nodes
+    // see it in `session list` and skip the changes it made (they are its own).
+    std::string node;
+    // Where the other nodes reach this one to route its devices' traffic ("": none).
+    std::string node_address;
 };
+
+// A [store] node name: empty (the host name) or 1-63 of [A-Za-z0-9._-].
+bool valid_node_name(std::string_view name);
 
 // [log]: the activity log (wardenctl log) also to syslog, for a SIEM. The stderr log
 // level stays the top-level log_level key.

@@ -110,7 +110,7 @@ const std::vector<Key>& keys() {
          [](const Config& c) {
              return std::string(c.store.backend == StoreConfig::Backend::Sqlite ? "sqlite"
                                                                                 : "postgresql") +
-                    "|" + c.store.url;
+                    "|" + c.store.url + "|" + c.store.node + "|" + c.store.node_address;
          },
          {}},
         {"testing",

@@ -20,8 +20,9 @@ LoginService::LoginService(store::Store& store, const VerdictIndex& index, Login
                            PasswordCache::SlowVerifier slow_verifier)
     : store_(store), index_(index), policy_(policy), passwords_(std::move(slow_verifier)) {}
 
-void LoginService::write_after_reply(std::int64_t started_at) {
+void LoginService::write_after_reply(std::int64_t started_at, bool shared_store) {
     guard_.emplace(started_at);
+    shared_store_ = shared_store;
 }
 
 LoginFacts LoginService::load(const store::Device& device, std::string_view session_id,
@@ -114,7 +115,8 @@ bool LoginService::apply(const store::Device& device, const LoginOutcome& out,
                         !out.allow || (out.remember_session && !session_id.empty());
     if (!writes) return true;  // a renegotiation with a valid token
     PendingWrite w{device, out, std::string(session_id), now};
-    if (guard_ && !out.use_code_id) {
+    const bool durable_first = out.use_code_id || (shared_store_ && out.totp_step);
+    if (guard_ && !durable_first) {
         // Marked used at once. load() gave evaluate_login() the guard's view, so the step
         // is above everything known: this cannot refuse, it only records.
         if (out.totp_step && !guard_->use(device.id, *out.totp_step, {}, now)) return false;
@@ -129,6 +131,9 @@ bool LoginService::apply(const store::Device& device, const LoginOutcome& out,
         if (taken) return;
         write(w);
     });
+    // The guard learns the step too: the next login of this device on this node is
+    // refused from memory, whatever the store says by then.
+    if (!taken && guard_ && out.totp_step) guard_->use(device.id, *out.totp_step, {}, now);
     return !taken;
 }
 

@@ -52,7 +52,9 @@ class LoginService {
                  PasswordCache::SlowVerifier slow_verifier = {});
 
     // From now on writes wait for persist(); `started_at` arms the guard's crash rule.
-    void write_after_reply(std::int64_t started_at);
+    // `shared_store`: other nodes log in against the same database, so a TOTP step is
+    // still taken there (a conditional update) before the verdict, as a one-time code is.
+    void write_after_reply(std::int64_t started_at, bool shared_store = false);
     // Writes what the verdicts since the last call left pending (no-op when nothing is).
     void persist();
     bool has_pending_writes() const { return !pending_.empty(); }
@@ -104,6 +106,7 @@ class LoginService {
     std::map<Key, Checked> checked_;
     PasswordCache passwords_;
     std::optional<ReplayGuard> guard_;  // set by write_after_reply()
+    bool shared_store_ = false;
     std::vector<PendingWrite> pending_;
     LoginCounts counts_;
 };

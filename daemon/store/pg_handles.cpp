@@ -55,11 +55,13 @@ bool Result::boolean(int row, int column) const {
     return to_int64(v.c_str()) != 0;
 }
 
-Connection Connection::open(const std::string& conninfo) {
+Connection Connection::open(const std::string& conninfo, const std::string& application_name) {
     // A host that does not answer must not hold wardend for libpq's default (forever):
     // 5 s unless the connection string says otherwise (it is expanded after, so it wins).
-    const char* keywords[] = {"connect_timeout", "dbname", nullptr};
-    const char* values[] = {"5", conninfo.c_str(), nullptr};
+    // The application name comes after it: the node's name wins over the string's.
+    const char* keywords[] = {"connect_timeout", "dbname",
+                              application_name.empty() ? nullptr : "application_name", nullptr};
+    const char* values[] = {"5", conninfo.c_str(), application_name.c_str(), nullptr};
     Connection c(PQconnectdbParams(keywords, values, 1));
     if (!c.conn_) throw PgError("", "postgresql: out of memory");
     if (PQstatus(c.conn_.get()) != CONNECTION_OK)
@@ -72,6 +74,12 @@ Connection Connection::open(const std::string& conninfo) {
 // the rest must fail too until the caller's ROLLBACK, which then has nothing to undo.
 // True when `sql` still has to run.
 bool Connection::reconnect_if_lost(std::string_view sql) {
+    // A server that restarted closed this idle connection, but libpq learns of it only by
+    // reading: do so now (it does not block), so the statement goes to a new connection
+    // instead of failing on the old one. Inside a transaction the loss is the caller's.
+    // The first read takes the server's goodbye (a FATAL message), the second its EOF.
+    for (int i = 0; i < 2 && !open_transaction_ && PQstatus(conn_.get()) == CONNECTION_OK; ++i)
+        PQconsumeInput(conn_.get());
     if (PQstatus(conn_.get()) == CONNECTION_OK) return true;
     if (open_transaction_) {
         if (sql == "ROLLBACK") {

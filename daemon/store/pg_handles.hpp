@@ -83,8 +83,10 @@ class Result {
 class Connection {
   public:
     // Connects with a libpq connection string (key=value or postgresql:// URI; several
-    // hosts and target_session_attrs=read-write work). Throws PgError.
-    static Connection open(const std::string& conninfo);
+    // hosts and target_session_attrs=read-write work). `application_name` (when not
+    // empty) names the writer in pg_stat_activity and in the change log (the nodes).
+    // Throws PgError.
+    static Connection open(const std::string& conninfo, const std::string& application_name = {});
 
     // One statement with parameters $1, $2, ...; throws PgError unless it succeeded.
     Result exec(std::string_view sql, std::initializer_list<Param> params = {});

@@ -83,9 +83,9 @@ std::string migrate(pg::Connection& conn) {
 
 }  // namespace
 
-OpenResult open_postgresql(const std::string& conninfo) {
+OpenResult open_postgresql(const std::string& conninfo, const std::string& application_name) {
     try {
-        auto conn = pg::Connection::open(conninfo);
+        auto conn = pg::Connection::open(conninfo, application_name);
         // IF NOT EXISTS and friends report NOTICEs, which libpq would print to stderr.
         conn.exec_script("SET client_min_messages = warning");
         // Every error names the backend: PgError texts start with "postgresql: " too.

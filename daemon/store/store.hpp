@@ -308,6 +308,6 @@ OpenResult open_sqlite(const std::string& path);
 // Connects to PostgreSQL with a libpq connection string (library warden_store_pg) and
 // applies pending migrations (schema/pg/), refusing a newer schema like open_sqlite. Its
 // errors start with "postgresql: ".
-OpenResult open_postgresql(const std::string& conninfo);
+OpenResult open_postgresql(const std::string& conninfo, const std::string& application_name = {});
 
 }  // namespace warden::store

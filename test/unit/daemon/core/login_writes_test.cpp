@@ -28,7 +28,7 @@ struct Fixture {
 
     // `confirmed_at`: when the laptop's TOTP was confirmed (before the start: the crash
     // rule applies to it).
-    explicit Fixture(std::int64_t confirmed_at = 1700000010 + 1) {
+    explicit Fixture(std::int64_t confirmed_at = 1700000010 + 1, bool shared_store = false) {
         laptop = add("laptop", "aa01", 0x0a080007);
         desk = add("desk", "bb02", 0x0a080008);
         store::Totp t;
@@ -37,7 +37,7 @@ struct Fixture {
         t.confirmed_at = confirmed_at;
         t.enforced = true;
         store->put_totp(t);
-        auth.write_logins_after_reply(start);
+        auth.write_logins_after_reply(start, shared_store);
     }
 
     std::int64_t add(const std::string& name, const std::string& serial, std::uint32_t ip) {
@@ -68,6 +68,20 @@ TEST_CASE("login writes: the verdict does not wait for them, after_replies() wri
     CHECK_FALSE(f.store->token_session_device("S1"));
     f.auth.after_replies();
     CHECK(f.stored_step() == core::totp::step_of(f.now));
+    CHECK(f.store->token_session_device("S1") == f.laptop);
+}
+
+// Several nodes on one database: another node reads the step from the store, so it must
+// be there before the verdict (a step kept in this node's memory would let the other
+// node accept the same code).
+TEST_CASE("login writes: on a shared store the TOTP step is stored before the verdict") {
+    Fixture f(1700000010 + 1, /*shared_store=*/true);
+    f.now += 100;
+    const std::string code = f.code();
+    CHECK(f.login("laptop", "aa01", code, "S1") == "allow");
+    CHECK(f.stored_step() == core::totp::step_of(f.now));
+    CHECK(f.login("laptop", "aa01", code, "S2") == "deny");  // replay, here too
+    f.auth.after_replies();
     CHECK(f.store->token_session_device("S1") == f.laptop);
 }
 

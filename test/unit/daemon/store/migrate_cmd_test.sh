@@ -31,7 +31,7 @@ grep -q "nothing migrated: sqlite: no database at $dir/warden.db" "$dir/err" || 
 : >"$dir/warden.db"
 out=$("$wardend" migrate-store --to "$url" --config "$dir/wardend.conf" 2>/dev/null) ||
     fail "first migrate failed"
-[ "$out" = "migrated tables=20 rows=2" ] || fail "summary: $out"
+[ "$out" = "migrated tables=25 rows=2" ] || fail "summary: $out"
 
 # Again: the database is no longer empty.
 rc=0

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -260,9 +261,12 @@ TEST_CASE("migrate-store: every table is copied and reads back the same") {
     const auto result = migrate_sqlite_to_postgresql(dir.file("warden.db"), conninfo);
     INFO(result.error);
     REQUIRE(result.error.empty());
-    CHECK(result.tables == 20);
+    CHECK(result.tables == 25);
     {
-        // No table left empty: the fill reached every one of them.
+        // No table left empty: the fill reached every one of them, except those only
+        // nodes on PostgreSQL write (schema 12: SQLite is one node, they stay empty).
+        const std::set<std::string> node_tables = {"changes", "node_orders", "node_pki",
+                                                   "node_sessions", "nodes"};
         auto conn = pg::Connection::open(conninfo);
         const auto tables = conn.exec(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = "
@@ -270,6 +274,7 @@ TEST_CASE("migrate-store: every table is copied and reads back the same") {
         CHECK(tables.rows() == result.tables);
         for (int i = 0; i < tables.rows(); ++i) {
             INFO("table " << tables.text(i, 0));
+            if (node_tables.count(tables.text(i, 0)) != 0) continue;
             CHECK(count(conn, tables.text(i, 0)) > 0);
         }
     }
