@@ -50,7 +50,11 @@ class Node:
         deadline = time.monotonic() + 60
         while not os.path.exists(f"{state}/run/plugin.sock"):
             if time.monotonic() > deadline or self.proc.poll() is not None:
-                sys.exit(f"node {name} did not start")
+                time.sleep(0.2)
+                lines = []
+                while not self.lines.empty():
+                    lines.append(self.lines.get()[1])
+                sys.exit(f"node {name} did not start: {''.join(lines[-5:])}")
             time.sleep(0.01)
 
     def _read(self):
@@ -75,6 +79,15 @@ class Node:
     def stop(self):
         self.proc.terminate()
         self.proc.wait(timeout=30)
+
+
+def edit(path, old, new):
+    with open(path) as f:
+        text = f.read()
+    if old not in text:
+        sys.exit(f"{path}: no {old!r}")
+    with open(path, "w") as f:
+        f.write(text.replace(old, new))
 
 
 def copy_state(src, dst, replace):
@@ -127,16 +140,20 @@ def main():
         subprocess.run([WARDEND, "init", "--dir", a_state, "--remote", "127.0.0.1", "--pool",
                         "10.64.0.0/12"], check=True, stdout=subprocess.DEVNULL)
         conf = f"{a_state}/wardend.conf"
-        open(conf, "w").write(open(conf).read().replace("enabled = true", "enabled = false"))
+        edit(conf, "enabled = true", "enabled = false")
         serials = f"{work}/serials"
         subprocess.run([SEED, f"{a_state}/warden.db", str(args.devices), serials, "10.64.0.0/12"],
                        check=True, stdout=subprocess.DEVNULL)
         copy_state(a_state, f"{work}/sqlite", [])
-        subprocess.run([WARDEND, "migrate-store", "--config", conf, "--to", conninfo],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        migrated = subprocess.run([WARDEND, "migrate-store", "--config", conf, "--to", conninfo],
+                                  capture_output=True, text=True)
+        if migrated.returncode != 0:
+            sys.exit(f"migrate-store failed: {migrated.stdout}{migrated.stderr[-2000:]}")
         pg = f"backend = \"postgresql\"\nurl = \"{conninfo}\"\n"
-        open(conf, "w").write(open(conf).read().replace("backend = 'sqlite'\n", pg + 'node = "a"\n'))
-        copy_state(a_state, f"{work}/b", [('node = "a"', 'node = "b"')])
+        edit(conf, "backend = 'sqlite'\n", pg + 'node = "a"\n')
+        # One host: node b's confirmation page needs a port of its own.
+        copy_state(a_state, f"{work}/b", [('node = "a"', 'node = "b"'),
+                                          ("listen = '127.0.0.1:8088'", "listen = 'off'")])
 
         a = Node("a", a_state)
         nodes.append(a)

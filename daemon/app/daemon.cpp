@@ -367,9 +367,28 @@ class Daemon {
     // Routes every router's accessible network into the first instance's tun device.
     // (With several instances, routers on the others need operator routes for now.)
     // The sync itself (`ip`) runs on the route worker's thread, never on this loop.
+    // With several nodes, devices connected to another node are routed via that node.
+    // The database away: the routes stay as they are and the timer tries again.
     void sync_routes() {
         if (routed_device(config_).empty() || stopping_) return;
-        routes_.request(core::routed_networks(store_->routed_networks()));
+        try {
+            auto wanted = core::routed_networks(store_->routed_networks());
+            if (link_) wanted = core::routes_across_nodes(std::move(wanted), devices_elsewhere());
+            routes_.request(std::move(wanted));
+        } catch (const store::StoreError& e) {
+            if (!e.unavailable()) throw;
+            routes_synced(KernelRoutes::Result::Failed);
+        }
+    }
+
+    // Devices connected to another node and not to this one (a device that moved here
+    // is routed here, even before the other node publishes that it left).
+    std::vector<core::DeviceElsewhere> devices_elsewhere() {
+        auto elsewhere = link_->devices_elsewhere();
+        std::erase_if(elsewhere, [this](const core::DeviceElsewhere& d) {
+            return table_.device_online(d.device_id);
+        });
+        return elsewhere;
     }
 
     void routes_synced(KernelRoutes::Result result) {

@@ -79,6 +79,21 @@ std::vector<NodeSession> NodeLink::sessions_elsewhere() {
     return out;
 }
 
+std::vector<core::DeviceElsewhere> NodeLink::devices_elsewhere() {
+    const auto rows = conn_.exec(
+        "SELECT s.device_id, s.vpn_ip, n.address FROM node_sessions s JOIN nodes n ON n.name = "
+        "s.node WHERE s.node <> $1 AND s.device_id IS NOT NULL AND n.address <> '' "
+        "ORDER BY s.device_id",
+        {node_});
+    std::vector<core::DeviceElsewhere> out;
+    for (int r = 0; r < rows.rows(); ++r) {
+        const auto vpn_ip = net::parse_ipv4(rows.text(r, 1));
+        const auto address = net::parse_ipv4(rows.text(r, 2));
+        if (vpn_ip && address) out.push_back({rows.int64(r, 0), *vpn_ip, *address});
+    }
+    return out;
+}
+
 void NodeLink::order_end(const std::string& node, std::int64_t device_id, const std::string& reason,
                          std::int64_t now) {
     conn_.exec("INSERT INTO node_orders (node, device_id, reason, at) VALUES ($1, $2, $3, $4)",

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "daemon/core/routing.hpp"
 #include "daemon/store/pg_handles.hpp"
 
 namespace warden::cluster {
@@ -54,6 +55,9 @@ class NodeLink {
     void publish_sessions(const std::vector<NodeSession>& sessions, std::int64_t now);
     // The sessions the other nodes published.
     std::vector<NodeSession> sessions_elsewhere();
+    // Devices with a session on another node that has an address ([store] node_address):
+    // this node routes them there.
+    std::vector<core::DeviceElsewhere> devices_elsewhere();
     // Asks `node` to end the device's sessions there.
     void order_end(const std::string& node, std::int64_t device_id, const std::string& reason,
                    std::int64_t now);

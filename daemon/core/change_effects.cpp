@@ -16,8 +16,8 @@ struct TableEffects {
 };
 
 // The tables schema/pg/012_nodes.sql tracks.
-const std::array<TableEffects, 12>& table_effects() {
-    static const std::array<TableEffects, 12> kTables = {{
+const std::array<TableEffects, 14>& table_effects() {
+    static const std::array<TableEffects, 14> kTables = {{
         // Devices carry their group, networks, active flag and VPN address.
         {"devices",
          {.index_parts = VI::kAll,
@@ -38,6 +38,9 @@ const std::array<TableEffects, 12>& table_effects() {
          {.index_parts = VI::kEnrollment | VI::kCertificates, .recheck_sessions = true}},
         {"rejected_certs", {.index_parts = VI::kEnrollment}},
         {"node_orders", {.orders = true}},
+        // Where devices are connected, and where their nodes are: routes between nodes.
+        {"node_sessions", {.routes = true}},
+        {"nodes", {.routes = true}},
     }};
     return kTables;
 }

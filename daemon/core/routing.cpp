@@ -1,6 +1,7 @@
 #include "daemon/core/routing.hpp"
 
 #include <algorithm>
+#include <map>
 
 namespace warden::core {
 namespace {
@@ -72,22 +73,48 @@ std::string routing_config(const store::Device& device,
     return config;
 }
 
-RouteChanges route_changes(const std::vector<net::Network>& present,
+namespace {
+
+// Ordered by destination, then by where it goes (the tun device first).
+bool route_less(const KernelRoute& a, const KernelRoute& b) {
+    if (!same(a.network, b.network)) return less(a.network, b.network);
+    return a.via < b.via;
+}
+
+bool route_same(const KernelRoute& a, const KernelRoute& b) {
+    return same(a.network, b.network) && a.via == b.via;
+}
+
+}  // namespace
+
+RouteChanges route_changes(const std::vector<KernelRoute>& present,
                            const std::vector<RoutedNetwork>& wanted) {
-    std::vector<net::Network> want;
+    std::vector<KernelRoute> want;
     want.reserve(wanted.size());
-    for (const auto& w : wanted) want.push_back(w.network);
-    std::sort(want.begin(), want.end(), less);
-    want.erase(std::unique(want.begin(), want.end(), same), want.end());
-    std::vector<net::Network> have(present);
-    std::sort(have.begin(), have.end(), less);
+    for (const auto& w : wanted) want.push_back({w.network, w.via});
+    std::sort(want.begin(), want.end(), route_less);
+    want.erase(std::unique(want.begin(), want.end(), route_same), want.end());
+    std::vector<KernelRoute> have(present);
+    std::sort(have.begin(), have.end(), route_less);
 
     RouteChanges changes;
     std::set_difference(want.begin(), want.end(), have.begin(), have.end(),
-                        std::back_inserter(changes.add), less);
+                        std::back_inserter(changes.add), route_less);
     std::set_difference(have.begin(), have.end(), want.begin(), want.end(),
-                        std::back_inserter(changes.remove), less);
+                        std::back_inserter(changes.remove), route_less);
     return changes;
+}
+
+std::vector<RoutedNetwork> routes_across_nodes(std::vector<RoutedNetwork> routed,
+                                               const std::vector<DeviceElsewhere>& elsewhere) {
+    std::map<std::int64_t, std::uint32_t> node_of;
+    for (const auto& d : elsewhere) node_of[d.device_id] = d.node_address;
+    for (auto& r : routed) {
+        if (auto it = node_of.find(r.device_id); it != node_of.end()) r.via = it->second;
+    }
+    for (const auto& d : elsewhere)
+        routed.push_back({d.device_id, net::Network{d.vpn_ip, 32}, d.node_address});
+    return routed;
 }
 
 }  // namespace warden::core

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,15 @@ namespace warden::core {
 struct RoutedNetwork {
     std::int64_t device_id = 0;
     net::Network network;
+    // Several nodes: the address of the node the device is connected to, when that is
+    // another node (the kernel route goes there instead of into the tun device).
+    std::optional<std::uint32_t> via;
+};
+
+// A kernel route of ours (protocol 87): into the tun device, or via another node.
+struct KernelRoute {
+    net::Network network;
+    std::optional<std::uint32_t> via;
 };
 
 // Every parsable accessible network of the routers in `devices` (others are skipped).
@@ -38,13 +48,27 @@ std::vector<net::Network> aggregate_networks(std::vector<net::Network> networks)
 // "192.168.10.0 255.255.255.0", the form OpenVPN's route/iroute options take.
 std::string route_argument(const net::Network& network);
 
-// What to change so the kernel routes exactly `wanted` through the tun device.
+// What to change so the kernel has exactly `wanted` among our routes.
 struct RouteChanges {
-    std::vector<net::Network> add;     // missing: `ip route replace`
-    std::vector<net::Network> remove;  // ours but no longer wanted: `ip route del`
+    std::vector<KernelRoute> add;     // missing: `ip route replace`
+    std::vector<KernelRoute> remove;  // ours but no longer wanted: `ip route del`
     bool empty() const { return add.empty() && remove.empty(); }
 };
-RouteChanges route_changes(const std::vector<net::Network>& present,
+RouteChanges route_changes(const std::vector<KernelRoute>& present,
                            const std::vector<RoutedNetwork>& wanted);
+
+// A device connected to another node (several nodes on one database).
+struct DeviceElsewhere {
+    std::int64_t device_id = 0;
+    std::uint32_t vpn_ip = 0;
+    std::uint32_t node_address = 0;  // where that node is reached from this one
+};
+
+// This node's routes when devices are connected elsewhere: a router's networks go via
+// the node that holds it, and so does each such device's VPN address (the replies to it
+// leave through this node's tun device otherwise). A device is kept VPN address and
+// networks whichever node it uses; the others route to it.
+std::vector<RoutedNetwork> routes_across_nodes(std::vector<RoutedNetwork> routed,
+                                               const std::vector<DeviceElsewhere>& elsewhere);
 
 }  // namespace warden::core

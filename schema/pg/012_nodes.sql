@@ -94,3 +94,8 @@ CREATE TRIGGER rejected_certs_changed AFTER INSERT OR DELETE OR TRUNCATE ON reje
     FOR EACH STATEMENT EXECUTE FUNCTION warden_note_change();
 CREATE TRIGGER node_orders_changed AFTER INSERT ON node_orders
     FOR EACH STATEMENT EXECUTE FUNCTION warden_note_change();
+-- Routes between nodes follow where devices are connected and where the nodes are.
+CREATE TRIGGER node_sessions_changed AFTER INSERT OR DELETE ON node_sessions
+    FOR EACH STATEMENT EXECUTE FUNCTION warden_note_change();
+CREATE TRIGGER nodes_changed AFTER INSERT OR DELETE OR UPDATE OF address ON nodes
+    FOR EACH STATEMENT EXECUTE FUNCTION warden_note_change();

@@ -10,6 +10,9 @@
 #     `session list` on node a shows node b's session;
 #  3. a revoke on node a ends the session on node b within 1 s, and node b's
 #     pki/revoked has the serial;
+#  3b. routes between nodes: a pc on node a pings a host behind a router connected to
+#     node b while a rule allows it (node a routes the router's LAN via node b, node b
+#     the pc's VPN address via node a), and not once the rule is deleted;
 #  4. a TOTP code used on node a is refused on node b;
 #  5. `session kill` on node b ends a session on node a;
 #  6. PostgreSQL stopped: tunnels stay, a known device connects again, writes fail
@@ -37,6 +40,16 @@ w_topology nodes 86
 ns_b="e2e-nodes-srv2-$$"
 e2e_make_ns "$ns_b"
 e2e_link "$ns_b" 10.250.88.1/24 "$W_NS_B" 10.250.88.2/24
+# The network between the nodes, a router client of node b and a host on its LAN.
+e2e_link "$W_NS_SRV" 10.250.90.1/24 "$ns_b" 10.250.90.2/24
+ns_r="e2e-nodes-r-$$"
+ns_h="e2e-nodes-h-$$"
+e2e_make_ns "$ns_r"
+e2e_make_ns "$ns_h"
+e2e_link "$ns_b" 10.250.92.1/24 "$ns_r" 10.250.92.2/24
+e2e_link "$ns_r" 192.168.77.1/24 "$ns_h" 192.168.77.10/24
+ip -n "$ns_h" route add default via 192.168.77.1
+for ns in "$W_NS_SRV" "$ns_b" "$ns_r"; do ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1; done
 w_init "$W_SRV_IP_A" 10.252.0.0/24
 state_a="$W_STATE"
 state_b="$E2E_DIR/nodeb"
@@ -57,14 +70,15 @@ start_node_b() {
 # --- 1. two nodes join one database -------------------------------------------------------------------
 "$WARDEND" migrate-store --config "$state_a/wardend.conf" --to "$conninfo" >"$E2E_DIR/migrate.log" 2>&1 ||
   e2e_fail "migrate-store failed: $(tail -3 "$E2E_DIR/migrate.log")"
-sed -i "s|^backend = 'sqlite'$|backend = \"postgresql\"\nurl = \"$conninfo\"\nnode = \"a\"|" "$state_a/wardend.conf"
+sed -i "s|^backend = 'sqlite'$|backend = \"postgresql\"\nurl = \"$conninfo\"\nnode = \"a\"\nnode_address = \"10.250.90.1\"|" \
+  "$state_a/wardend.conf"
 grep -q '^node = "a"$' "$state_a/wardend.conf" || e2e_fail "could not set node a's [store]"
 # Node b: node a's configuration and pki/ (CA, tls-crypt and auth-gen-token keys), its
 # own folder, sockets and node name.
 mkdir -p "$state_b"
 cp -a "$state_a/pki" "$state_a/wardend.conf" "$state_a/server.conf" "$state_b/"
 sed -i "s|$state_a|$state_b|g" "$state_b/wardend.conf" "$state_b/server.conf"
-sed -i 's|^node = "a"$|node = "b"|' "$state_b/wardend.conf"
+sed -i 's|^node = "a"$|node = "b"|; s|^node_address = .*|node_address = "10.250.90.2"|' "$state_b/wardend.conf"
 mkdir -p "$state_b/run"
 chmod 0755 "$state_b/run"
 
@@ -94,6 +108,13 @@ e2e_wait_for_log "$E2E_DIR/server-b.log" 'Initialization Sequence Completed' 15 
 e2e_pass "nodes a and b joined one PostgreSQL"
 
 # --- 2. devices added on node a connect to node b ------------------------------------------------------
+# A router for 3b, and the rule that lets pcs (group default) reach the routers' group.
+ctl_a group add routers >/dev/null || e2e_fail "group add routers failed"
+ctl_a device add rtr --type router --network 192.168.77.0/24 --group routers >/dev/null ||
+  e2e_fail "device add rtr failed"
+ctl_a rule add default routers >/dev/null || e2e_fail "rule add default routers failed"
+ctl_a device export rtr -o "$E2E_DIR/rtr.ovpn" || e2e_fail "device export rtr failed"
+sed -i "s/^remote $W_SRV_IP_A /remote 10.250.92.1 /" "$E2E_DIR/rtr.ovpn"
 w_add_device alpha
 w_add_device beta
 for_node_b "$E2E_DIR/beta.ovpn"
@@ -122,6 +143,23 @@ ms=$((($(date +%s%N) - start_ns) / 1000000))
   e2e_fail "node b's pki/revoked lacks beta's serial"
 e2e_stop "$pid_beta"
 e2e_pass "revoked on node a: beta's session on node b ended after ${ms} ms; node b's pki/revoked has it"
+
+# --- 3b. a pc on node a reaches a host behind a router on node b, under the rules ----------------------
+w_start_client "$ns_r" "$E2E_DIR/rtr.ovpn" "$E2E_DIR/rtr.log"
+pid_rtr=$E2E_PID
+e2e_wait_for_log "$E2E_DIR/rtr.log" 'Initialization Sequence Completed' 20 || e2e_fail "rtr did not connect to node b"
+e2e_wait_for "ip -n '$W_NS_SRV' route show 192.168.77.0/24 proto 87 | grep -q 'via 10.250.90.2'" 5 ||
+  e2e_fail "node a does not route rtr's LAN via node b: $(ip -n "$W_NS_SRV" route show proto 87)"
+alpha_ip=$(w_vpn_ip alpha)
+e2e_wait_for "ip -n '$ns_b' route show '$alpha_ip' proto 87 | grep -q 'via 10.250.90.1'" 5 ||
+  e2e_fail "node b does not route alpha's VPN address via node a: $(ip -n "$ns_b" route show proto 87)"
+e2e_ping "$W_NS_A" 192.168.77.10 || e2e_fail "alpha on node a cannot reach the host behind rtr on node b"
+rule_id=$(ctl_a --json rule list | sed -n 's/.*"id":\([0-9]*\).*/\1/p' | head -1)
+ctl_b rule delete "$rule_id" >/dev/null || e2e_fail "rule delete on node b failed"
+e2e_wait_for "! ip netns exec '$W_NS_A' ping -c1 -W1 192.168.77.10 >/dev/null 2>&1" 5 ||
+  e2e_fail "alpha still reaches the host behind rtr without a rule"
+e2e_stop "$pid_rtr"
+e2e_pass "alpha on node a pinged a host behind rtr on node b through node b, and not once the rule was deleted"
 
 # --- 4. a TOTP code used on node a is refused on node b ------------------------------------------------
 "$WARDENCTL" device add gamma --type pc >/dev/null || e2e_fail "device add gamma failed"

@@ -195,6 +195,13 @@ TEST_CASE("cluster: nodes see each other's sessions and orders, a restart replac
     CHECK(seen[0].device_id == 7);
     CHECK(seen[0].vpn_ip == "10.8.0.7");
     CHECK(a.sessions_elsewhere().empty());
+    // Node b routes device 7 via node a's address.
+    const auto routed = b.devices_elsewhere();
+    REQUIRE(routed.size() == 1);
+    CHECK(routed[0].device_id == 7);
+    CHECK(net::format_ipv4(routed[0].vpn_ip) == "10.8.0.7");
+    CHECK(net::format_ipv4(routed[0].node_address) == "192.0.2.1");
+    CHECK(a.devices_elsewhere().empty());
 
     b.order_end("a", 7, "ended by admin", 102);
     CHECK(b.take_orders().empty());

@@ -30,6 +30,11 @@ TEST_CASE("change effects: several tables add up, orders are their own effect") 
     CHECK(e.orders);
     CHECK(e.recheck_sessions);
     CHECK(effects_of({"node_orders"}).index_parts == 0);
+    // Where devices are connected moves routes between nodes, nothing else.
+    const auto moved = effects_of({"node_sessions"});
+    CHECK(moved.routes);
+    CHECK_FALSE(moved.recheck_sessions);
+    CHECK(moved.index_parts == 0);
 }
 
 TEST_CASE("change effects: an unknown table means everything, nothing means nothing") {

@@ -51,15 +51,38 @@ TEST_CASE("routing: stored rows that do not parse are skipped") {
 }
 
 TEST_CASE("routing: kernel route changes are the set differences") {
-    const std::vector<net::Network> present = {cidr("192.168.1.0/24"), cidr("192.168.9.0/24")};
+    const std::vector<KernelRoute> present = {{cidr("192.168.1.0/24")}, {cidr("192.168.9.0/24")}};
     const std::vector<RoutedNetwork> wanted = {
         {1, cidr("192.168.1.0/24")}, {2, cidr("10.201.2.0/24")}, {3, cidr("10.201.2.0/24")}};
     auto changes = route_changes(present, wanted);
     REQUIRE(changes.add.size() == 1);
-    CHECK(changes.add[0].to_string() == "10.201.2.0/24");
+    CHECK(changes.add[0].network.to_string() == "10.201.2.0/24");
     REQUIRE(changes.remove.size() == 1);
-    CHECK(changes.remove[0].to_string() == "192.168.9.0/24");
-    CHECK(route_changes({cidr("10.1.0.0/16")}, {{1, cidr("10.1.0.0/16")}}).empty());
+    CHECK(changes.remove[0].network.to_string() == "192.168.9.0/24");
+    CHECK(route_changes({{cidr("10.1.0.0/16")}}, {{1, cidr("10.1.0.0/16")}}).empty());
+}
+
+// Several nodes: a router connected to node b is routed via b's address, and b also gets
+// the VPN address of a pc connected there; everything else stays in the tun device.
+TEST_CASE("routing: devices on another node are routed via that node") {
+    const std::uint32_t node_b = *net::parse_ipv4("10.250.90.2");
+    const auto routes = routes_across_nodes(
+        {{1, cidr("192.168.77.0/24")}, {2, cidr("192.168.78.0/24")}},
+        {{1, *net::parse_ipv4("10.8.0.5"), node_b}, {3, *net::parse_ipv4("10.8.0.9"), node_b}});
+    REQUIRE(routes.size() == 4);
+    CHECK(routes[0].via == node_b);  // router 1's LAN
+    CHECK_FALSE(routes[1].via);      // router 2: here or nowhere, the tun device
+    CHECK(routes[2].network.to_string() == "10.8.0.5/32");
+    CHECK(routes[3].network.to_string() == "10.8.0.9/32");
+    CHECK(routes[3].via == node_b);
+
+    // A route that moves from the tun device to another node is replaced, and back.
+    const std::vector<KernelRoute> in_tun = {{cidr("192.168.77.0/24")}};
+    const auto moved = route_changes(in_tun, {{1, cidr("192.168.77.0/24"), node_b}});
+    REQUIRE(moved.add.size() == 1);
+    CHECK(moved.add[0].via == node_b);
+    REQUIRE(moved.remove.size() == 1);
+    CHECK_FALSE(moved.remove[0].via);
 }
 
 TEST_CASE("netmap: a netmap router gets both translations, others nothing") {
