@@ -16,7 +16,11 @@
 #  4. a TOTP code used on node a is refused on node b;
 #  5. `session kill` on node b ends a session on node a;
 #  6. PostgreSQL stopped: tunnels stay, a known device connects again, writes fail
-#     clearly; started again: a change on node b reaches node a (caught up).
+#     clearly; started again: a change on node b reaches node a (caught up);
+#  7. failover: the primary stopped for good and its streaming-replication standby
+#     promoted (both hosts are in [store] url with target_session_attrs=read-write):
+#     without a restart, a change on node b reaches node a, which admits alpha again.
+#     (The nodes' url names both servers from the start.)
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -33,6 +37,11 @@ pg_dir="/tmp/warden-e2e-nodes-$$"
 e2e_on_exit "'$cluster_script' stop '$pg_dir' >/dev/null 2>&1"
 "$cluster_script" start "$pg_dir" >/dev/null || e2e_fail "PostgreSQL did not start"
 conninfo=$(cat "$pg_dir/conninfo")
+standby_dir="/tmp/warden-e2e-nodes-standby-$$"
+e2e_on_exit "'$cluster_script' stop '$standby_dir' >/dev/null 2>&1"
+"$cluster_script" standby "$pg_dir" "$standby_dir" >/dev/null || e2e_fail "the standby did not start"
+pg_user=$(sed -n 's/.*user=\([^ ]*\).*/\1/p' "$pg_dir/conninfo")
+url="host=$pg_dir/sock,$standby_dir/sock dbname=postgres user=$pg_user target_session_attrs=read-write"
 pg_ctl_as_owner() { runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_dir/data" "$@"; }
 
 # Node a: the server namespace of w_topology; node b: a second one, linked to client B.
@@ -70,7 +79,7 @@ start_node_b() {
 # --- 1. two nodes join one database -------------------------------------------------------------------
 "$WARDEND" migrate-store --config "$state_a/wardend.conf" --to "$conninfo" >"$E2E_DIR/migrate.log" 2>&1 ||
   e2e_fail "migrate-store failed: $(tail -3 "$E2E_DIR/migrate.log")"
-sed -i "s|^backend = 'sqlite'$|backend = \"postgresql\"\nurl = \"$conninfo\"\nnode = \"a\"\nnode_address = \"10.250.90.1\"|" \
+sed -i "s|^backend = 'sqlite'$|backend = \"postgresql\"\nurl = \"$url\"\nnode = \"a\"\nnode_address = \"10.250.90.1\"|" \
   "$state_a/wardend.conf"
 grep -q '^node = "a"$' "$state_a/wardend.conf" || e2e_fail "could not set node a's [store]"
 # Node b: node a's configuration and pki/ (CA, tls-crypt and auth-gen-token keys), its
@@ -213,5 +222,26 @@ e2e_wait_for "ctl_b device deactivate alpha >'$E2E_DIR/deactivate.out' 2>&1" 10 
 e2e_wait_for "[ \$(count '$log_a' 'client disconnected.*device=alpha') -gt $ended ]" 5 ||
   e2e_fail "node a did not catch up with node b's change after the database came back"
 kill -0 "$pid_a" && kill -0 "$pid_b" || e2e_fail "a wardend exited"
-e2e_stop "$pid_alpha"
 e2e_pass "database back: node b's change reached node a ($(grep -c 'change feed connected' "$log_a") reconnect(s) of its feed)"
+
+# --- 7. failover to the promoted standby ------------------------------------------------------------------
+e2e_stop "$pid_alpha"  # refused since its deactivation
+# Replication is asynchronous: fail over once the standby has replayed everything (else
+# the promoted standby lacks the last changes, as in any asynchronous failover).
+replayed() {
+  [ "$(runuser -u postgres -- psql -X -A -t -q -d "$conninfo" -c \
+    "SELECT count(*) FROM pg_stat_replication WHERE replay_lsn >= pg_current_wal_lsn()")" = 1 ]
+}
+e2e_wait_for replayed 15 || e2e_fail "the standby did not catch up with the primary"
+pg_ctl_as_owner -m fast -w stop >/dev/null || e2e_fail "could not stop the primary"
+"$cluster_script" promote "$standby_dir" >/dev/null || e2e_fail "could not promote the standby"
+e2e_wait_for "ctl_b device activate alpha >'$E2E_DIR/activate.out' 2>&1" 15 ||
+  e2e_fail "device activate on node b failed after the failover: $(cat "$E2E_DIR/activate.out")"
+# Node a admits alpha again once the change reached it (its verdicts come from memory).
+w_start_client "$W_NS_A" "$E2E_DIR/alpha.ovpn" "$E2E_DIR/alpha3.log"
+pid_alpha=$E2E_PID
+e2e_wait_for_log "$E2E_DIR/alpha3.log" 'Initialization Sequence Completed' 20 "$pid_alpha" ||
+  e2e_fail "node a did not admit alpha again after node b activated it on the promoted standby"
+kill -0 "$pid_a" && kill -0 "$pid_b" || e2e_fail "a wardend exited"
+e2e_stop "$pid_alpha"
+e2e_pass "failover: the promoted standby serves both nodes; node b's change reached node a without a restart"

@@ -3,6 +3,10 @@
 #   pg_cluster.sh start DIR   initdb in DIR, listen on a unix socket in DIR/sock only,
 #                             wait until it accepts, write its conninfo to DIR/conninfo
 #   pg_cluster.sh stop DIR    stop it (fast) and remove DIR
+#   pg_cluster.sh standby PRIMARY_DIR DIR
+#                             a streaming-replication standby of the cluster in
+#                             PRIMARY_DIR (pg_basebackup -R), on its own socket in DIR/sock
+#   pg_cluster.sh promote DIR make the standby in DIR the primary (pg_ctl promote)
 # As root the server runs as user postgres (initdb refuses root). No TCP port: tests on
 # the same machine cannot collide and nothing listens on the network.
 set -euo pipefail
@@ -54,14 +58,41 @@ shared_buffers = 32MB
 CONF
     as_owner "$BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 start >/dev/null ||
         { cat "$dir/server.log" >&2; die "pg_ctl start failed"; }
-    local tries=0
+    wait_ready "$dir" "$user"
+    echo "pg_cluster: started dir=$dir"
+}
+
+# Waits until the server of `dir` accepts connections, then writes its conninfo.
+wait_ready() {
+    local dir=$1 user=$2 tries=0
     until "$BIN/pg_isready" -q -h "$dir/sock" -d postgres -U "$user"; do
         tries=$((tries + 1))
         [ "$tries" -lt 100 ] || die "server in $dir did not accept connections within 10 s"
         sleep 0.1
     done
     echo "host=$dir/sock dbname=postgres user=$user" >"$dir/conninfo"
-    echo "pg_cluster: started dir=$dir"
+}
+
+standby() {
+    local primary=$1 dir=$2 user
+    user=$(sed -n 's/.*user=\([^ ]*\).*/\1/p' "$primary/conninfo")
+    rm -rf "$dir"
+    mkdir -p "$dir/sock"
+    [ "$(id -u)" -ne 0 ] || chown -R postgres: "$dir"
+    as_owner "$BIN/pg_basebackup" -h "$primary/sock" -U "$user" -D "$dir/data" -R -X stream \
+        >"$dir/basebackup.log" 2>&1 || { cat "$dir/basebackup.log" >&2; die "pg_basebackup failed"; }
+    # The copied postgresql.conf names the primary's socket folder: a later line wins.
+    echo "unix_socket_directories = '$dir/sock'" >>"$dir/data/postgresql.conf"
+    as_owner "$BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 start >/dev/null ||
+        { cat "$dir/server.log" >&2; die "pg_ctl start of the standby failed"; }
+    wait_ready "$dir" "$user"
+    echo "pg_cluster: standby dir=$dir primary=$primary"
+}
+
+promote() {
+    local dir=$1
+    as_owner "$BIN/pg_ctl" -D "$dir/data" -w -t 30 promote >/dev/null || die "pg_ctl promote failed in $dir"
+    echo "pg_cluster: promoted dir=$dir"
 }
 
 stop() {
@@ -74,9 +105,11 @@ stop() {
     echo "pg_cluster: stopped dir=$dir"
 }
 
-[ $# -eq 2 ] || die "usage: pg_cluster.sh start|stop DIR"
-case $1 in
-start) start "$(realpath -m "$2")" ;;
-stop) stop "$(realpath -m "$2")" ;;
-*) die "usage: pg_cluster.sh start|stop DIR" ;;
+usage="usage: pg_cluster.sh start|stop|promote DIR, or standby PRIMARY_DIR DIR"
+case "${1:-}:$#" in
+start:2) start "$(realpath -m "$2")" ;;
+stop:2) stop "$(realpath -m "$2")" ;;
+promote:2) promote "$(realpath -m "$2")" ;;
+standby:3) standby "$(realpath -m "$2")" "$(realpath -m "$3")" ;;
+*) die "$usage" ;;
 esac
