@@ -28,21 +28,18 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/warden_lib.sh"
 
 e2e_require_root_netns --tun
-pg_bin=/usr/lib/postgresql/15/bin
-[ -x "$pg_bin/initdb" ] || e2e_fail "$pg_bin/initdb missing: scripts/bootstrap installs postgresql-15"
 command -v oathtool >/dev/null || e2e_fail "oathtool is missing (scripts/bootstrap installs it)"
 e2e_tmpdir >/dev/null
-cluster_script="$(dirname "$0")/../support/pg_cluster.sh"
-pg_dir="/tmp/warden-e2e-nodes-$$"
-e2e_on_exit "'$cluster_script' stop '$pg_dir' >/dev/null 2>&1"
-"$cluster_script" start "$pg_dir" >/dev/null || e2e_fail "PostgreSQL did not start"
-conninfo=$(cat "$pg_dir/conninfo")
+w_start_postgresql nodes
+cluster_script=$W_PG_CLUSTER
+pg_dir=$W_PG_DIR
+conninfo=$W_PG_CONNINFO
 standby_dir="/tmp/warden-e2e-nodes-standby-$$"
 e2e_on_exit "'$cluster_script' stop '$standby_dir' >/dev/null 2>&1"
 "$cluster_script" standby "$pg_dir" "$standby_dir" >/dev/null || e2e_fail "the standby did not start"
 pg_user=$(sed -n 's/.*user=\([^ ]*\).*/\1/p' "$pg_dir/conninfo")
 url="host=$pg_dir/sock,$standby_dir/sock dbname=postgres user=$pg_user target_session_attrs=read-write"
-pg_ctl_as_owner() { runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_dir/data" "$@"; }
+pg_ctl_as_owner() { w_pg_ctl "$pg_dir" "$@"; }
 
 # Node a: the server namespace of w_topology; node b: a second one, linked to client B.
 w_topology nodes 86

@@ -18,14 +18,10 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/warden_lib.sh"
 
 e2e_require_root_netns --tun
-pg_bin=/usr/lib/postgresql/15/bin
-[ -x "$pg_bin/initdb" ] || e2e_fail "$pg_bin/initdb missing: scripts/bootstrap installs postgresql-15"
 e2e_tmpdir >/dev/null
-cluster_script="$(dirname "$0")/../support/pg_cluster.sh"
-pg_dir="/tmp/warden-e2e-pg-$$"
-e2e_on_exit "'$cluster_script' stop '$pg_dir' >/dev/null 2>&1"
-"$cluster_script" start "$pg_dir" >/dev/null || e2e_fail "PostgreSQL did not start"
-conninfo=$(cat "$pg_dir/conninfo")
+w_start_postgresql pg
+pg_dir=$W_PG_DIR
+conninfo=$W_PG_CONNINFO
 psql_q() { runuser -u postgres -- psql -X -A -t -q -d "$conninfo" -c "$1"; }
 [ "$(id -u)" -eq 0 ] || psql_q() { psql -X -A -t -q -d "$conninfo" -c "$1"; }
 
@@ -88,7 +84,7 @@ ctl log activity | grep -q 'beta' || e2e_fail "the activity log has no entry for
 e2e_pass "revoked on PostgreSQL: the session ended within 1 s, the activity is stored there"
 
 # --- 5. PostgreSQL stopped: tunnels stay, known devices connect, writes fail clearly -----------------
-pg_ctl_as_owner() { runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$pg_dir/data" "$@"; }
+pg_ctl_as_owner() { w_pg_ctl "$pg_dir" "$@"; }
 pg_ctl_as_owner -m fast -w stop >/dev/null || e2e_fail "could not stop PostgreSQL"
 ip netns exec "$W_NS_A" ping -c1 -W2 10.253.0.1 >/dev/null || e2e_fail "alpha's tunnel broke with the database"
 e2e_stop "$pid_alpha"

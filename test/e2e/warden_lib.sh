@@ -92,6 +92,26 @@ w_serial() {
   "$WARDENCTL" --json cert list "$1" | sed -n 's/^\[{"serial":"\([0-9a-f]*\)".*/\1/p'
 }
 
+# w_start_postgresql TAG: a throwaway PostgreSQL 15 (test/support/pg_cluster.sh) in
+# /tmp/warden-e2e-TAG-$$, stopped at exit. Sets W_PG_CLUSTER (that script), W_PG_DIR and
+# W_PG_CONNINFO.
+w_start_postgresql() {
+  [ -x /usr/lib/postgresql/15/bin/initdb ] ||
+    e2e_fail "/usr/lib/postgresql/15/bin/initdb missing: scripts/bootstrap installs postgresql-15"
+  W_PG_CLUSTER="$(cd "$(dirname "${BASH_SOURCE[0]}")/../support" && pwd)/pg_cluster.sh"
+  W_PG_DIR="/tmp/warden-e2e-$1-$$"
+  e2e_on_exit "'$W_PG_CLUSTER' stop '$W_PG_DIR' >/dev/null 2>&1"
+  "$W_PG_CLUSTER" start "$W_PG_DIR" >/dev/null || e2e_fail "PostgreSQL did not start"
+  W_PG_CONNINFO=$(cat "$W_PG_DIR/conninfo")
+}
+
+# w_pg_ctl DIR ARGS...: pg_ctl on the PostgreSQL cluster in DIR, as its owner.
+w_pg_ctl() {
+  local dir="$1"
+  shift
+  runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$dir/data" "$@"
+}
+
 # w_revoked_file HEX_SERIAL: the file in pki/revoked that makes OpenVPN refuse that serial
 # (server.conf's `crl-verify DIR dir` names it in decimal).
 w_revoked_file() { echo "$W_STATE/pki/revoked/$(python3 -c "print(int('$1', 16))")"; }

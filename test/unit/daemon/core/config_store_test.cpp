@@ -44,3 +44,22 @@ TEST_CASE("config: [store] mistakes are refused with the key") {
     CHECK_FALSE(unknown.config);
     CHECK(unknown.error.find("store.host") != std::string::npos);
 }
+
+TEST_CASE("config: a node's name and address read back, a name with spaces is refused") {
+    auto r = parse_store(
+        "backend = \"postgresql\"\nurl = \"host=db\"\nnode = \"vpn-2.plant\"\n"
+        "node_address = \"10.250.90.2\"\n");
+    REQUIRE(r.config);
+    CHECK(r.config->store.node == "vpn-2.plant");
+    CHECK(r.config->store.node_address == "10.250.90.2");
+    auto again = parse_config(render_config(*r.config));
+    REQUIRE(again.config);
+    CHECK(again.config->store.node == "vpn-2.plant");
+    CHECK(again.config->store.node_address == "10.250.90.2");
+
+    auto bad = parse_store("backend = \"postgresql\"\nurl = \"host=db\"\nnode = \"vpn 2\"\n");
+    CHECK_FALSE(bad.config);
+    CHECK(bad.error.find("store.node") != std::string::npos);
+    CHECK(valid_node_name(""));
+    CHECK_FALSE(valid_node_name(std::string(64, 'a')));
+}
