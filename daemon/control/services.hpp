@@ -80,7 +80,7 @@ struct Services {
     // The daemon's one clock; only `testing.clock` moves it (and only with clock_control).
     core::Clock& clock;
     // This node's name ([store] node, or the host name): `session list` shows it.
-    std::string node;
+    std::string node = {};
     std::function<std::size_t()> plugin_connections = [] { return std::size_t{0}; };
     // Licenses or seats changed: the daemon re-arms its license expiry timer.
     std::function<void()> licenses_changed = [] {};

@@ -22,13 +22,13 @@ struct RoutedNetwork {
     net::Network network;
     // Several nodes: the address of the node the device is connected to, when that is
     // another node (the kernel route goes there instead of into the tun device).
-    std::optional<std::uint32_t> via;
+    std::optional<std::uint32_t> via = std::nullopt;
 };
 
 // A kernel route of ours (protocol 87): into the tun device, or via another node.
 struct KernelRoute {
     net::Network network;
-    std::optional<std::uint32_t> via;
+    std::optional<std::uint32_t> via = std::nullopt;
 };
 
 // Every parsable accessible network of the routers in `devices` (others are skipped).

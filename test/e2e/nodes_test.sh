@@ -207,11 +207,17 @@ e2e_wait_for "ip netns exec '$W_NS_A' ping -c1 -W1 10.252.0.1 >/dev/null" 30 || 
 # --- 6. PostgreSQL away and back --------------------------------------------------------------------------
 pg_ctl_as_owner -m fast -w stop >/dev/null || e2e_fail "could not stop PostgreSQL"
 ip netns exec "$W_NS_A" ping -c1 -W2 10.252.0.1 >/dev/null || e2e_fail "alpha's tunnel broke with the database"
+# A known device connects again, decided from node a's memory.
+e2e_stop "$pid_alpha"
+w_start_client "$W_NS_A" "$E2E_DIR/alpha.ovpn" "$E2E_DIR/alpha2.log"
+pid_alpha=$E2E_PID
+e2e_wait_for_log "$E2E_DIR/alpha2.log" 'Initialization Sequence Completed' 20 "$pid_alpha" ||
+  e2e_fail "alpha could not connect again while the database was down"
 rc=0
 ctl_b device add delta --type pc >"$E2E_DIR/delta.out" 2>&1 || rc=$?
 [ "$rc" != 0 ] || e2e_fail "device add succeeded without a database"
 grep -qi 'postgresql' "$E2E_DIR/delta.out" || e2e_fail "no clear error: $(cat "$E2E_DIR/delta.out")"
-e2e_pass "database down: tunnels stay, device add fails: $(head -1 "$E2E_DIR/delta.out")"
+e2e_pass "database down: tunnels stay, alpha connected again, device add fails: $(head -1 "$E2E_DIR/delta.out")"
 pg_ctl_as_owner -l "$pg_dir/server.log" -w start >/dev/null || e2e_fail "could not start PostgreSQL again"
 ended=$(count "$log_a" 'client disconnected.*device=alpha')
 e2e_wait_for "ctl_b device deactivate alpha >'$E2E_DIR/deactivate.out' 2>&1" 10 ||

@@ -43,7 +43,8 @@ def fail(why):
 
 try:
     from selenium import webdriver
-    from selenium.common.exceptions import NoSuchElementException, TimeoutException
+    from selenium.common.exceptions import (NoSuchElementException, TimeoutException,
+                                            WebDriverException)
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions
@@ -190,6 +191,10 @@ def main():
         # A page waiting on a foreign resource times out: name the resource if so.
         check_requests(requested_urls(driver), origin_of(args.url))
         fail(f"timed out after {args.timeout} s: {e.msg}")
+    except WebDriverException as e:
+        # The browser or its driver failed (a crashed renderer, say): one line that says
+        # what, instead of the driver's stack trace.
+        fail(f"browser error: {(e.msg or str(e)).splitlines()[0]}")
     finally:
         driver.quit()
     print(f"OK: {args.url.split('/tr/')[0]} page {title!r}, screenshot {args.screenshot}")

@@ -58,7 +58,7 @@ link_of() { tr -d '\r' <"$W_SMTP_DIR/mail/$1.eml" | grep -o 'http://[^ ]*/tr/[A-
 browse() {
   local rc=0
   ip netns exec "$W_NS_SRV" env HOME="$E2E_DIR" "$BROWSER" "$@" >>"$E2E_DIR/browser.log" 2>&1 || rc=$?
-  [ "$rc" -eq 0 ] || e2e_fail "browser check failed ($rc): $* -- $(tail -3 "$E2E_DIR/browser.log")"
+  [ "$rc" -eq 0 ] || e2e_fail "browser check failed ($rc): $* -- $(grep 'FAIL:' "$E2E_DIR/browser.log" | tail -1 || tail -3 "$E2E_DIR/browser.log")"
 }
 count() { grep -cE -- "$1" "$log" || true; }
 
