@@ -105,6 +105,16 @@ w_start_postgresql() {
   W_PG_CONNINFO=$(cat "$W_PG_DIR/conninfo")
 }
 
+# w_write_fails_clearly OUT CMD...: with the database away, CMD (a wardenctl write) must
+# fail and its output (kept in OUT) must name PostgreSQL.
+w_write_fails_clearly() {
+  local out="$1" rc=0
+  shift
+  "$@" >"$out" 2>&1 || rc=$?
+  [ "$rc" != 0 ] || e2e_fail "$* succeeded without a database"
+  grep -qi 'postgresql' "$out" || e2e_fail "no clear error from $*: $(cat "$out")"
+}
+
 # w_pg_ctl DIR ARGS...: pg_ctl on the PostgreSQL cluster in DIR, as its owner.
 w_pg_ctl() {
   local dir="$1"
